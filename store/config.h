@@ -1,0 +1,28 @@
+/* nova-engine.json: load (errors name file, line, column), read helpers,
+ * save that keeps every key it does not know. */
+#ifndef NV_CONFIG_H
+#define NV_CONFIG_H
+
+#include <cjson/cJSON.h>
+#include <stdint.h>
+
+#include "store/error.h"
+
+/* Parse text as JSON; on failure fill err with "<path>:<line>:<col>: ...". */
+int json_parse_located(const char *path, const char *text, size_t len, cJSON **out, struct nv_err *err);
+
+/* Load path; a missing file gives an empty object. */
+int config_load(const char *path, cJSON **out, struct nv_err *err);
+
+/* Write cfg to path atomically (0600), pretty-printed. */
+int config_save(const char *path, const cJSON *cfg, struct nv_err *err);
+
+/* Walk "a.b.c" (no escaping needed for our keys); NULL if absent. */
+cJSON *config_get(const cJSON *cfg, const char *dotted);
+
+/* Get or create the object at "a.b" (creating intermediate objects). */
+cJSON *config_obj(cJSON *cfg, const char *dotted);
+
+int64_t config_int(const cJSON *cfg, const char *dotted, int64_t dflt);
+
+#endif

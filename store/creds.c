@@ -1,0 +1,314 @@
+/* Credential operations over the store and config. */
+#include "store/creds.h"
+#include "store/config.h"
+#include "store/env.h"
+#include "store/timefmt.h"
+
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void selection_wipe(struct selection *sel)
+{
+	sodium_memzero(sel, sizeof(*sel));
+}
+
+static const cJSON *profile_of(const cJSON *doc, const char *id)
+{
+	return cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "profiles"), id);
+}
+
+static int take_secret(struct selection *sel, const char *id, const cJSON *cred)
+{
+	const char *s = cred_secret(cred);
+	if (!s)
+		return -ENOKEY;
+	snprintf(sel->id, sizeof(sel->id), "%s", id);
+	snprintf(sel->secret, sizeof(sel->secret), "%s", s);
+	sel->type = cred_type_of(cred);
+	return 0;
+}
+
+struct select_args {
+	const char *provider, *pin, *agent;
+	struct selection *sel;
+	struct home *home;
+};
+
+static int select_in_doc(const cJSON *doc, void *arg, struct nv_err *err)
+{
+	struct select_args *a = arg;
+	int64_t now = now_ms();
+	struct id_list l;
+	pthread_mutex_lock(&a->home->mu);
+	int rc = order_resolve(doc, a->home->config, a->provider, a->pin, now, &l);
+	pthread_mutex_unlock(&a->home->mu);
+	if (rc < 0)
+		return nv_fail(err, -rc, "out of memory");
+	rc = -ENOKEY;
+	for (size_t i = 0; i < l.n && rc < 0; i++)
+		rc = take_secret(a->sel, l.ids[i], profile_of(doc, l.ids[i]));
+	id_list_free(&l);
+	if (rc == 0)
+		return 0;
+	const char *var;
+	const char *v = env_credential(a->provider, &var);
+	if (v) {
+		snprintf(a->sel->secret, sizeof(a->sel->secret), "%s", v);
+		snprintf(a->sel->env_var, sizeof(a->sel->env_var), "%s", var);
+		a->sel->type = CRED_API_KEY;
+		return 0;
+	}
+	int stored, expired;
+	order_count(doc, a->provider, now, &stored, &expired);
+	if (stored && expired == stored)
+		return nv_fail(err, EKEYEXPIRED, "every %s credential has expired: store a new one with `nova-engine models auth paste-token --provider %s`", a->provider, a->provider);
+	return nv_fail(err, ENOKEY, "no usable %s credential for agent \"%s\": add one with `nova-engine models auth paste-api-key --provider %s` or set %s",
+		       a->provider, a->agent, a->provider, var);
+}
+
+int creds_select(struct store *st, const char *provider, const char *pin,
+		 struct selection *sel, struct nv_err *err)
+{
+	memset(sel, 0, sizeof(*sel));
+	struct select_args a = { provider, pin, store_agent(st), sel, store_home(st) };
+	return store_read(st, select_in_doc, &a, err);
+}
+
+struct get_args {
+	const char *id;
+	struct selection *sel;
+};
+
+static int get_in_doc(const cJSON *doc, void *arg, struct nv_err *err)
+{
+	struct get_args *a = arg;
+	const cJSON *cred = profile_of(doc, a->id);
+	if (!cred)
+		return nv_fail(err, ENOENT, "Auth profile \"%s\" not found", a->id);
+	if (take_secret(a->sel, a->id, cred) < 0)
+		return nv_fail(err, ENOKEY, "auth profile \"%s\" holds no secret", a->id);
+	int64_t exp = cred_expires(cred);
+	if (cred_type_of(cred) == CRED_TOKEN && exp && exp <= now_ms()) {
+		selection_wipe(a->sel);
+		return nv_fail(err, EKEYEXPIRED, "auth profile \"%s\" has expired: paste a new token", a->id);
+	}
+	return 0;
+}
+
+int creds_get(struct store *st, const char *id, struct selection *sel, struct nv_err *err)
+{
+	memset(sel, 0, sizeof(*sel));
+	struct get_args a = { id, sel };
+	return store_read(st, get_in_doc, &a, err);
+}
+
+struct put_args {
+	const char *id;
+	cJSON *cred;
+};
+
+static int put_in_doc(cJSON *doc, void *arg, struct nv_err *err)
+{
+	struct put_args *a = arg;
+	cJSON *profiles = cJSON_GetObjectItemCaseSensitive(doc, "profiles");
+	(void)err;
+	if (cJSON_GetObjectItemCaseSensitive(profiles, a->id))
+		cJSON_ReplaceItemInObjectCaseSensitive(profiles, a->id, a->cred);
+	else
+		cJSON_AddItemToObject(profiles, a->id, a->cred);
+	a->cred = NULL;
+	/* a fresh credential starts with a clean slate */
+	cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "usageStats"), a->id);
+	return 0;
+}
+
+int creds_put(struct store *st, const char *id, cJSON *cred, struct nv_err *err)
+{
+	struct put_args a = { id, cred };
+	int rc = store_change(st, put_in_doc, &a, err);
+	cJSON_Delete(a.cred); /* still ours when the change aborted */
+	return rc;
+}
+
+static int delete_in_doc(cJSON *doc, void *arg, struct nv_err *err)
+{
+	if (profile_remove(doc, arg) == 1)
+		return nv_fail(err, ENOENT, "Auth profile \"%s\" not found", (const char *)arg);
+	return 0;
+}
+
+int creds_delete(struct store *st, const char *id, struct nv_err *err)
+{
+	return store_change(st, delete_in_doc, (void *)id, err);
+}
+
+struct note_args {
+	const char *id, *provider;
+	enum cred_type type;
+};
+
+static int note_in_config(cJSON *cfg, void *arg, struct nv_err *err)
+{
+	struct note_args *a = arg;
+	cJSON *profiles = config_obj(cfg, "auth.profiles");
+	if (!profiles)
+		return nv_fail(err, ENOMEM, "out of memory");
+	cJSON *entry = cJSON_GetObjectItemCaseSensitive(profiles, a->id);
+	if (!cJSON_IsObject(entry)) {
+		cJSON_DeleteItemFromObjectCaseSensitive(profiles, a->id);
+		entry = cJSON_AddObjectToObject(profiles, a->id);
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(entry, "provider");
+	cJSON_DeleteItemFromObjectCaseSensitive(entry, "mode");
+	cJSON_AddStringToObject(entry, "provider", a->provider);
+	cJSON_AddStringToObject(entry, "mode", cred_type_name(a->type));
+	cJSON *order = cJSON_GetObjectItemCaseSensitive(config_get(cfg, "auth.order"), a->provider);
+	if (cJSON_IsArray(order)) {
+		for (int i = cJSON_GetArraySize(order) - 1; i >= 0; i--) {
+			const char *s = cJSON_GetStringValue(cJSON_GetArrayItem(order, i));
+			if (s && strcmp(s, a->id) == 0)
+				cJSON_DeleteItemFromArray(order, i);
+		}
+		cJSON_InsertItemInArray(order, 0, cJSON_CreateString(a->id));
+	}
+	return 0;
+}
+
+int creds_note_in_config(struct home *h, const char *id, const char *provider,
+			 enum cred_type type, struct nv_err *err)
+{
+	struct note_args a = { id, provider, type };
+	return home_config_change(h, note_in_config, &a, err);
+}
+
+struct order_args {
+	const char *provider;
+	const char *const *words;
+	size_t n;
+};
+
+static int order_in_doc(cJSON *doc, void *arg, struct nv_err *err)
+{
+	struct order_args *a = arg;
+	char (*ids)[PROFILE_ID_MAX + 1] = calloc(a->n ? a->n : 1, sizeof(*ids));
+	const char **ptrs = calloc(a->n ? a->n : 1, sizeof(*ptrs));
+	int rc = ids && ptrs ? 0 : nv_fail(err, ENOMEM, "out of memory");
+	for (size_t i = 0; rc == 0 && i < a->n; i++) {
+		char prov[PROVIDER_MAX + 1];
+		rc = profile_id_parse(a->words[i], a->provider, ids[i], prov, err);
+		const cJSON *cred = rc == 0 ? profile_of(doc, ids[i]) : NULL;
+		const char *cp = cred_provider(cred);
+		if (rc == 0 && !cred)
+			rc = nv_fail(err, ENOENT, "Auth profile \"%s\" not found", ids[i]);
+		else if (rc == 0 && (strcmp(prov, a->provider) != 0 || (cp && strcmp(cp, a->provider) != 0)))
+			rc = nv_fail(err, EINVAL, "Auth profile \"%s\" is for %s, not %s", ids[i], cp ? cp : prov, a->provider);
+		ptrs[i] = ids[i];
+	}
+	if (rc == 0 && order_set(doc, a->provider, ptrs, a->n) < 0)
+		rc = nv_fail(err, ENOMEM, "out of memory");
+	free(ids);
+	free(ptrs);
+	return rc;
+}
+
+int creds_order_set(struct store *st, const char *provider, const char *const *words,
+		    size_t n, struct nv_err *err)
+{
+	struct order_args a = { provider, words, n };
+	return store_change(st, order_in_doc, &a, err);
+}
+
+static int clear_in_doc(cJSON *doc, void *arg, struct nv_err *err)
+{
+	(void)err;
+	return order_clear(doc, arg);
+}
+
+int creds_order_clear(struct store *st, const char *provider, struct nv_err *err)
+{
+	int rc = store_change(st, clear_in_doc, (void *)provider, err);
+	return rc < 0 ? rc : 0;
+}
+
+struct copy_args {
+	const char *provider;
+	cJSON **out;
+	struct home *home;
+};
+
+static int override_in_doc(const cJSON *doc, void *arg, struct nv_err *err)
+{
+	struct copy_args *a = arg;
+	const cJSON *o = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "order"), a->provider);
+	*a->out = cJSON_IsArray(o) ? cJSON_Duplicate(o, 1) : NULL;
+	return cJSON_IsArray(o) && !*a->out ? nv_fail(err, ENOMEM, "out of memory") : 0;
+}
+
+int creds_order_override(struct store *st, const char *provider, cJSON **out, struct nv_err *err)
+{
+	struct copy_args a = { provider, out, NULL };
+	return store_read(st, override_in_doc, &a, err);
+}
+
+static int effective_in_doc(const cJSON *doc, void *arg, struct nv_err *err)
+{
+	struct copy_args *a = arg;
+	struct id_list l;
+	pthread_mutex_lock(&a->home->mu);
+	int rc = order_resolve(doc, a->home->config, a->provider, NULL, now_ms(), &l);
+	pthread_mutex_unlock(&a->home->mu);
+	if (rc < 0)
+		return nv_fail(err, ENOMEM, "out of memory");
+	*a->out = cJSON_CreateStringArray(l.ids, (int)l.n);
+	id_list_free(&l);
+	return *a->out ? 0 : nv_fail(err, ENOMEM, "out of memory");
+}
+
+int creds_order_effective(struct store *st, const char *provider, cJSON **out, struct nv_err *err)
+{
+	struct copy_args a = { provider, out, store_home(st) };
+	return store_read(st, effective_in_doc, &a, err);
+}
+
+struct report_args {
+	const char *id, *report;
+	struct home *home;
+};
+
+static int report_in_doc(cJSON *doc, void *arg, struct nv_err *err)
+{
+	struct report_args *a = arg;
+	const cJSON *cred = profile_of(doc, a->id);
+	if (!cred)
+		return nv_fail(err, ENOENT, "Auth profile \"%s\" not found", a->id);
+	if (strcmp(a->report, "good") == 0)
+		return usage_report_good(doc, a->id, cred_provider(cred), now_ms()) < 0 ? nv_fail(err, ENOMEM, "out of memory") : 0;
+	enum failure_reason r = strncmp(a->report, "failure ", 8) == 0 ? failure_parse(a->report + 8) : FAIL_NONE;
+	if (r == FAIL_NONE)
+		return nv_fail(err, EINVAL, "invalid report \"%.60s\": write \"good\" or \"failure <reason>\" with reason rate_limit, timeout, auth, billing, format or unknown", a->report);
+	pthread_mutex_lock(&a->home->mu);
+	int rc = usage_report_failure(doc, a->home->config, a->id, r, now_ms());
+	pthread_mutex_unlock(&a->home->mu);
+	return rc < 0 ? nv_fail(err, ENOMEM, "out of memory") : 0;
+}
+
+int creds_report(struct store *st, const char *id, const char *report, struct nv_err *err)
+{
+	struct report_args a = { id, report, store_home(st) };
+	return store_change(st, report_in_doc, &a, err);
+}
+
+static int snapshot_in_doc(const cJSON *doc, void *arg, struct nv_err *err)
+{
+	cJSON **out = arg;
+	*out = cJSON_Duplicate(doc, 1);
+	return *out ? 0 : nv_fail(err, ENOMEM, "out of memory");
+}
+
+int creds_snapshot(struct store *st, cJSON **out, struct nv_err *err)
+{
+	return store_read(st, snapshot_in_doc, out, err);
+}

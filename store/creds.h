@@ -1,0 +1,61 @@
+/* Credential operations both faces call: select the secret to use, put,
+ * delete, order overrides with validation, usage reports, and the config
+ * bookkeeping that goes with a new profile. */
+#ifndef NV_CREDS_H
+#define NV_CREDS_H
+
+#include <cjson/cJSON.h>
+
+#include "store/order.h"
+#include "store/profile.h"
+#include "store/provider.h"
+#include "store/store.h"
+
+struct selection {
+	char id[PROFILE_ID_MAX + 1];  /* empty when the secret comes from env */
+	char env_var[96];             /* set when it does */
+	enum cred_type type;
+	char secret[SECRET_MAX + 1];  /* wipe with selection_wipe */
+};
+
+/* The secret SPEC 6 selects for provider (pin first, may be NULL).
+ * -ENOKEY: no credential at all; -EKEYEXPIRED: only expired ones. */
+int creds_select(struct store *st, const char *provider, const char *pin,
+		 struct selection *sel, struct nv_err *err);
+
+/* The secret of one profile. -ENOENT when it does not exist. */
+int creds_get(struct store *st, const char *id, struct selection *sel, struct nv_err *err);
+
+void selection_wipe(struct selection *sel);
+
+/* Store cred (consumed) as profile id; replaces an existing one. */
+int creds_put(struct store *st, const char *id, cJSON *cred, struct nv_err *err);
+
+/* Delete profile id and every reference to it. -ENOENT if absent. */
+int creds_delete(struct store *st, const char *id, struct nv_err *err);
+
+/* Record id in config auth.profiles (provider, mode) and move it to the
+ * front of auth.order[provider] when that list exists. */
+int creds_note_in_config(struct home *h, const char *id, const char *provider,
+			 enum cred_type type, struct nv_err *err);
+
+/* Set the agent's order override from user words (full ids or short
+ * names of provider's profiles). Each must exist and be provider's. */
+int creds_order_set(struct store *st, const char *provider, const char *const *words,
+		    size_t n, struct nv_err *err);
+int creds_order_clear(struct store *st, const char *provider, struct nv_err *err);
+
+/* The stored override (not the effective order) into a JSON array the
+ * caller frees; NULL when there is none. */
+int creds_order_override(struct store *st, const char *provider, cJSON **out, struct nv_err *err);
+
+/* The effective order as a JSON array of ids (caller frees). */
+int creds_order_effective(struct store *st, const char *provider, cJSON **out, struct nv_err *err);
+
+/* Apply "good" or "failure <reason>" to profile id. */
+int creds_report(struct store *st, const char *id, const char *report, struct nv_err *err);
+
+/* A deep copy of the document (caller frees) for views and exports. */
+int creds_snapshot(struct store *st, cJSON **out, struct nv_err *err);
+
+#endif

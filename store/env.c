@@ -1,0 +1,237 @@
+/* Environment precedence. Existing values always win: every layer uses
+ * setenv(..., 0), applied from the strongest layer to the weakest. */
+#include "store/env.h"
+#include "store/config.h"
+#include "store/fileio.h"
+#include "store/provider.h"
+#include "store/secmem.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DOTENV_MAX (1 << 20)
+
+static int key_ok(const char *k, size_t n)
+{
+	if (n == 0 || isdigit((unsigned char)k[0]))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)k[i]) && k[i] != '_')
+			return 0;
+	return 1;
+}
+
+/* One line into key/value (in place). 1 = pair, 0 = blank/comment, -1 bad. */
+static int dotenv_line(char *line, char **key, char **val)
+{
+	while (isspace((unsigned char)*line))
+		line++;
+	if (!*line || *line == '#')
+		return 0;
+	if (strncmp(line, "export ", 7) == 0)
+		line += 7;
+	char *eq = strchr(line, '=');
+	if (!eq)
+		return -1;
+	char *kend = eq;
+	while (kend > line && isspace((unsigned char)kend[-1]))
+		kend--;
+	if (!key_ok(line, (size_t)(kend - line)))
+		return -1;
+	*kend = '\0';
+	char *v = eq + 1;
+	while (*v == ' ' || *v == '\t')
+		v++;
+	if (*v == '"' || *v == '\'') {
+		char *close = strrchr(v + 1, *v);
+		if (!close)
+			return -1;
+		for (char *t = close + 1; *t; t++)
+			if (!isspace((unsigned char)*t))
+				return -1;
+		*close = '\0';
+		v++;
+	} else {
+		char *hash = strstr(v, " #");
+		if (hash)
+			*hash = '\0';
+		size_t n = strlen(v);
+		while (n && isspace((unsigned char)v[n - 1]))
+			v[--n] = '\0';
+	}
+	*key = line;
+	*val = v;
+	return 1;
+}
+
+static int dotenv_pass(const char *path, const char *text, size_t len, dotenv_fn fn, void *arg, struct nv_err *err)
+{
+	char *copy = secmem_strndup(text, len);
+	if (!copy)
+		return nv_fail(err, ENOMEM, "out of memory");
+	int rc = 0, lineno = 0;
+	char *save = NULL;
+	for (char *p = copy; p && rc == 0; p = save) {
+		save = strchr(p, '\n');
+		if (save)
+			*save++ = '\0';
+		lineno++;
+		char *k, *v;
+		int r = dotenv_line(p, &k, &v);
+		if (r < 0)
+			rc = nv_fail(err, EINVAL, "%s:%d: expected KEY=value", path, lineno);
+		else if (r > 0 && fn)
+			fn(k, v, arg);
+	}
+	secmem_free(copy);
+	return rc;
+}
+
+int dotenv_parse(const char *path, const char *text, size_t len, dotenv_fn fn, void *arg, struct nv_err *err)
+{
+	if (memchr(text, '\0', len))
+		return nv_fail(err, EINVAL, "%s: contains a NUL byte", path);
+	int rc = dotenv_pass(path, text, len, NULL, NULL, err); /* all or nothing */
+	return rc < 0 ? rc : dotenv_pass(path, text, len, fn, arg, err);
+}
+
+static void set_weak(const char *k, const char *v, void *arg)
+{
+	(void)arg;
+	setenv(k, v, 0);
+}
+
+static int load_file(const char *path, struct nv_err *err)
+{
+	char *text;
+	size_t len;
+	int rc = file_read(path, DOTENV_MAX, &text, &len, err);
+	if (rc == -ENOENT) {
+		nv_err_clear(err);
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	rc = dotenv_parse(path, text, len, set_weak, NULL, err);
+	secmem_free(text);
+	return rc;
+}
+
+int env_shell_enabled(const cJSON *config)
+{
+	const char *flag = getenv("NOVA_ENGINE_LOAD_SHELL_ENV");
+	if (flag && strcmp(flag, "1") == 0)
+		return 1;
+	return cJSON_IsTrue(config_get(config, "env.shellEnv.enabled"));
+}
+
+static int expected_key(const char *k)
+{
+	for (size_t i = 0; i < provider_count(); i++) {
+		const char *names[2];
+		char buf[96];
+		int n = provider_env_names(provider_at(i), names, buf, sizeof(buf));
+		for (int j = 0; j < n; j++)
+			if (strcmp(k, names[j]) == 0)
+				return 1;
+	}
+	size_t n = strlen(k);
+	return n > 8 && strcmp(k + n - 8, "_API_KEY") == 0;
+}
+
+/* Read `$SHELL -l -c 'env -0'` with a deadline; import expected keys. */
+static void import_shell_env(int64_t timeout_ms)
+{
+	const char *shell = getenv("SHELL");
+	int fds[2];
+	if (!shell || !*shell || pipe(fds) < 0)
+		return;
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(fds[1], 1);
+		close(fds[0]);
+		execl(shell, shell, "-l", "-c", "env -0", (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	size_t cap = 1 << 20, len = 0;
+	char *buf = pid > 0 ? secmem_alloc(cap + 1) : NULL;
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (buf && len < cap) {
+		struct timespec t;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		int64_t left = timeout_ms - ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
+		struct pollfd pfd = { fds[0], POLLIN, 0 };
+		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
+			break;
+		ssize_t n = read(fds[0], buf + len, cap - len);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fds[0]);
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	for (size_t i = 0; buf && i < len;) {
+		char *entry = buf + i;
+		size_t n = strnlen(entry, len - i);
+		entry[n < len - i ? n : len - i - 1] = '\0';
+		char *eq = strchr(entry, '=');
+		if (eq) {
+			*eq = '\0';
+			if (expected_key(entry))
+				setenv(entry, eq + 1, 0);
+		}
+		i += n + 1;
+	}
+	secmem_free(buf);
+}
+
+int env_load(const char *state_dir, const cJSON *config, struct nv_err *err)
+{
+	char path[PATH_MAX];
+	int rc = load_file(".env", err);
+	if (rc < 0)
+		return rc;
+	snprintf(path, sizeof(path), "%s/.env", state_dir);
+	if ((rc = load_file(path, err)) < 0)
+		return rc;
+	const cJSON *vars = config_get(config, "env.vars");
+	const cJSON *v;
+	cJSON_ArrayForEach(v, vars)
+		if (cJSON_IsString(v) && key_ok(v->string, strlen(v->string)))
+			setenv(v->string, v->valuestring, 0);
+	if (env_shell_enabled(config))
+		import_shell_env(config_int(config, "env.shellEnv.timeoutMs", 15000));
+	return 0;
+}
+
+const char *env_credential(const char *provider, const char **var)
+{
+	const char *names[2];
+	static _Thread_local char buf[96];
+	int n = provider_env_names(provider, names, buf, sizeof(buf));
+	for (int i = 0; i < n; i++) {
+		const char *v = getenv(names[i]);
+		if (v && *v) {
+			if (var)
+				*var = names[i];
+			return v;
+		}
+	}
+	if (var)
+		*var = names[0];
+	return NULL;
+}

@@ -1,0 +1,28 @@
+/* Environment: .env files, precedence (SPEC 5), env credentials. */
+#ifndef NV_ENV_H
+#define NV_ENV_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+
+#include "store/error.h"
+
+typedef void (*dotenv_fn)(const char *key, const char *value, void *arg);
+
+/* Parse .env text: KEY=value lines, optional "export ", '#' comments,
+ * single or double quotes. Calls fn per pair. A malformed line fails with
+ * EINVAL, "<path>:<line>: ...", and no call is made for any line. */
+int dotenv_parse(const char *path, const char *text, size_t len, dotenv_fn fn, void *arg, struct nv_err *err);
+
+/* Apply the precedence chain without overriding what is set:
+ * ./.env, <state_dir>/.env, config env.vars, then the login shell when
+ * enabled. Returns 0; a malformed file fails with its line. */
+int env_load(const char *state_dir, const cJSON *config, struct nv_err *err);
+
+/* Whether the login-shell import is on ("on"/"off" for display). */
+int env_shell_enabled(const cJSON *config);
+
+/* The env credential for provider: value or NULL; *var names the variable. */
+const char *env_credential(const char *provider, const char **var);
+
+#endif

@@ -1,0 +1,168 @@
+/* Capped reads and atomic replacement of small files. */
+#include "store/fileio.h"
+#include "store/secmem.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+int file_read(const char *path, size_t cap, char **out, size_t *len, struct nv_err *err)
+{
+	struct stat st;
+	return file_read_st(path, cap, out, len, &st, err);
+}
+
+int file_read_st(const char *path, size_t cap, char **out, size_t *len, struct stat *stp, struct nv_err *err)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return nv_fail(err, ENOENT, "%s does not exist", path);
+		return nv_fail(err, errno, "cannot open %s: %s", path, strerror(errno));
+	}
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return nv_fail(err, EINVAL, "%s is not a regular file", path);
+	}
+	if ((size_t)st.st_size > cap) {
+		close(fd);
+		return nv_fail(err, EFBIG, "%s is too large (%lld bytes, at most %zu)",
+			       path, (long long)st.st_size, cap);
+	}
+	char *buf = secmem_alloc((size_t)st.st_size + 1);
+	size_t got = 0;
+	while (buf && got < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	int e = errno;
+	close(fd);
+	if (!buf)
+		return nv_fail(err, ENOMEM, "out of memory reading %s", path);
+	if (got != (size_t)st.st_size) {
+		secmem_free(buf);
+		return nv_fail(err, EIO, "cannot read %s: %s", path, strerror(e));
+	}
+	buf[got] = '\0';
+	*stp = st;
+	*out = buf;
+	*len = got;
+	return 0;
+}
+
+void path_dirname(const char *path, char *out, size_t cap)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash) {
+		snprintf(out, cap, ".");
+		return;
+	}
+	size_t n = slash == path ? 1 : (size_t)(slash - path);
+	snprintf(out, cap, "%.*s", (int)n, path);
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int fsync_dir(const char *path)
+{
+	char dir[PATH_MAX];
+	path_dirname(path, dir, sizeof(dir));
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int rc = fsync(fd) < 0 ? -errno : 0;
+	close(fd);
+	return rc;
+}
+
+int file_replace(const char *path, const void *data, size_t len, mode_t mode, struct nv_err *err)
+{
+	char tmp[PATH_MAX];
+	static _Atomic unsigned long seq;
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld.%lu", path, (long)getpid(), seq++) >= (int)sizeof(tmp))
+		return nv_fail(err, ENAMETOOLONG, "path too long: %s", path);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0)
+		return nv_fail(err, errno, "cannot write %s: %s", path, strerror(errno));
+	int rc = write_all(fd, data, len);
+	if (rc == 0 && fsync(fd) < 0)
+		rc = -errno;
+	if (close(fd) < 0 && rc == 0)
+		rc = -errno;
+	if (rc == 0 && rename(tmp, path) < 0)
+		rc = -errno;
+	if (rc < 0) {
+		unlink(tmp);
+		return nv_fail(err, -rc, "cannot write %s: %s", path, strerror(-rc));
+	}
+	rc = fsync_dir(path);
+	if (rc < 0)
+		return nv_fail(err, -rc, "cannot sync the directory of %s: %s", path, strerror(-rc));
+	return 0;
+}
+
+int dir_make(const char *path, mode_t mode, struct nv_err *err)
+{
+	char buf[PATH_MAX];
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+		return nv_fail(err, ENAMETOOLONG, "path too long: %s", path);
+	for (char *p = buf + 1; ; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char c = *p;
+		*p = '\0';
+		if (mkdir(buf, mode) < 0 && errno != EEXIST)
+			return nv_fail(err, errno, "cannot create directory %s: %s", buf, strerror(errno));
+		*p = c;
+		if (!c)
+			break;
+	}
+	return 0;
+}
+
+int file_lock(const char *path, int wait_ms, struct nv_err *err)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return nv_fail(err, errno, "cannot open lock file %s: %s", path, strerror(errno));
+	struct timespec nap = { 0, 2 * 1000 * 1000 };
+	for (int waited = 0;; waited += 2) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return fd;
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			break;
+		if (waited >= wait_ms) {
+			close(fd);
+			return nv_fail(err, ETIMEDOUT, "%s is held by another process (waited %d ms): try again", path, wait_ms);
+		}
+		nanosleep(&nap, NULL);
+	}
+	int e = errno;
+	close(fd);
+	return nv_fail(err, e, "cannot lock %s: %s", path, strerror(e));
+}

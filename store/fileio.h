@@ -1,0 +1,34 @@
+/* Small file primitives: capped reads and crash-safe replacement. */
+#ifndef NV_FILEIO_H
+#define NV_FILEIO_H
+
+#include <stddef.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "store/error.h"
+
+/* Read a whole regular file (O_NOFOLLOW) of at most cap bytes into a
+ * wiping buffer (secmem_free it), NUL-terminated. Returns 0, -ENOENT when
+ * absent, or -errno with err filled naming the file. */
+int file_read(const char *path, size_t cap, char **out, size_t *len, struct nv_err *err);
+
+/* The same, also giving the fstat of what was read (for revalidation). */
+int file_read_st(const char *path, size_t cap, char **out, size_t *len, struct stat *st, struct nv_err *err);
+
+/* Take an exclusive flock on path (created 0600), waiting at most
+ * wait_ms. Returns the fd (close it to release) or -errno; ETIMEDOUT
+ * names what is locked. */
+int file_lock(const char *path, int wait_ms, struct nv_err *err);
+
+/* Replace path atomically: temp file 0600 beside it, write, fsync, rename,
+ * fsync the directory. A crash leaves the old or the new file. */
+int file_replace(const char *path, const void *data, size_t len, mode_t mode, struct nv_err *err);
+
+/* mkdir -p with the given mode for every directory it creates. */
+int dir_make(const char *path, mode_t mode, struct nv_err *err);
+
+/* The directory part of path into out. */
+void path_dirname(const char *path, char *out, size_t cap);
+
+#endif

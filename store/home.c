@@ -1,0 +1,278 @@
+/* Paths, agents, config and key for one process. */
+#include "store/home.h"
+#include "store/config.h"
+#include "store/env.h"
+#include "store/fileio.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void resolve_paths(struct home *h)
+{
+	const char *sd = getenv("NOVA_ENGINE_STATE_DIR");
+	const char *hd = getenv("HOME");
+	if (sd && *sd)
+		snprintf(h->state_dir, sizeof(h->state_dir), "%s", sd);
+	else
+		snprintf(h->state_dir, sizeof(h->state_dir), "%s/.nova-engine", hd && *hd ? hd : ".");
+	const char *cp = getenv("NOVA_ENGINE_CONFIG_PATH");
+	if (cp && *cp)
+		snprintf(h->config_path, sizeof(h->config_path), "%s", cp);
+	else
+		snprintf(h->config_path, sizeof(h->config_path), "%s/nova-engine.json", h->state_dir);
+}
+
+int home_open(struct home **out, struct nv_err *err)
+{
+	*out = NULL;
+	struct home *h = calloc(1, sizeof(*h));
+	if (!h)
+		return nv_fail(err, ENOMEM, "out of memory");
+	pthread_mutex_init(&h->mu, NULL);
+	resolve_paths(h);
+	int rc = config_load(h->config_path, &h->config, err);
+	if (rc == 0)
+		rc = env_load(h->state_dir, h->config, err);
+	if (rc < 0) {
+		home_free(h);
+		return rc;
+	}
+	/* .env may name another config or key: resolve once more. */
+	char before[PATH_MAX];
+	snprintf(before, sizeof(before), "%s", h->config_path);
+	resolve_paths(h);
+	if (strcmp(before, h->config_path) != 0) {
+		cJSON_Delete(h->config);
+		h->config = NULL;
+		if ((rc = config_load(h->config_path, &h->config, err)) < 0) {
+			home_free(h);
+			return rc;
+		}
+	}
+	seal_key_path(h->state_dir, h->key_path, sizeof(h->key_path), &h->key_creatable);
+	*out = h;
+	return 0;
+}
+
+void home_free(struct home *h)
+{
+	if (!h)
+		return;
+	cJSON_Delete(h->config);
+	seal_key_free(h->key);
+	seal_key_free(h->next_key);
+	pthread_mutex_destroy(&h->mu);
+	free(h);
+}
+
+int home_reload(struct home *h, struct nv_err *err)
+{
+	cJSON *cfg;
+	int rc = config_load(h->config_path, &cfg, err);
+	if (rc < 0)
+		return rc;
+	env_load(h->state_dir, cfg, err);
+	pthread_mutex_lock(&h->mu);
+	cJSON_Delete(h->config);
+	h->config = cfg;
+	pthread_mutex_unlock(&h->mu);
+	return 0;
+}
+
+int agent_id_check(const char *a, struct nv_err *err)
+{
+	size_t n = strlen(a);
+	int ok = n >= 1 && n <= AGENT_MAX && (islower((unsigned char)a[0]) || isdigit((unsigned char)a[0]));
+	for (size_t i = 1; ok && i < n; i++)
+		ok = islower((unsigned char)a[i]) || isdigit((unsigned char)a[i]) || a[i] == '_' || a[i] == '-';
+	if (!ok)
+		return nv_fail(err, EINVAL, "invalid agent id \"%.80s\": use 1-64 characters a-z 0-9 _ -, starting with a letter or digit", a);
+	return 0;
+}
+
+void home_default_agent(struct home *h, char out[AGENT_MAX + 1])
+{
+	pthread_mutex_lock(&h->mu);
+	const char *d = cJSON_GetStringValue(config_get(h->config, "agents.default"));
+	snprintf(out, AGENT_MAX + 1, "%s", d && agent_id_check(d, NULL) == 0 ? d : "main");
+	pthread_mutex_unlock(&h->mu);
+}
+
+/* agents.list entry for agent, or NULL. Caller holds h->mu. */
+static const cJSON *agent_entry(struct home *h, const char *agent)
+{
+	const cJSON *e;
+	cJSON_ArrayForEach(e, config_get(h->config, "agents.list")) {
+		const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "id"));
+		if (id && strcmp(id, agent) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+void home_agent_dir(struct home *h, const char *agent, char *out, size_t cap)
+{
+	char dflt[AGENT_MAX + 1];
+	home_default_agent(h, dflt);
+	const char *env = getenv("NOVA_ENGINE_AGENT_DIR");
+	pthread_mutex_lock(&h->mu);
+	const char *dir = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(agent_entry(h, agent), "agentDir"));
+	if (dir && *dir)
+		snprintf(out, cap, "%s", dir);
+	else if (env && *env && strcmp(agent, dflt) == 0)
+		snprintf(out, cap, "%s", env);
+	else
+		snprintf(out, cap, "%s/agents/%s/agent", h->state_dir, agent);
+	pthread_mutex_unlock(&h->mu);
+}
+
+int home_agent_resolve(struct home *h, const char *agent, char out[AGENT_MAX + 1], struct nv_err *err)
+{
+	char dflt[AGENT_MAX + 1];
+	home_default_agent(h, dflt);
+	if (!agent) {
+		memcpy(out, dflt, sizeof(dflt));
+		return 0;
+	}
+	int rc = agent_id_check(agent, err);
+	if (rc < 0)
+		return rc;
+	pthread_mutex_lock(&h->mu);
+	int known = strcmp(agent, dflt) == 0 || agent_entry(h, agent);
+	pthread_mutex_unlock(&h->mu);
+	char dir[PATH_MAX];
+	struct stat st;
+	home_agent_dir(h, agent, dir, sizeof(dir));
+	if (!known && stat(dir, &st) != 0)
+		return nv_fail(err, ENOENT, "unknown agent \"%s\": add {\"id\": \"%s\"} to agents.list in %s", agent, agent, h->config_path);
+	snprintf(out, AGENT_MAX + 1, "%s", agent);
+	return 0;
+}
+
+static int add_id(char ***ids, size_t *n, size_t *cap, const char *id)
+{
+	if (agent_id_check(id, NULL) < 0)
+		return 0;
+	if (*n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 16;
+		char **g = realloc(*ids, nc * sizeof(**ids));
+		if (!g)
+			return -ENOMEM;
+		*ids = g;
+		*cap = nc;
+	}
+	if (!((*ids)[*n] = strdup(id)))
+		return -ENOMEM;
+	(*n)++;
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int home_agents(struct home *h, char ***ids_out, size_t *n_out)
+{
+	char **ids = NULL;
+	size_t n = 0, cap = 0;
+	char dflt[AGENT_MAX + 1], dir[PATH_MAX];
+	home_default_agent(h, dflt);
+	int rc = add_id(&ids, &n, &cap, dflt);
+	pthread_mutex_lock(&h->mu);
+	const cJSON *e;
+	cJSON_ArrayForEach(e, config_get(h->config, "agents.list")) {
+		const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "id"));
+		if (id && rc == 0)
+			rc = add_id(&ids, &n, &cap, id);
+	}
+	pthread_mutex_unlock(&h->mu);
+	snprintf(dir, sizeof(dir), "%s/agents", h->state_dir);
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	while (d && rc == 0 && (de = readdir(d)))
+		if (de->d_name[0] != '.')
+			rc = add_id(&ids, &n, &cap, de->d_name);
+	if (d)
+		closedir(d);
+	qsort(ids, n, sizeof(*ids), cmp_str);
+	size_t w = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (w && strcmp(ids[w - 1], ids[i]) == 0)
+			free(ids[i]);
+		else
+			ids[w++] = ids[i];
+	}
+	*ids_out = ids;
+	*n_out = w;
+	return rc;
+}
+
+void home_agents_free(char **ids, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(ids[i]);
+	free(ids);
+}
+
+static int load_next_key(struct home *h, struct nv_err *err)
+{
+	char next[PATH_MAX + 8];
+	snprintf(next, sizeof(next), "%s.next", h->key_path);
+	if (h->next_key || access(next, F_OK) != 0)
+		return 0;
+	return seal_key_load(next, 0, &h->next_key, err);
+}
+
+int home_key(struct home *h, const char *keyid, int create, const struct seal_key **key, struct nv_err *err)
+{
+	pthread_mutex_lock(&h->mu);
+	int rc = 0;
+	if (!h->key)
+		rc = seal_key_load(h->key_path, create && h->key_creatable, &h->key, err);
+	if (rc == -ENOENT)
+		rc = nv_fail(err, ENOENT, "key file %s does not exist: restore it, or set NOVA_ENGINE_KEY_FILE to where it is", h->key_path);
+	*key = h->key;
+	if (rc == 0 && keyid && strcmp(keyid, h->key->id) != 0) {
+		rc = load_next_key(h, err);
+		if (rc == 0 && h->next_key && strcmp(keyid, h->next_key->id) == 0)
+			*key = h->next_key;
+	}
+	pthread_mutex_unlock(&h->mu);
+	return rc;
+}
+
+int home_config_change(struct home *h, config_edit_fn fn, void *arg, struct nv_err *err)
+{
+	char lock[PATH_MAX + 8], dir[PATH_MAX];
+	path_dirname(h->config_path, dir, sizeof(dir));
+	int rc = dir_make(dir, 0700, err);
+	if (rc < 0)
+		return rc;
+	snprintf(lock, sizeof(lock), "%s.lock", h->config_path);
+	int fd = file_lock(lock, LOCK_WAIT_MS, err);
+	if (fd < 0)
+		return fd;
+	cJSON *cfg;
+	rc = config_load(h->config_path, &cfg, err);
+	if (rc == 0)
+		rc = fn(cfg, arg, err);
+	if (rc == 0)
+		rc = config_save(h->config_path, cfg, err);
+	if (rc >= 0) {
+		pthread_mutex_lock(&h->mu);
+		cJSON_Delete(h->config);
+		h->config = cfg;
+		pthread_mutex_unlock(&h->mu);
+		cfg = NULL;
+	}
+	cJSON_Delete(cfg);
+	close(fd);
+	return rc < 0 ? rc : 0;
+}

@@ -1,0 +1,61 @@
+/* The state directory: where things live (SPEC 3), the loaded config,
+ * the agents, and the store key. One per process; thread-safe. */
+#ifndef NV_HOME_H
+#define NV_HOME_H
+
+#include <cjson/cJSON.h>
+#include <limits.h>
+#include <pthread.h>
+
+#include "store/error.h"
+#include "store/seal.h"
+
+#define AGENT_MAX 64
+#define LOCK_WAIT_MS 10000
+
+struct home {
+	char state_dir[PATH_MAX];
+	char config_path[PATH_MAX];
+	char key_path[PATH_MAX];
+	int key_creatable;
+	pthread_mutex_t mu;       /* guards config, key, next_key */
+	cJSON *config;            /* never NULL once opened */
+	struct seal_key *key;     /* loaded on first need */
+	struct seal_key *next_key;/* during a rekey: <key>.next */
+};
+
+/* Resolve paths from the environment, load the env chain and config.
+ * On error *out is NULL and err names the file (and line) at fault. */
+int home_open(struct home **out, struct nv_err *err);
+void home_free(struct home *h);
+
+/* Re-read .env files and config (SIGHUP). Keeps the old config on error. */
+int home_reload(struct home *h, struct nv_err *err);
+
+/* Default agent id: config agents.default, else "main". */
+void home_default_agent(struct home *h, char out[AGENT_MAX + 1]);
+
+/* Validate an agent id (NULL: the default) and check it is known: the
+ * default, in agents.list, or with an existing agent dir. */
+int home_agent_resolve(struct home *h, const char *agent, char out[AGENT_MAX + 1], struct nv_err *err);
+
+/* Just the id pattern [a-z0-9][a-z0-9_-]{0,63}. */
+int agent_id_check(const char *agent, struct nv_err *err);
+
+/* The agent dir (SPEC 3). */
+void home_agent_dir(struct home *h, const char *agent, char *out, size_t cap);
+
+/* Every known agent id, sorted, deduplicated; free with home_agents_free. */
+int home_agents(struct home *h, char ***ids, size_t *n);
+void home_agents_free(char **ids, size_t n);
+
+/* The key that sealed keyid (current or the pending rekey one).
+ * create: make the key file on first write. The key stays owned by h. */
+int home_key(struct home *h, const char *keyid, int create, const struct seal_key **key, struct nv_err *err);
+
+/* Change the config under its lock: re-read from disk, fn edits, save.
+ * fn returns 0 to save, 1 for "no change", <0 to abort. */
+typedef int (*config_edit_fn)(cJSON *cfg, void *arg, struct nv_err *err);
+int home_config_change(struct home *h, config_edit_fn fn, void *arg, struct nv_err *err);
+
+#endif

@@ -1,0 +1,264 @@
+/* Store files. Lock order: the flock on auth-profiles.lock (cross-process
+ * writers) is taken before st->mu (this process's cache); st->mu is never
+ * held while waiting for the flock, so readers never wait on a writer of
+ * another process. */
+#include "store/store.h"
+#include "store/config.h"
+#include "store/fileio.h"
+#include "store/seal.h"
+#include "store/secmem.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define STORE_MAX (16 << 20)
+
+struct file_id {
+	int exists;
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime, ctime;
+};
+
+struct store {
+	struct home *home;
+	char agent[AGENT_MAX + 1];
+	char dir[PATH_MAX];
+	char path[PATH_MAX];
+	char lock_path[PATH_MAX];
+	pthread_mutex_t mu;   /* protects doc, id, kind */
+	cJSON *doc;           /* cached document, NULL until first read */
+	struct file_id id;    /* identity of the file doc came from */
+	int kind;
+};
+
+int store_open(struct home *h, const char *agent, struct store **out, struct nv_err *err)
+{
+	struct store *st = calloc(1, sizeof(*st));
+	if (!st)
+		return nv_fail(err, ENOMEM, "out of memory");
+	st->home = h;
+	snprintf(st->agent, sizeof(st->agent), "%s", agent);
+	home_agent_dir(h, agent, st->dir, sizeof(st->dir));
+	snprintf(st->path, sizeof(st->path), "%.4000s/auth-profiles.json", st->dir);
+	snprintf(st->lock_path, sizeof(st->lock_path), "%.4000s/auth-profiles.lock", st->dir);
+	pthread_mutex_init(&st->mu, NULL);
+	*out = st;
+	return 0;
+}
+
+void store_free(struct store *st)
+{
+	if (!st)
+		return;
+	cJSON_Delete(st->doc);
+	pthread_mutex_destroy(&st->mu);
+	free(st);
+}
+
+const char *store_path(const struct store *st) { return st->path; }
+const char *store_agent(const struct store *st) { return st->agent; }
+struct home *store_home(const struct store *st) { return st->home; }
+
+static struct file_id id_of(const struct stat *s)
+{
+	struct file_id id = { 1, s->st_dev, s->st_ino, s->st_size, s->st_mtim, s->st_ctim };
+	return id;
+}
+
+static int id_same(const struct file_id *a, const struct file_id *b)
+{
+	if (a->exists != b->exists)
+		return 0;
+	return !a->exists || (a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+			      a->mtime.tv_sec == b->mtime.tv_sec && a->mtime.tv_nsec == b->mtime.tv_nsec &&
+			      a->ctime.tv_sec == b->ctime.tv_sec && a->ctime.tv_nsec == b->ctime.tv_nsec);
+}
+
+int store_doc_check(const cJSON *doc, const char *path, struct nv_err *err)
+{
+	if (!cJSON_IsObject(doc) || !cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(doc, "profiles")))
+		return nv_fail(err, EBADMSG, "%s is not an auth-profiles document (no \"profiles\" object)", path);
+	static const char *const maps[] = { "order", "lastGood", "usageStats" };
+	for (int i = 0; i < 3; i++) {
+		const cJSON *m = cJSON_GetObjectItemCaseSensitive(doc, maps[i]);
+		if (m && !cJSON_IsObject(m))
+			return nv_fail(err, EBADMSG, "%s: \"%s\" must be an object", path, maps[i]);
+	}
+	return 0;
+}
+
+static cJSON *empty_doc(void)
+{
+	cJSON *d = cJSON_CreateObject();
+	if (d) {
+		cJSON_AddNumberToObject(d, "version", 1);
+		cJSON_AddObjectToObject(d, "profiles");
+	}
+	return d;
+}
+
+/* Decode file text into a document. */
+static int decode(struct store *st, const char *text, size_t len, cJSON **doc, int *kind, struct nv_err *err)
+{
+	char *plain = NULL;
+	size_t plen = 0;
+	int rc;
+	*kind = seal_is_envelope(text, len) ? STORE_SEALED : STORE_PLAINTEXT;
+	if (*kind == STORE_SEALED) {
+		char keyid[SEAL_KEYID_LEN + 1] = "";
+		const struct seal_key *key;
+		seal_envelope_keyid(text, len, keyid);
+		if ((rc = home_key(st->home, keyid, 0, &key, err)) < 0)
+			return rc;
+		if ((rc = seal_open(key, st->agent, st->path, text, len, &plain, &plen, err)) < 0)
+			return rc;
+		text = plain;
+		len = plen;
+	}
+	*doc = cJSON_ParseWithLength(text, len);
+	secmem_free(plain);
+	if (!*doc)
+		return nv_fail(err, EBADMSG, "cannot open store %s: neither a sealed store nor an auth-profiles JSON document", st->path);
+	rc = store_doc_check(*doc, st->path, err);
+	if (rc < 0) {
+		cJSON_Delete(*doc);
+		*doc = NULL;
+	}
+	return rc;
+}
+
+/* Make st->doc current. Caller holds st->mu. */
+static int refresh_locked(struct store *st, struct nv_err *err)
+{
+	struct stat s;
+	struct file_id now = { 0 };
+	if (stat(st->path, &s) == 0)
+		now = id_of(&s);
+	else if (errno != ENOENT)
+		return nv_fail(err, errno, "cannot open store %s: %s", st->path, strerror(errno));
+	if (st->doc && id_same(&now, &st->id))
+		return 0;
+	char *text = NULL;
+	size_t len = 0;
+	cJSON *doc = NULL;
+	int kind = STORE_ABSENT;
+	int rc = now.exists ? file_read_st(st->path, STORE_MAX, &text, &len, &s, err) : -ENOENT;
+	if (rc == 0) {
+		now = id_of(&s);
+		rc = decode(st, text, len, &doc, &kind, err);
+	} else if (rc == -ENOENT) {
+		now.exists = 0;
+		rc = (doc = empty_doc()) ? 0 : nv_fail(err, ENOMEM, "out of memory");
+		nv_err_clear(err);
+	}
+	secmem_free(text);
+	if (rc < 0)
+		return rc;
+	cJSON_Delete(st->doc);
+	st->doc = doc;
+	st->id = now;
+	st->kind = kind;
+	return 0;
+}
+
+int store_read(struct store *st, store_read_fn fn, void *arg, struct nv_err *err)
+{
+	pthread_mutex_lock(&st->mu);
+	int rc = refresh_locked(st, err);
+	if (rc == 0)
+		rc = fn(st->doc, arg, err);
+	pthread_mutex_unlock(&st->mu);
+	return rc;
+}
+
+int store_kind(struct store *st, struct nv_err *err)
+{
+	pthread_mutex_lock(&st->mu);
+	int rc = refresh_locked(st, err);
+	if (rc == 0)
+		rc = st->kind;
+	pthread_mutex_unlock(&st->mu);
+	return rc;
+}
+
+/* Seal doc and replace the file. Caller holds the flock and st->mu. */
+static int write_locked(struct store *st, cJSON *doc, struct nv_err *err)
+{
+	const struct seal_key *key;
+	int rc = dir_make(st->dir, 0700, err);
+	if (rc == 0)
+		rc = home_key(st->home, NULL, 1, &key, err);
+	if (rc < 0)
+		return rc;
+	char *plain = cJSON_PrintUnformatted(doc);
+	char *sealed = NULL;
+	if (!plain)
+		return nv_fail(err, ENOMEM, "out of memory");
+	rc = seal_close(key, st->agent, plain, strlen(plain), &sealed, err);
+	cJSON_free(plain);
+	if (rc == 0)
+		rc = file_replace(st->path, sealed, strlen(sealed), 0600, err);
+	cJSON_free(sealed);
+	struct stat s;
+	if (rc == 0 && stat(st->path, &s) == 0) {
+		cJSON_Delete(st->doc);
+		st->doc = doc;
+		st->id = id_of(&s);
+		st->kind = STORE_SEALED;
+		return 0;
+	}
+	return rc;
+}
+
+static int change(struct store *st, store_change_fn fn, void *arg, int force, struct nv_err *err)
+{
+	char dir_err_ok = dir_make(st->dir, 0700, err) == 0;
+	if (!dir_err_ok)
+		return -err->code;
+	int fd = file_lock(st->lock_path, LOCK_WAIT_MS, err);
+	if (fd < 0)
+		return fd;
+	pthread_mutex_lock(&st->mu);
+	int rc = refresh_locked(st, err);
+	cJSON *doc = rc == 0 ? cJSON_Duplicate(st->doc, 1) : NULL;
+	if (rc == 0 && !doc)
+		rc = nv_fail(err, ENOMEM, "out of memory");
+	if (rc == 0 && fn)
+		rc = fn(doc, arg, err);
+	int result = rc;
+	if (rc == 0 || (rc == 1 && force)) {
+		rc = write_locked(st, doc, err);
+		if (rc == 0)
+			doc = NULL; /* now owned by the cache */
+		else
+			result = rc;
+	}
+	cJSON_Delete(doc);
+	pthread_mutex_unlock(&st->mu);
+	close(fd);
+	return result;
+}
+
+int store_change(struct store *st, store_change_fn fn, void *arg, struct nv_err *err)
+{
+	return change(st, fn, arg, 0, err);
+}
+
+static int no_change(cJSON *doc, void *arg, struct nv_err *err)
+{
+	(void)doc, (void)arg, (void)err;
+	return 1;
+}
+
+int store_reseal(struct store *st, struct nv_err *err)
+{
+	if (access(st->path, F_OK) != 0)
+		return 0;
+	int rc = change(st, no_change, NULL, 1, err);
+	return rc < 0 ? rc : 0;
+}

@@ -1,0 +1,45 @@
+/* The per-agent credential store: auth-profiles.json, sealed. Readers see
+ * a cached document revalidated by file identity; writers lock, re-read,
+ * change, and replace the file atomically. Thread-safe. */
+#ifndef NV_STORE_H
+#define NV_STORE_H
+
+#include <cjson/cJSON.h>
+
+#include "store/error.h"
+#include "store/home.h"
+
+struct store;
+
+/* A handle for agent (already resolved by home_agent_resolve). Does no
+ * I/O. Returns 0 or -ENOMEM. */
+int store_open(struct home *h, const char *agent, struct store **out, struct nv_err *err);
+void store_free(struct store *st);   /* store_free(NULL) does nothing */
+
+const char *store_path(const struct store *st);
+const char *store_agent(const struct store *st);
+struct home *store_home(const struct store *st);
+
+/* Run fn on the current document (read-only). A missing file reads as an
+ * empty store. Errors opening the file (wrong key, tampering) name it. */
+typedef int (*store_read_fn)(const cJSON *doc, void *arg, struct nv_err *err);
+int store_read(struct store *st, store_read_fn fn, void *arg, struct nv_err *err);
+
+/* Change the document: lock, re-read, fn edits doc in place, seal and
+ * replace the file. fn returns 0 to write, 1 for "nothing changed" (no
+ * write), <0 to abort (nothing written). Returns fn's result when >= 0. */
+typedef int (*store_change_fn)(cJSON *doc, void *arg, struct nv_err *err);
+int store_change(struct store *st, store_change_fn fn, void *arg, struct nv_err *err);
+
+/* What is on disk: 0 none, 1 sealed, 2 plaintext (legacy), <0 error. */
+enum { STORE_ABSENT, STORE_SEALED, STORE_PLAINTEXT };
+int store_kind(struct store *st, struct nv_err *err);
+
+/* Reseal the store with whatever key home_key gives now (rekey, and
+ * doctor --fix for plaintext stores). */
+int store_reseal(struct store *st, struct nv_err *err);
+
+/* Check a parsed plaintext document has the OpenClaw shape. */
+int store_doc_check(const cJSON *doc, const char *path, struct nv_err *err);
+
+#endif

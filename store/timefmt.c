@@ -1,0 +1,61 @@
+/* Clock and duration text. */
+#include "store/timefmt.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+int64_t now_ms(void)
+{
+	const char *pin = getenv("NOVA_ENGINE_NOW_MS");
+	if (pin && *pin)
+		return strtoll(pin, NULL, 10);
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int duration_parse(const char *s, int64_t *ms, struct nv_err *err)
+{
+	const char *p = s;
+	while (isdigit((unsigned char)*p))
+		p++;
+	int ok = p > s;
+	if (ok && *p == '.') {
+		const char *f = ++p;
+		while (isdigit((unsigned char)*p))
+			p++;
+		ok = p > f;
+	}
+	static const struct { const char *unit; double ms; } units[] = {
+		{ "ms", 1 }, { "s", 1e3 }, { "m", 60e3 }, { "h", 3600e3 }, { "d", 86400e3 }, { "", 86400e3 },
+	};
+	double mult = -1;
+	for (size_t i = 0; ok && i < sizeof(units) / sizeof(units[0]); i++)
+		if (strcmp(p, units[i].unit) == 0) {
+			mult = units[i].ms;
+			break;
+		}
+	if (!ok || mult < 0)
+		return nv_fail(err, EINVAL, "invalid duration \"%.40s\": use a number with ms, s, m, h or d (e.g. 90d, 12h); a bare number means days", s);
+	double v = strtod(s, NULL) * mult;
+	if (!isfinite(v) || v > 8.64e15)
+		return nv_fail(err, EINVAL, "invalid duration \"%.40s\": too long", s);
+	*ms = (int64_t)v;
+	return 0;
+}
+
+void duration_format(int64_t ms, char *out, size_t cap)
+{
+	int64_t m = ms / 60000;
+	if (m < 60)
+		snprintf(out, cap, "%lldm", (long long)(m < 0 ? 0 : m));
+	else if (m < 48 * 60)
+		snprintf(out, cap, "%lldh", (long long)(m / 60));
+	else
+		snprintf(out, cap, "%lldd", (long long)(m / 1440));
+}

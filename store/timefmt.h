@@ -1,0 +1,20 @@
+/* Time: the clock (overridable for tests), durations in and out. */
+#ifndef NV_TIMEFMT_H
+#define NV_TIMEFMT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/error.h"
+
+/* Now in epoch ms. NOVA_ENGINE_NOW_MS, when set, pins the clock: tests
+ * use it to step past cooldowns and expiries. */
+int64_t now_ms(void);
+
+/* Parse ^\d+(\.\d+)?(ms|s|m|h|d)?$ (bare number = days) into ms. */
+int duration_parse(const char *s, int64_t *ms, struct nv_err *err);
+
+/* Compact left time: 45m, 3h, 12d ("0m" for less than a minute). */
+void duration_format(int64_t ms, char *out, size_t cap);
+
+#endif
