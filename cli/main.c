@@ -1,1 +1,108 @@
-int main(void){return 0;}
+/* nova-engine: one table of commands; each lives in cli/cmd_<name>.c. */
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "store/secmem.h"
+
+#include <string.h>
+
+#ifndef NOVA_VERSION
+#define NOVA_VERSION "0.1.0"
+#endif
+
+const struct command commands[] = {
+	{ "models status", status_main, "[--json | --plain] [--check]",
+	  "Show models, where each provider's credential comes from, and expiry.",
+	  "  --json       one JSON object\n  --plain      print only the default model\n"
+	  "  --check      exit 1 when a credential is expired/missing or a provider in use has none,\n"
+	  "               2 when one expires within 24 h, else 0\n" },
+	{ "models auth list", list_main, "[--provider P] [--json]", "List stored auth profiles (secrets masked).", NULL },
+	{ "models auth paste-token", paste_token_main, "--provider P [--profile-id ID] [--expires-in DUR]",
+	  "Store a token read from stdin (type token) as <P>:default or ID.",
+	  "  --expires-in DUR   e.g. 90d, 12h, 30m; a bare number means days\n" },
+	{ "models auth paste-api-key", paste_api_key_main, "--provider P [--profile-id ID]",
+	  "Store an API key read from stdin as <P>:default or ID.", NULL },
+	{ "models auth setup-token", setup_token_main, "--provider anthropic [--profile-id ID] [--yes]",
+	  "Store the output of `claude setup-token` (interactive TTY only).",
+	  "  --yes        skip the question whether `claude setup-token` was run\n" },
+	{ "models auth logout", logout_main, "PROFILE_ID [--yes]", "Delete a stored auth profile.", NULL },
+	{ "models auth token", token_main, "--provider P | PROFILE_ID",
+	  "Print the secret that would be used (or of the named profile).", NULL },
+	{ "models auth report", report_main, "PROFILE_ID good | failure REASON",
+	  "Report how a credential worked; failures put it in cooldown.",
+	  "  REASON: rate_limit, timeout, auth, billing, format or unknown\n" },
+	{ "models auth order", order_main, "get | set | clear --provider P [IDS...] [--json]",
+	  "Show, set or clear the agent's credential order for a provider.", NULL },
+	{ "store", store_main, "import FILE | export | rekey",
+	  "Seal a plaintext auth-profiles.json, print the store as plaintext, or change the key.", NULL },
+#if 0
+	{ "mount", mount_main, "MOUNTPOINT [-f] [--allow-other] [--uid U] [--gid G] [--read-only] [--agent ID]... [-o OPTS]",
+	  "Mount the credential filesystem (daemonizes unless -f).",
+	  "  -f, --foreground   stay in the foreground, log to stderr\n"
+	  "  --allow-other      let other users in (kernel checks modes); needs user_allow_other\n"
+	  "  --uid U, --gid G   owner of the files (default: you)\n"
+	  "  --read-only        refuse every change with EROFS\n"
+	  "  --agent ID         show only these agents (repeatable; default: all)\n"
+	  "  --log FILE         log to FILE instead of syslog\n"
+	  "  -o OPTS            extra FUSE mount options\n" },
+	{ "umount", umount_main, "MOUNTPOINT", "Unmount the credential filesystem.", NULL },
+#endif
+	{ NULL, NULL, NULL, NULL, NULL },
+};
+
+const struct command *command_find(const char *name)
+{
+	for (const struct command *c = commands; c->name; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out, "Usage: nova-engine COMMAND [OPTIONS]\n\nCommands:\n");
+	for (const struct command *c = commands; c->name; c++)
+		fprintf(out, "  %-26s %s\n", c->name, c->summary);
+	fprintf(out, "\nEvery command takes --agent ID and --help. Secrets are read from stdin, never from arguments.\n");
+}
+
+/* Match the longest run of argv words that names a command. */
+static const struct command *match(int argc, char **argv, int *words)
+{
+	char name[64] = "";
+	const struct command *best = NULL;
+	for (int i = 1; i < argc && i <= 3; i++) {
+		if (argv[i][0] == '-')
+			break;
+		snprintf(name + strlen(name), sizeof(name) - strlen(name), "%s%s", i > 1 ? " " : "", argv[i]);
+		const struct command *c = command_find(name);
+		if (c) {
+			best = c;
+			*words = i;
+		}
+	}
+	return best;
+}
+
+int main(int argc, char **argv)
+{
+	if (secmem_init() < 0)
+		return cli_failf("cannot initialise libsodium");
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? EXIT_USAGE : 0;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("nova-engine %s\n", NOVA_VERSION);
+		return 0;
+	}
+	int words = 0;
+	const struct command *c = match(argc, argv, &words);
+	if (!c) {
+		fprintf(stderr, "Error: unknown command \"%s\"\n", argv[1]);
+		fprintf(stderr, "Run 'nova-engine --help' for the list of commands.\n");
+		return EXIT_USAGE;
+	}
+	/* argv[0] of the command is its name; options follow. */
+	argv[words] = (char *)c->name;
+	return c->main(argc - words, argv + words);
+}

@@ -55,7 +55,7 @@ void duration_format(int64_t ms, char *out, size_t cap)
 	if (m < 60)
 		snprintf(out, cap, "%lldm", (long long)(m < 0 ? 0 : m));
 	else if (m < 48 * 60)
-		snprintf(out, cap, "%lldh", (long long)(m / 60));
+		snprintf(out, cap, "%lldh", (long long)((m + 30) / 60));
 	else
-		snprintf(out, cap, "%lldd", (long long)(m / 1440));
+		snprintf(out, cap, "%lldd", (long long)((m + 720) / 1440));
 }

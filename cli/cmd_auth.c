@@ -1,0 +1,167 @@
+/* models auth list | logout | token | report: one profile at a time. */
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "store/creds.h"
+#include "store/health.h"
+#include "store/timefmt.h"
+
+#include <string.h>
+#include <unistd.h>
+
+/* Parse a PROFILE_ID argument, printing the error. */
+static int profile_arg(const char *cmd, const char *text, char *id)
+{
+	struct nv_err err = { 0 };
+	if (!text)
+		return cli_usage(cmd, "a profile id is required (e.g. anthropic:default)");
+	if (profile_id_parse(text, NULL, id, NULL, &err) < 0)
+		return cli_fail(&err);
+	return 0;
+}
+
+int list_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "provider", required_argument, NULL, 'P' },
+		{ "json", no_argument, NULL, 'j' },
+		{ 0 },
+	};
+	struct cli_opts o = { argv[0], NULL };
+	const char *prov_arg = NULL;
+	int json = 0, c, rc;
+	while ((c = cli_getopt(&o, argc, argv, opts, "")) != -1) {
+		if (c == 'P')
+			prov_arg = optarg;
+		json |= c == 'j';
+	}
+	char prov[PROVIDER_MAX + 1] = "";
+	if (prov_arg && (rc = cli_provider(o.cmd, prov_arg, prov)))
+		return rc;
+	struct cli_ctx ctx;
+	if (cli_open(&ctx, o.agent))
+		return 1;
+	struct nv_err err = { 0 };
+	cJSON *doc;
+	if (creds_snapshot(ctx.store, &doc, &err) < 0) {
+		cli_close(&ctx);
+		return cli_fail(&err);
+	}
+	cJSON *rows = cJSON_CreateArray();
+	const cJSON *e;
+	int64_t now = now_ms();
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(doc, "profiles")) {
+		const char *p = cred_provider(e);
+		if (*prov && (!p || strcmp(p, prov) != 0))
+			continue;
+		const cJSON *usage = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "usageStats"), e->string);
+		struct health h = health_of(e, usage, now);
+		char mask[MASK_MAX];
+		secret_mask(cred_secret(e), mask);
+		cJSON *r = cJSON_CreateObject();
+		cJSON_AddStringToObject(r, "id", e->string);
+		cJSON_AddStringToObject(r, "provider", p ? p : "");
+		cJSON_AddStringToObject(r, "type", cred_type_name(cred_type_of(e)));
+		cJSON_AddStringToObject(r, "secret", mask);
+		cJSON_AddStringToObject(r, "state", health_label(&h));
+		cJSON_AddItemToArray(rows, r);
+	}
+	if (json) {
+		char *t = cJSON_Print(rows);
+		printf("%s\n", t);
+		cJSON_free(t);
+	} else if (!cJSON_GetArraySize(rows)) {
+		printf("No auth profiles stored for agent %s.\n", ctx.agent);
+	} else {
+		cJSON_ArrayForEach(e, rows)
+			printf("%-32s %-8s %-20s %s\n", cJSON_GetStringValue(cJSON_GetObjectItem(e, "id")),
+			       cJSON_GetStringValue(cJSON_GetObjectItem(e, "type")),
+			       cJSON_GetStringValue(cJSON_GetObjectItem(e, "secret")),
+			       cJSON_GetStringValue(cJSON_GetObjectItem(e, "state")));
+	}
+	cJSON_Delete(rows);
+	cJSON_Delete(doc);
+	cli_close(&ctx);
+	return 0;
+}
+
+int logout_main(int argc, char **argv)
+{
+	static const struct option opts[] = { { "yes", no_argument, NULL, 'y' }, { 0 } };
+	struct cli_opts o = { argv[0], NULL };
+	int yes = 0, c, rc;
+	while ((c = cli_getopt(&o, argc, argv, opts, "")) != -1)
+		yes |= c == 'y';
+	char id[PROFILE_ID_MAX + 1];
+	if (optind + 1 < argc)
+		return cli_usage(o.cmd, "unexpected argument \"%s\"", argv[optind + 1]);
+	if ((rc = profile_arg(o.cmd, optind < argc ? argv[optind] : NULL, id)))
+		return rc;
+	struct cli_ctx ctx;
+	if (cli_open(&ctx, o.agent))
+		return 1;
+	char q[PROFILE_ID_MAX + 64];
+	snprintf(q, sizeof(q), "Delete auth profile %s?", id);
+	struct nv_err err = { 0 };
+	if (!yes && isatty(0) && !ask_yes(q))
+		rc = cli_failf("nothing deleted");
+	else if (creds_delete(ctx.store, id, &err) < 0)
+		rc = cli_fail(&err);
+	else
+		printf("Deleted auth profile %s.\n", id);
+	cli_close(&ctx);
+	return rc;
+}
+
+int token_main(int argc, char **argv)
+{
+	static const struct option opts[] = { { "provider", required_argument, NULL, 'P' }, { 0 } };
+	struct cli_opts o = { argv[0], NULL };
+	const char *prov_arg = NULL;
+	int c, rc = 0;
+	while ((c = cli_getopt(&o, argc, argv, opts, "")) != -1)
+		if (c == 'P')
+			prov_arg = optarg;
+	char id[PROFILE_ID_MAX + 1] = "", prov[PROVIDER_MAX + 1];
+	if (!prov_arg == !(optind < argc))
+		return cli_usage(o.cmd, "give either --provider P or a PROFILE_ID");
+	if (prov_arg ? (rc = cli_provider(o.cmd, prov_arg, prov)) : (rc = profile_arg(o.cmd, argv[optind], id)))
+		return rc;
+	struct cli_ctx ctx;
+	if (cli_open(&ctx, o.agent))
+		return 1;
+	struct selection sel;
+	struct nv_err err = { 0 };
+	rc = *id ? creds_get(ctx.store, id, &sel, &err) : creds_select(ctx.store, prov, NULL, &sel, &err);
+	if (rc < 0)
+		rc = cli_fail(&err);
+	else
+		printf("%s\n", sel.secret);
+	selection_wipe(&sel);
+	cli_close(&ctx);
+	return rc;
+}
+
+int report_main(int argc, char **argv)
+{
+	struct cli_opts o = { argv[0], NULL };
+	int rc;
+	while (cli_getopt(&o, argc, argv, NULL, "") != -1)
+		;
+	char id[PROFILE_ID_MAX + 1], report[64];
+	int n = argc - optind;
+	if (n < 2 || n > 3)
+		return cli_usage(o.cmd, "expected PROFILE_ID good, or PROFILE_ID failure REASON");
+	if ((rc = profile_arg(o.cmd, argv[optind], id)))
+		return rc;
+	snprintf(report, sizeof(report), "%s%s%s", argv[optind + 1], n == 3 ? " " : "", n == 3 ? argv[optind + 2] : "");
+	struct cli_ctx ctx;
+	if (cli_open(&ctx, o.agent))
+		return 1;
+	struct nv_err err = { 0 };
+	if (creds_report(ctx.store, id, report, &err) < 0)
+		rc = cli_fail(&err);
+	else
+		printf("Recorded %s for %s.\n", report, id);
+	cli_close(&ctx);
+	return rc;
+}

@@ -1,0 +1,55 @@
+/* nova-engine store import FILE | export | rekey. */
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "store/creds.h"
+#include "store/transfer.h"
+
+#include <string.h>
+#include <unistd.h>
+
+static int export_store(struct cli_ctx *ctx)
+{
+	struct nv_err err = { 0 };
+	cJSON *doc;
+	if (creds_snapshot(ctx->store, &doc, &err) < 0)
+		return cli_fail(&err);
+	if (isatty(1))
+		fprintf(stderr, "Warning: printing the store of agent %s in plaintext, secrets included.\n", ctx->agent);
+	char *t = cJSON_Print(doc);
+	printf("%s\n", t);
+	cJSON_free(t);
+	cJSON_Delete(doc);
+	return 0;
+}
+
+int store_main(int argc, char **argv)
+{
+	struct cli_opts o = { argv[0], NULL };
+	while (cli_getopt(&o, argc, argv, NULL, "") != -1)
+		;
+	const char *verb = optind < argc ? argv[optind++] : NULL;
+	int want = verb && strcmp(verb, "import") == 0 ? 1 : 0;
+	if (!verb || (strcmp(verb, "import") && strcmp(verb, "export") && strcmp(verb, "rekey")))
+		return cli_usage(o.cmd, "expected import FILE, export or rekey");
+	if (argc - optind != want)
+		return cli_usage(o.cmd, want ? "store import needs one FILE" : "unexpected argument \"%s\"", argv[optind]);
+	struct cli_ctx ctx;
+	if (cli_open(&ctx, o.agent))
+		return 1;
+	struct nv_err err = { 0 };
+	int rc = 0, count;
+	if (strcmp(verb, "export") == 0) {
+		rc = export_store(&ctx);
+	} else if (strcmp(verb, "import") == 0) {
+		if (store_import(ctx.store, argv[optind], &count, &err) < 0)
+			rc = cli_fail(&err);
+		else
+			printf("Imported %d auth profile%s into %s (sealed).\n", count, count == 1 ? "" : "s", store_path(ctx.store));
+	} else if (store_rekey(ctx.home, &count, &err) < 0) {
+		rc = cli_fail(&err);
+	} else {
+		printf("Resealed %d store%s with a new key in %s.\n", count, count == 1 ? "" : "s", ctx.home->key_path);
+	}
+	cli_close(&ctx);
+	return rc;
+}

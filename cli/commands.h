@@ -1,0 +1,18 @@
+/* Entry points of the commands in the table (cli/main.c). */
+#ifndef NV_COMMANDS_H
+#define NV_COMMANDS_H
+
+int status_main(int argc, char **argv);
+int list_main(int argc, char **argv);
+int paste_token_main(int argc, char **argv);
+int paste_api_key_main(int argc, char **argv);
+int setup_token_main(int argc, char **argv);
+int logout_main(int argc, char **argv);
+int token_main(int argc, char **argv);
+int report_main(int argc, char **argv);
+int order_main(int argc, char **argv);
+int store_main(int argc, char **argv);
+int mount_main(int argc, char **argv);
+int umount_main(int argc, char **argv);
+
+#endif

@@ -1,0 +1,103 @@
+/* Helpers shared by every command: opening the store, errors, options. */
+#include "cli/cli.h"
+#include "store/provider.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cli_fail(const struct nv_err *err)
+{
+	fprintf(stderr, "Error: %s\n", err->msg[0] ? err->msg : "unknown failure");
+	return 1;
+}
+
+int cli_failf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("Error: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	return 1;
+}
+
+int cli_usage(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("Error: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\nRun 'nova-engine %s --help' for usage.\n", cmd);
+	va_end(ap);
+	return EXIT_USAGE;
+}
+
+void cli_help(const struct command *c, FILE *out)
+{
+	fprintf(out, "Usage: nova-engine %s %s\n\n%s\n", c->name, c->args, c->summary);
+	if (c->help)
+		fprintf(out, "\n%s", c->help);
+	fprintf(out, "\nCommon options:\n  --agent ID   act on agent ID (default: agents.default, else main)\n  --help       show this help\n");
+}
+
+int cli_open(struct cli_ctx *ctx, const char *agent)
+{
+	struct nv_err err = { 0 };
+	memset(ctx, 0, sizeof(*ctx));
+	if (home_open(&ctx->home, &err) < 0 ||
+	    home_agent_resolve(ctx->home, agent, ctx->agent, &err) < 0 ||
+	    store_open(ctx->home, ctx->agent, &ctx->store, &err) < 0) {
+		cli_close(ctx);
+		return cli_fail(&err);
+	}
+	return 0;
+}
+
+void cli_close(struct cli_ctx *ctx)
+{
+	store_free(ctx->store);
+	home_free(ctx->home);
+	memset(ctx, 0, sizeof(*ctx));
+}
+
+int cli_getopt(struct cli_opts *o, int argc, char **argv, const struct option *extra, const char *shortopts)
+{
+	struct option all[32] = {
+		{ "agent", required_argument, NULL, 0x100 },
+		{ "help", no_argument, NULL, 0x101 },
+	};
+	size_t n = 2;
+	for (; extra && extra[n - 2].name && n < 31; n++)
+		all[n] = extra[n - 2];
+	char so[32];
+	snprintf(so, sizeof(so), ":%s", shortopts ? shortopts : "");
+	for (;;) {
+		int c = getopt_long(argc, argv, so, all, NULL);
+		if (c == 0x100) {
+			o->agent = optarg;
+			continue;
+		}
+		if (c == 0x101) {
+			cli_help(command_find(o->cmd), stdout);
+			exit(0);
+		}
+		if (c == '?') {
+			exit(cli_usage(o->cmd, "unknown option \"%s\"", argv[optind - 1]));
+		}
+		if (c == ':')
+			exit(cli_usage(o->cmd, "option \"%s\" needs a value", argv[optind - 1]));
+		return c;
+	}
+}
+
+int cli_provider(const char *cmd, const char *given, char *out)
+{
+	struct nv_err err = { 0 };
+	if (!given)
+		return cli_usage(cmd, "--provider is required (e.g. --provider anthropic)");
+	if (provider_normalize(given, out, &err) < 0)
+		return cli_fail(&err);
+	return 0;
+}

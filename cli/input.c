@@ -1,0 +1,80 @@
+/* Secrets and answers from the terminal or a pipe. Secrets never come from
+ * argv: they would show in ps and shell history. */
+#include "cli/cli.h"
+
+#include <errno.h>
+#include <sodium.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+static ssize_t read_tty_line(char *buf, size_t cap)
+{
+	struct termios old, quiet;
+	int have = tcgetattr(0, &old) == 0;
+	if (have) {
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		quiet.c_lflag |= ECHONL;
+		tcsetattr(0, TCSAFLUSH, &quiet);
+	}
+	size_t n = 0;
+	ssize_t r = 0;
+	char c;
+	while (n < cap && (r = read(0, &c, 1)) == 1 && c != '\n')
+		buf[n++] = c;
+	if (have)
+		tcsetattr(0, TCSAFLUSH, &old);
+	sodium_memzero(&c, sizeof(c));
+	return r < 0 ? -1 : (ssize_t)n;
+}
+
+static ssize_t read_all(char *buf, size_t cap)
+{
+	size_t n = 0;
+	for (;;) {
+		ssize_t r = read(0, buf + n, cap - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (r == 0 || (n += (size_t)r) == cap)
+			return (ssize_t)n;
+	}
+}
+
+int read_secret(const char *prompt, const char *what, char *buf, size_t cap, size_t *len, struct nv_err *err)
+{
+	int tty = isatty(0);
+	if (tty) {
+		fprintf(stderr, "%s", prompt);
+		fflush(stderr);
+	}
+	ssize_t n = tty ? read_tty_line(buf, cap - 1) : read_all(buf, cap - 1);
+	if (n < 0)
+		return nv_fail(err, errno, "cannot read the %s from stdin: %s", what, strerror(errno));
+	if ((size_t)n == cap - 1) {
+		sodium_memzero(buf, cap);
+		return nv_fail(err, EINVAL, "%s is too long (more than %d bytes)", what, SECRET_MAX);
+	}
+	buf[n] = '\0';
+	if (memchr(buf, '\0', (size_t)n)) {
+		sodium_memzero(buf, cap);
+		return nv_fail(err, EINVAL, "%s contains a NUL byte", what);
+	}
+	*len = secret_trim(buf, (size_t)n);
+	int rc = secret_check(buf, *len, what, err);
+	if (rc < 0)
+		sodium_memzero(buf, cap);
+	return rc;
+}
+
+int ask_yes(const char *question)
+{
+	char line[16];
+	fprintf(stderr, "%s [y/N] ", question);
+	fflush(stderr);
+	if (!fgets(line, sizeof(line), stdin))
+		return 0;
+	return line[0] == 'y' || line[0] == 'Y';
+}

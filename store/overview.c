@@ -1,0 +1,225 @@
+/* Facts for `models status`: config, models, and per provider where the
+ * credential comes from, what is missing, and expiry states. */
+#include "store/overview.h"
+#include "store/config.h"
+#include "store/creds.h"
+#include "store/env.h"
+#include "store/health.h"
+#include "store/timefmt.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+int model_provider(const cJSON *config, const char *model, char *out, size_t cap)
+{
+	const char *alias = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(config_get(config, "models.aliases"), model));
+	if (alias)
+		model = alias;
+	const char *slash = strchr(model, '/');
+	if (!slash)
+		return -EINVAL;
+	char raw[PROVIDER_MAX + 1];
+	snprintf(raw, sizeof(raw), "%.*s", (int)(slash - model) > PROVIDER_MAX ? PROVIDER_MAX : (int)(slash - model), model);
+	char norm[PROVIDER_MAX + 1];
+	if (provider_normalize(raw, norm, NULL) < 0)
+		return -EINVAL;
+	snprintf(out, cap, "%s", norm);
+	return 0;
+}
+
+static void add_unique(cJSON *arr, const char *s)
+{
+	const cJSON *e;
+	cJSON_ArrayForEach(e, arr)
+		if (strcmp(e->valuestring, s) == 0)
+			return;
+	cJSON_AddItemToArray(arr, cJSON_CreateString(s));
+}
+
+/* Providers in use: {provider: [why...]} from models and config order. */
+static cJSON *providers_in_use(const cJSON *config)
+{
+	cJSON *use = cJSON_CreateObject();
+	char p[PROVIDER_MAX + 1];
+	const char *dm = cJSON_GetStringValue(config_get(config, "models.default"));
+	if (dm && model_provider(config, dm, p, sizeof(p)) == 0)
+		add_unique(cJSON_AddArrayToObject(use, p), "default model");
+	const cJSON *e;
+	cJSON_ArrayForEach(e, config_get(config, "models.fallbacks")) {
+		if (!cJSON_IsString(e) || model_provider(config, e->valuestring, p, sizeof(p)) < 0)
+			continue;
+		cJSON *why = cJSON_GetObjectItemCaseSensitive(use, p);
+		add_unique(why ? why : cJSON_AddArrayToObject(use, p), "fallback");
+	}
+	cJSON_ArrayForEach(e, config_get(config, "auth.order")) {
+		if (provider_normalize(e->string, p, NULL) < 0)
+			continue;
+		cJSON *why = cJSON_GetObjectItemCaseSensitive(use, p);
+		add_unique(why ? why : cJSON_AddArrayToObject(use, p), "auth order");
+	}
+	return use;
+}
+
+static cJSON *profile_entry(const char *id, const cJSON *cred, const cJSON *usage, int64_t now, int *check)
+{
+	cJSON *o = cJSON_CreateObject();
+	char mask[MASK_MAX], left[16];
+	struct health h = health_of(cred, usage, now);
+	secret_mask(cred_secret(cred), mask);
+	cJSON_AddStringToObject(o, "id", id);
+	cJSON_AddStringToObject(o, "type", cred_type_name(cred_type_of(cred)));
+	cJSON_AddStringToObject(o, "secret", mask);
+	cJSON_AddStringToObject(o, "state", health_label(&h));
+	if (h.state != HEALTH_STATIC && h.state != HEALTH_MISSING) {
+		duration_format(h.left_ms, left, sizeof(left));
+		cJSON_AddNumberToObject(o, "expiresInMs", (double)h.left_ms);
+		cJSON_AddStringToObject(o, "expiresIn", h.left_ms > 0 ? left : "expired");
+	}
+	int64_t until = usage_unavailable_until(usage, now);
+	if (until) {
+		duration_format(until - now, left, sizeof(left));
+		cJSON_AddStringToObject(o, "cooldown", left);
+	}
+	const char *email = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cred, "email"));
+	if (email)
+		cJSON_AddStringToObject(o, "email", email);
+	int sev = cred_type_of(cred) == CRED_API_KEY ? 0 : health_severity(&h);
+	if (sev == 1 || (sev == 2 && *check == 0))
+		*check = sev;
+	return o;
+}
+
+struct build_args {
+	struct store *st;
+	cJSON *out;
+};
+
+/* The provider names to show: stored, in use, or with an env credential. */
+static cJSON *provider_names(const cJSON *doc, const cJSON *use)
+{
+	cJSON *names = cJSON_CreateArray();
+	const cJSON *e;
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(doc, "profiles"))
+		if (cred_provider(e))
+			add_unique(names, cred_provider(e));
+	cJSON_ArrayForEach(e, use)
+		add_unique(names, e->string);
+	for (size_t i = 0; i < provider_count(); i++)
+		if (env_credential(provider_at(i), NULL))
+			add_unique(names, provider_at(i));
+	return names;
+}
+
+static void add_provider(cJSON *auth, const cJSON *doc, const cJSON *config, const char *p,
+			 const cJSON *use, int64_t now, int *check)
+{
+	cJSON *prov = cJSON_CreateObject();
+	cJSON *profiles = cJSON_AddArrayToObject(prov, "profiles");
+	struct id_list order;
+	order_resolve(doc, config, p, NULL, now, &order);
+	const cJSON *e;
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(doc, "profiles")) {
+		const char *cp = cred_provider(e);
+		if (!cp || strcmp(cp, p) != 0)
+			continue;
+		const cJSON *usage = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "usageStats"), e->string);
+		cJSON *entry = profile_entry(e->string, e, usage, now, check);
+		cJSON_AddItemToArray(profiles, entry);
+		if (cred_type_of(e) != CRED_API_KEY)
+			cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(auth, "oauth"), cJSON_Duplicate(entry, 1));
+	}
+	cJSON_AddStringToObject(prov, "provider", p);
+	const char *var;
+	const char *env = env_credential(p, &var);
+	char mask[MASK_MAX], eff[PROFILE_ID_MAX + 80];
+	if (env) {
+		secret_mask(env, mask);
+		cJSON *ev = cJSON_AddObjectToObject(prov, "env");
+		cJSON_AddStringToObject(ev, "var", var);
+		cJSON_AddStringToObject(ev, "secret", mask);
+	}
+	if (order.n)
+		snprintf(eff, sizeof(eff), "profile:%s", order.ids[0]);
+	else if (env)
+		snprintf(eff, sizeof(eff), "env:%s", var);
+	else
+		snprintf(eff, sizeof(eff), "none");
+	cJSON_AddStringToObject(prov, "effective", eff);
+	cJSON_AddItemToObject(prov, "order", cJSON_CreateStringArray(order.ids, (int)order.n));
+	cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(auth, "providers"), prov);
+	const cJSON *why = cJSON_GetObjectItemCaseSensitive(use, p);
+	if (why && !order.n && !env) {
+		cJSON *m = cJSON_CreateObject();
+		char fix[256];
+		snprintf(fix, sizeof(fix), "nova-engine models auth paste-api-key --provider %s", p);
+		cJSON_AddStringToObject(m, "provider", p);
+		cJSON_AddItemToObject(m, "usedBy", cJSON_Duplicate(why, 1));
+		cJSON_AddStringToObject(m, "fix", fix);
+		cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(auth, "missing"), m);
+		*check = 1;
+	}
+	id_list_free(&order);
+}
+
+static void add_models(cJSON *out, const cJSON *config)
+{
+	const char *dm = cJSON_GetStringValue(config_get(config, "models.default"));
+	cJSON_AddItemToObject(out, "defaultModel", dm ? cJSON_CreateString(dm) : cJSON_CreateNull());
+	const cJSON *fb = config_get(config, "models.fallbacks");
+	const cJSON *al = config_get(config, "models.aliases");
+	cJSON_AddItemToObject(out, "fallbacks", cJSON_IsArray(fb) ? cJSON_Duplicate(fb, 1) : cJSON_CreateArray());
+	cJSON_AddItemToObject(out, "aliases", cJSON_IsObject(al) ? cJSON_Duplicate(al, 1) : cJSON_CreateObject());
+}
+
+static int build_in_doc(const cJSON *doc, void *arg, struct nv_err *err)
+{
+	struct build_args *a = arg;
+	struct home *h = store_home(a->st);
+	int64_t now = now_ms();
+	int check = 0;
+	(void)err;
+	pthread_mutex_lock(&h->mu);
+	const cJSON *config = h->config;
+	cJSON *out = a->out, *use = providers_in_use(config);
+	cJSON_AddStringToObject(out, "configPath", h->config_path);
+	cJSON_AddStringToObject(out, "agent", store_agent(a->st));
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof(dir), "%s", store_path(a->st));
+	*strrchr(dir, '/') = '\0';
+	cJSON_AddStringToObject(out, "agentDir", dir);
+	add_models(out, config);
+	cJSON *auth = cJSON_AddObjectToObject(out, "auth");
+	cJSON_AddStringToObject(auth, "storePath", store_path(a->st));
+	cJSON_AddStringToObject(auth, "shellEnv", env_shell_enabled(config) ? "on" : "off");
+	cJSON_AddArrayToObject(auth, "providers");
+	cJSON_AddArrayToObject(auth, "missing");
+	cJSON_AddArrayToObject(auth, "oauth");
+	cJSON *names = provider_names(doc, use);
+	const cJSON *p;
+	cJSON_ArrayForEach(p, names)
+		add_provider(auth, doc, config, p->valuestring, use, now, &check);
+	pthread_mutex_unlock(&h->mu);
+	int any = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(doc, "profiles")) > 0;
+	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(auth, "providers"))
+		any |= cJSON_GetObjectItemCaseSensitive(p, "env") != NULL;
+	cJSON_AddBoolToObject(auth, "anyCredential", any);
+	cJSON_AddNumberToObject(out, "check", check);
+	cJSON_Delete(names);
+	cJSON_Delete(use);
+	return 0;
+}
+
+int overview_build(struct store *st, cJSON **out, struct nv_err *err)
+{
+	struct build_args a = { st, cJSON_CreateObject() };
+	if (!a.out)
+		return nv_fail(err, ENOMEM, "out of memory");
+	int rc = store_read(st, build_in_doc, &a, err);
+	if (rc < 0) {
+		cJSON_Delete(a.out);
+		return rc;
+	}
+	*out = a.out;
+	return 0;
+}
