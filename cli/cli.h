@@ -49,7 +49,10 @@ void cli_help(const struct command *c, FILE *out);
  * handled (help prints and exits 0). */
 struct cli_opts {
 	const char *cmd;
-	const char *agent;
+	const char *agent;          /* the last --agent */
+	const char *agents[64];     /* every --agent, for mount */
+	int n_agents;
+	int many_agents;            /* set by mount: --agent may repeat */
 };
 int cli_getopt(struct cli_opts *o, int argc, char **argv, const struct option *extra, const char *shortopts);
 

@@ -26,7 +26,7 @@ int list_main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ 0 },
 	};
-	struct cli_opts o = { argv[0], NULL };
+	struct cli_opts o = { .cmd = argv[0] };
 	const char *prov_arg = NULL;
 	int json = 0, c, rc;
 	while ((c = cli_getopt(&o, argc, argv, opts, "")) != -1) {
@@ -87,7 +87,7 @@ int list_main(int argc, char **argv)
 int logout_main(int argc, char **argv)
 {
 	static const struct option opts[] = { { "yes", no_argument, NULL, 'y' }, { 0 } };
-	struct cli_opts o = { argv[0], NULL };
+	struct cli_opts o = { .cmd = argv[0] };
 	int yes = 0, c, rc;
 	while ((c = cli_getopt(&o, argc, argv, opts, "")) != -1)
 		yes |= c == 'y';
@@ -115,7 +115,7 @@ int logout_main(int argc, char **argv)
 int token_main(int argc, char **argv)
 {
 	static const struct option opts[] = { { "provider", required_argument, NULL, 'P' }, { 0 } };
-	struct cli_opts o = { argv[0], NULL };
+	struct cli_opts o = { .cmd = argv[0] };
 	const char *prov_arg = NULL;
 	int c, rc = 0;
 	while ((c = cli_getopt(&o, argc, argv, opts, "")) != -1)
@@ -143,7 +143,7 @@ int token_main(int argc, char **argv)
 
 int report_main(int argc, char **argv)
 {
-	struct cli_opts o = { argv[0], NULL };
+	struct cli_opts o = { .cmd = argv[0] };
 	int rc;
 	while (cli_getopt(&o, argc, argv, NULL, "") != -1)
 		;

@@ -55,7 +55,7 @@ int order_main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ 0 },
 	};
-	struct cli_opts o = { argv[0], NULL };
+	struct cli_opts o = { .cmd = argv[0] };
 	const char *prov_arg = NULL;
 	int json = 0, c, rc;
 	while ((c = cli_getopt(&o, argc, argv, opts, "")) != -1) {

@@ -82,8 +82,7 @@ static int save(struct cli_ctx *ctx, const struct target *t, enum cred_type type
 		return cli_fail(&err);
 	if (t->expires_ms)
 		cJSON_AddNumberToObject(cred, "expires", (double)t->expires_ms);
-	if (creds_put(ctx->store, t->id, cred, &err) < 0 ||
-	    creds_note_in_config(ctx->home, t->id, t->provider, type, &err) < 0)
+	if (creds_save(ctx->store, t->id, t->provider, cred, &type, &err) < 0)
 		return cli_fail(&err);
 	printf("Updated %s\n", ctx->home->config_path);
 	printf("Auth profile: %s (%s/%s)\n", t->id, t->provider, cred_type_name(type));

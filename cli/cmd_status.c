@@ -91,7 +91,7 @@ int status_main(int argc, char **argv)
 		{ "check", no_argument, NULL, 'c' },
 		{ 0 },
 	};
-	struct cli_opts o = { argv[0], NULL };
+	struct cli_opts o = { .cmd = argv[0] };
 	int json = 0, plain = 0, check = 0, c;
 	while ((c = cli_getopt(&o, argc, argv, opts, "")) != -1) {
 		json |= c == 'j';

@@ -24,7 +24,7 @@ static int export_store(struct cli_ctx *ctx)
 
 int store_main(int argc, char **argv)
 {
-	struct cli_opts o = { argv[0], NULL };
+	struct cli_opts o = { .cmd = argv[0] };
 	while (cli_getopt(&o, argc, argv, NULL, "") != -1)
 		;
 	const char *verb = optind < argc ? argv[optind++] : NULL;

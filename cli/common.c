@@ -76,6 +76,10 @@ int cli_getopt(struct cli_opts *o, int argc, char **argv, const struct option *e
 	for (;;) {
 		int c = getopt_long(argc, argv, so, all, NULL);
 		if (c == 0x100) {
+			if (o->n_agents && !o->many_agents)
+				exit(cli_usage(o->cmd, "--agent given more than once"));
+			if (o->n_agents < 64)
+				o->agents[o->n_agents++] = optarg;
 			o->agent = optarg;
 			continue;
 		}

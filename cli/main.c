@@ -2,12 +2,10 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "store/secmem.h"
+#include "store/version.h"
 
 #include <string.h>
 
-#ifndef NOVA_VERSION
-#define NOVA_VERSION "0.1.0"
-#endif
 
 const struct command commands[] = {
 	{ "models status", status_main, "[--json | --plain] [--check]",
@@ -34,7 +32,6 @@ const struct command commands[] = {
 	  "Show, set or clear the agent's credential order for a provider.", NULL },
 	{ "store", store_main, "import FILE | export | rekey",
 	  "Seal a plaintext auth-profiles.json, print the store as plaintext, or change the key.", NULL },
-#if 0
 	{ "mount", mount_main, "MOUNTPOINT [-f] [--allow-other] [--uid U] [--gid G] [--read-only] [--agent ID]... [-o OPTS]",
 	  "Mount the credential filesystem (daemonizes unless -f).",
 	  "  -f, --foreground   stay in the foreground, log to stderr\n"
@@ -45,7 +42,6 @@ const struct command commands[] = {
 	  "  --log FILE         log to FILE instead of syslog\n"
 	  "  -o OPTS            extra FUSE mount options\n" },
 	{ "umount", umount_main, "MOUNTPOINT", "Unmount the credential filesystem.", NULL },
-#endif
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 

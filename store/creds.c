@@ -184,6 +184,14 @@ int creds_note_in_config(struct home *h, const char *id, const char *provider,
 	return home_config_change(h, note_in_config, &a, err);
 }
 
+int creds_save(struct store *st, const char *id, const char *provider, cJSON *cred,
+	       enum cred_type *type, struct nv_err *err)
+{
+	*type = cred_type_of(cred);
+	int rc = creds_put(st, id, cred, err);
+	return rc < 0 ? rc : creds_note_in_config(store_home(st), id, provider, *type, err);
+}
+
 struct order_args {
 	const char *provider;
 	const char *const *words;

@@ -39,6 +39,11 @@ int creds_delete(struct store *st, const char *id, struct nv_err *err);
 int creds_note_in_config(struct home *h, const char *id, const char *provider,
 			 enum cred_type type, struct nv_err *err);
 
+/* What paste-token and a write to a token file both do: store cred
+ * (consumed) as id, then note it in config. *type gets its type. */
+int creds_save(struct store *st, const char *id, const char *provider, cJSON *cred,
+	       enum cred_type *type, struct nv_err *err);
+
 /* Set the agent's order override from user words (full ids or short
  * names of provider's profiles). Each must exist and be provider's. */
 int creds_order_set(struct store *st, const char *provider, const char *const *words,

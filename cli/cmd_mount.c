@@ -1,0 +1,88 @@
+/* nova-engine mount | umount. */
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "fs/fs.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int parse_id(const char *cmd, const char *what, const char *s, unsigned *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno || !*s || *end || v > 0xfffffffeUL)
+		return cli_usage(cmd, "%s must be a number, got \"%s\"", what, s);
+	*out = (unsigned)v;
+	return 0;
+}
+
+int mount_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "allow-other", no_argument, NULL, 'a' },
+		{ "uid", required_argument, NULL, 'u' },
+		{ "gid", required_argument, NULL, 'g' },
+		{ "read-only", no_argument, NULL, 'r' },
+		{ "log", required_argument, NULL, 'l' },
+		{ 0 },
+	};
+	struct cli_opts o = { .cmd = argv[0], .many_agents = 1 };
+	struct fs_options fo = { .uid = getuid(), .gid = getgid() };
+	unsigned id;
+	int c, rc;
+	while ((c = cli_getopt(&o, argc, argv, opts, "fo:")) != -1) {
+		switch (c) {
+		case 'f': fo.foreground = 1; break;
+		case 'a': fo.allow_other = 1; break;
+		case 'r': fo.read_only = 1; break;
+		case 'l': fo.log_file = optarg; break;
+		case 'o': fo.fuse_opts = optarg; break;
+		case 'u':
+			if ((rc = parse_id(o.cmd, "--uid", optarg, &id)))
+				return rc;
+			fo.uid = id;
+			break;
+		case 'g':
+			if ((rc = parse_id(o.cmd, "--gid", optarg, &id)))
+				return rc;
+			fo.gid = id;
+			break;
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage(o.cmd, "give exactly one MOUNTPOINT");
+	for (int i = 0; i < o.n_agents && i < FS_MAX_AGENTS; i++) {
+		struct nv_err err = { 0 };
+		if (agent_id_check(o.agents[i], &err) < 0)
+			return cli_fail(&err);
+		fo.agents[fo.n_agents++] = o.agents[i];
+	}
+	fo.mountpoint = argv[optind];
+	return fs_run(&fo);
+}
+
+int umount_main(int argc, char **argv)
+{
+	struct cli_opts o = { .cmd = argv[0] };
+	while (cli_getopt(&o, argc, argv, NULL, "") != -1)
+		;
+	if (argc - optind != 1)
+		return cli_usage(o.cmd, "give exactly one MOUNTPOINT");
+	pid_t pid = fork();
+	if (pid == 0) {
+		execlp("fusermount3", "fusermount3", "-u", "--", argv[optind], (char *)NULL);
+		fprintf(stderr, "Error: cannot run fusermount3: %s (install the fuse3 package)\n", strerror(errno));
+		_exit(127);
+	}
+	int status = 0;
+	if (pid < 0 || waitpid(pid, &status, 0) < 0)
+		return cli_failf("cannot run fusermount3: %s", strerror(errno));
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return cli_failf("cannot unmount %s (is it mounted? is a process using it?)", argv[optind]);
+	return 0;
+}

@@ -1,0 +1,268 @@
+/* The one table of files in the tree, and what each file does. Every
+ * function here is a thin call into store/. */
+#include "fs/log.h"
+#include "fs/pending.h"
+#include "fs/tree.h"
+#include "store/creds.h"
+#include "store/secmem.h"
+#include "store/status.h"
+#include "store/version.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+int out_puts(struct out *o, const char *s)
+{
+	size_t n = strlen(s);
+	if (o->len + n + 1 > o->cap) {
+		size_t cap = (o->len + n + 1) * 2;
+		char *p = secmem_alloc(cap);
+		if (!p)
+			return -ENOMEM;
+		if (o->p)
+			memcpy(p, o->p, o->len);
+		secmem_free(o->p);
+		o->p = p;
+		o->cap = cap;
+	}
+	memcpy(o->p + o->len, s, n + 1);
+	o->len += n;
+	return 0;
+}
+
+int out_printf(struct out *o, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	return out_puts(o, buf);
+}
+
+void out_free(struct out *o)
+{
+	secmem_free(o->p);
+	memset(o, 0, sizeof(*o));
+}
+
+static struct store *store_of(struct fs *fs, const struct node *n)
+{
+	return fs_store(fs, n->agent);
+}
+
+/* Log a refused change (ids and the message; never content). */
+static int refused(const struct node *n, const struct nv_err *err, int rc)
+{
+	log_msg(LOG_NOTICE, "agent %s: %s/%s: %s", n->agent, n->id[0] ? n->id : n->provider,
+		n->file ? n->file->name : "", err->msg);
+	return rc;
+}
+
+/* Put the JSON value as text; consumes v. */
+static int out_json(struct out *o, cJSON *v)
+{
+	char *t = cJSON_Print(v);
+	cJSON_Delete(v);
+	int rc = t ? out_puts(o, t) : -ENOMEM;
+	if (t && rc == 0)
+		rc = out_puts(o, "\n");
+	cJSON_free(t);
+	return rc;
+}
+
+static int render_version(struct fs *fs, const struct node *n, struct out *o)
+{
+	(void)fs, (void)n;
+	return out_printf(o, "nova-engine %s\n", NOVA_VERSION);
+}
+
+static int render_store(struct fs *fs, const struct node *n, struct out *o)
+{
+	struct nv_err err = { 0 };
+	cJSON *doc;
+	int rc = creds_snapshot(store_of(fs, n), &doc, &err);
+	return rc < 0 ? rc : out_json(o, doc);
+}
+
+static int render_token(struct fs *fs, const struct node *n, struct out *o)
+{
+	struct selection sel;
+	struct nv_err err = { 0 };
+	struct store *st = store_of(fs, n);
+	int rc = n->id[0] ? creds_get(st, n->id, &sel, &err) : creds_select(st, n->provider, NULL, &sel, &err);
+	if (rc == 0)
+		rc = out_printf(o, "%s\n", sel.secret);
+	selection_wipe(&sel);
+	return rc;
+}
+
+static int render_order(struct fs *fs, const struct node *n, struct out *o)
+{
+	struct nv_err err = { 0 };
+	cJSON *ids, *e;
+	int rc = creds_order_effective(store_of(fs, n), n->provider, &ids, &err);
+	if (rc < 0)
+		return rc;
+	cJSON_ArrayForEach(e, ids)
+		if (rc == 0)
+			rc = out_printf(o, "%s\n", e->valuestring);
+	cJSON_Delete(ids);
+	return rc;
+}
+
+static int status_entries(struct fs *fs, const struct node *n, cJSON **out)
+{
+	struct nv_err err = { 0 };
+	return status_build(store_of(fs, n), n->provider, n->id[0] ? n->id : NULL, out, &err);
+}
+
+static int render_status(struct fs *fs, const struct node *n, struct out *o)
+{
+	cJSON *entries;
+	int rc = status_entries(fs, n, &entries);
+	if (rc < 0)
+		return rc;
+	char *t = status_text(entries);
+	cJSON_Delete(entries);
+	rc = t ? out_puts(o, t) : -ENOMEM;
+	cJSON_free(t);
+	return rc;
+}
+
+static int render_status_json(struct fs *fs, const struct node *n, struct out *o)
+{
+	cJSON *entries;
+	int rc = status_entries(fs, n, &entries);
+	if (rc == 0 && n->id[0]) { /* a profile's file holds one object */
+		cJSON *one = cJSON_DetachItemFromArray(entries, 0);
+		cJSON_Delete(entries);
+		entries = one ? one : cJSON_CreateObject();
+	}
+	return rc < 0 ? rc : out_json(o, entries);
+}
+
+static int render_health(struct fs *fs, const struct node *n, struct out *o)
+{
+	struct nv_err err = { 0 };
+	cJSON *u;
+	int rc = usage_build(store_of(fs, n), n->id, &u, &err);
+	if (rc < 0)
+		return rc;
+	char *t = status_text(u);
+	cJSON_Delete(u);
+	rc = t ? out_puts(o, t) : -ENOMEM;
+	cJSON_free(t);
+	return rc;
+}
+
+static int accept_token(struct fs *fs, const struct node *n, char *data, size_t len)
+{
+	struct nv_err err = { 0 };
+	char id[PROFILE_ID_MAX + 1];
+	cJSON *cred;
+	enum cred_type type;
+	snprintf(id, sizeof(id), n->id[0] ? "%s" : "%s:default", n->id[0] ? n->id : n->provider);
+	if (memchr(data, '\0', len))
+		return refused(n, &(struct nv_err){ EINVAL, "token contains a NUL byte" }, -EINVAL);
+	len = secret_trim(data, len);
+	int rc = cred_from_text(n->provider, data, len, CRED_NONE, &cred, &err);
+	if (rc == 0)
+		rc = creds_save(store_of(fs, n), id, n->provider, cred, &type, &err);
+	if (rc < 0)
+		return refused(n, &err, rc == -EINVAL || rc == -ENOENT ? -EINVAL : rc);
+	log_msg(LOG_INFO, "agent %s: stored %s (%s)", n->agent, id, cred_type_name(type));
+	return 0;
+}
+
+static int accept_order(struct fs *fs, const struct node *n, char *data, size_t len)
+{
+	struct nv_err err = { 0 };
+	const char *words[256];
+	size_t count = 0;
+	char *save = NULL;
+	if (memchr(data, '\0', len))
+		return -EINVAL;
+	for (char *w = strtok_r(data, " \t\r\n,", &save); w; w = strtok_r(NULL, " \t\r\n,", &save))
+		if (count < 256)
+			words[count++] = w;
+	struct store *st = store_of(fs, n);
+	int rc = count ? creds_order_set(st, n->provider, words, count, &err) : creds_order_clear(st, n->provider, &err);
+	if (rc < 0)
+		return refused(n, &err, rc == -ENOENT ? -EINVAL : rc);
+	log_msg(LOG_INFO, "agent %s: order for %s %s", n->agent, n->provider, count ? "set" : "cleared");
+	return 0;
+}
+
+static int truncated_order(struct fs *fs, const struct node *n)
+{
+	return accept_order(fs, n, (char[]){ "" }, 0);
+}
+
+static int accept_health(struct fs *fs, const struct node *n, char *data, size_t len)
+{
+	struct nv_err err = { 0 };
+	if (memchr(data, '\0', len))
+		return -EINVAL;
+	secret_trim(data, len);
+	int rc = creds_report(store_of(fs, n), n->id, data, &err);
+	return rc < 0 ? refused(n, &err, rc == -ENOENT ? -EINVAL : rc) : 0;
+}
+
+static int remove_token(struct fs *fs, const struct node *n)
+{
+	struct nv_err err = { 0 };
+	char id[PROFILE_ID_MAX + 1];
+	snprintf(id, sizeof(id), n->id[0] ? "%s" : "%s:default", n->id[0] ? n->id : n->provider);
+	int rc = creds_delete(store_of(fs, n), id, &err);
+	if (rc < 0)
+		return rc;
+	log_msg(LOG_INFO, "agent %s: deleted %s", n->agent, id);
+	/* keep the directory until rmdir, so `rm -r` can finish */
+	if (n->id[0])
+		pending_add(fs, n->agent, n->provider, n->name);
+	return 0;
+}
+
+/* A profile's generated files go away with its credential. */
+static int remove_generated(struct fs *fs, const struct node *n)
+{
+	struct selection sel;
+	int rc = creds_get(store_of(fs, n), n->id, &sel, NULL);
+	selection_wipe(&sel);
+	return rc == -ENOENT ? 0 : -EPERM;
+}
+
+static const struct file_def meta_files[] = {
+	{ "version", L_META, 0444, render_version, NULL, NULL, NULL, 0 },
+};
+static const struct file_def agent_files[] = {
+	{ "auth-profiles.json", L_AGENT, 0400, render_store, NULL, NULL, NULL, 0 },
+};
+static const struct file_def provider_files[] = {
+	{ "token", L_PROVIDER, 0600, render_token, accept_token, NULL, remove_token, 1 },
+	{ "order", L_PROVIDER, 0600, render_order, accept_order, truncated_order, NULL, 1 },
+	{ "status", L_PROVIDER, 0440, render_status, NULL, NULL, NULL, 0 },
+	{ "status.json", L_PROVIDER, 0440, render_status_json, NULL, NULL, NULL, 0 },
+};
+static const struct file_def profile_files[] = {
+	{ "token", L_PROFILE, 0600, render_token, accept_token, NULL, remove_token, 1 },
+	{ "status", L_PROFILE, 0440, render_status, NULL, NULL, remove_generated, 0 },
+	{ "status.json", L_PROFILE, 0440, render_status_json, NULL, NULL, remove_generated, 0 },
+	{ "health", L_PROFILE, 0600, render_health, accept_health, NULL, remove_generated, 1 },
+};
+
+const struct file_def *tree_files(enum level lv, size_t *count)
+{
+#define TABLE(t) (*count = sizeof(t) / sizeof(t[0]), t)
+	switch (lv) {
+	case L_META: return TABLE(meta_files);
+	case L_AGENT: return TABLE(agent_files);
+	case L_PROVIDER: return TABLE(provider_files);
+	default: return TABLE(profile_files);
+	}
+#undef TABLE
+}

@@ -1,0 +1,26 @@
+/* The credential filesystem: options and the entry point. */
+#ifndef NV_FS_H
+#define NV_FS_H
+
+#include <sys/types.h>
+
+#define FS_MAX_AGENTS 64
+
+struct fs_options {
+	const char *mountpoint;
+	int foreground;
+	int allow_other;
+	int read_only;
+	uid_t uid;
+	gid_t gid;
+	const char *agents[FS_MAX_AGENTS];  /* only these, when n_agents > 0 */
+	int n_agents;
+	const char *fuse_opts;              /* extra -o options, may be NULL */
+	const char *log_file;               /* NULL: syslog (stderr with -f) */
+};
+
+/* Mount and serve until unmounted or signalled. Errors before the
+ * daemon detaches are printed to stderr as "Error: ..." and return 1. */
+int fs_run(const struct fs_options *opt);
+
+#endif

@@ -1,0 +1,48 @@
+/* Where the daemon's messages go. */
+#include "fs/log.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static FILE *log_fp;         /* file or stderr; NULL means syslog */
+static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
+
+int log_open(const char *file, int foreground)
+{
+	if (file) {
+		log_fp = fopen(file, "ae");
+		if (!log_fp)
+			return -errno;
+		setvbuf(log_fp, NULL, _IOLBF, 0);
+	} else if (foreground) {
+		log_fp = stderr;
+	} else {
+		openlog("nova-engine", LOG_PID, LOG_DAEMON);
+	}
+	return 0;
+}
+
+void log_msg(int level, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	if (!log_fp) {
+		vsyslog(level, fmt, ap);
+	} else {
+		char ts[32];
+		time_t t = time(NULL);
+		struct tm tm;
+		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+		pthread_mutex_lock(&log_mu);
+		fprintf(log_fp, "%s nova-engine[%s]: ", ts, level <= LOG_ERR ? "error" : level == LOG_WARNING ? "warning" : "info");
+		vfprintf(log_fp, fmt, ap);
+		fputc('\n', log_fp);
+		fflush(log_fp);
+		pthread_mutex_unlock(&log_mu);
+	}
+	va_end(ap);
+}

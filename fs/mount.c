@@ -1,0 +1,150 @@
+/* Mounting: checks that fail before the daemon detaches (so the user sees
+ * them), the FUSE session, signals, and a clean unmount. */
+#define FUSE_USE_VERSION 312
+#include "fs/fs.h"
+#include "fs/log.h"
+#include "fs/ops.h"
+#include "store/secmem.h"
+
+#include <errno.h>
+#include <fuse.h>
+#include <fuse_lowlevel.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int fail(const char *fmt, const char *a, const char *b)
+{
+	fprintf(stderr, "Error: ");
+	fprintf(stderr, fmt, a, b);
+	fputc('\n', stderr);
+	return 1;
+}
+
+/* What can be checked before mounting, with a message a person can act on. */
+static int preflight(struct fs *fs)
+{
+	const struct fs_options *opt = &fs->opt;
+	struct stat st;
+	if (access("/dev/fuse", R_OK | W_OK) != 0)
+		return fail("/dev/fuse is not available (%s): load the fuse module or run where FUSE is allowed%s", strerror(errno), "");
+	if (stat(opt->mountpoint, &st) != 0)
+		return fail("mountpoint %s: %s (create it with mkdir first)", opt->mountpoint, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return fail("mountpoint %s is not a directory%s", opt->mountpoint, "");
+	struct stat parent;
+	char up[4096];
+	snprintf(up, sizeof(up), "%s/..", opt->mountpoint);
+	if (stat(up, &parent) == 0 && parent.st_dev != st.st_dev)
+		return fail("mountpoint %s is busy: something is already mounted there (run: nova-engine umount %s)", opt->mountpoint, opt->mountpoint);
+	/* the default agent (or the chosen ones) must open: a wrong key or a
+	 * damaged store is reported now, not as EIO later */
+	char dflt[AGENT_MAX + 1];
+	home_default_agent(fs->home, dflt);
+	int n = opt->n_agents ? opt->n_agents : 1;
+	for (int i = 0; i < n; i++) {
+		const char *agent = opt->n_agents ? opt->agents[i] : dflt;
+		struct nv_err err = { 0 };
+		char out[AGENT_MAX + 1];
+		struct store *s;
+		if (home_agent_resolve(fs->home, agent, out, &err) < 0)
+			return fail("%s%s", err.msg, "");
+		if ((s = fs_store(fs, out)) && store_kind(s, &err) < 0)
+			return fail("%s%s", err.msg, "");
+	}
+	return 0;
+}
+
+static int build_args(const struct fs *fs, struct fuse_args *args)
+{
+	char opts[1024];
+	snprintf(opts, sizeof(opts), "default_permissions,nosuid,nodev,noexec,fsname=nova-engine,subtype=nova-engine%s%s%s%s",
+		 fs->opt.allow_other ? ",allow_other" : "", fs->opt.read_only ? ",ro" : "",
+		 fs->opt.fuse_opts ? "," : "", fs->opt.fuse_opts ? fs->opt.fuse_opts : "");
+	if (fuse_opt_add_arg(args, "nova-engine") || fuse_opt_add_arg(args, "-o") || fuse_opt_add_arg(args, opts))
+		return -1;
+	return 0;
+}
+
+/* SIGHUP reloads config and .env. It is blocked in every thread and taken
+ * here with sigwait, so the reload runs as ordinary code. */
+static void *hup_thread(void *arg)
+{
+	struct fs *fs = arg;
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	for (;;) {
+		int sig;
+		if (sigwait(&set, &sig) != 0)
+			continue;
+		struct nv_err err = { 0 };
+		if (home_reload(fs->home, &err) < 0)
+			log_msg(LOG_WARNING, "reload failed, keeping the old config: %s", err.msg);
+		else
+			log_msg(LOG_INFO, "reloaded config and .env");
+	}
+	return NULL;
+}
+
+static int serve(struct fs *fs, struct fuse *f)
+{
+	struct fuse_session *se = fuse_get_session(f);
+	if (fuse_set_signal_handlers(se) != 0)
+		return 1;
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	pthread_t hup;
+	pthread_create(&hup, NULL, hup_thread, fs);
+	pthread_detach(hup);
+	struct fuse_loop_config *cfg = fuse_loop_cfg_create();
+	fuse_loop_cfg_set_max_threads(cfg, 16);
+	fuse_loop_cfg_set_idle_threads(cfg, 4);
+	int rc = fuse_loop_mt(f, cfg);
+	fuse_loop_cfg_destroy(cfg);
+	fuse_remove_signal_handlers(se);
+	return rc == 0 ? 0 : 1;
+}
+
+int fs_run(const struct fs_options *opt)
+{
+	struct nv_err err = { 0 };
+	struct home *h;
+	struct fs fs;
+	if (home_open(&h, &err) < 0)
+		return fail("%s%s", err.msg, "");
+	if (fs_init(&fs, h, opt) < 0 || preflight(&fs) != 0) {
+		fs_release(&fs);
+		home_free(h);
+		return 1;
+	}
+	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
+	build_args(&fs, &args);
+	struct fuse *f = fuse_new(&args, &nova_ops, sizeof(nova_ops), &fs);
+	int rc = 1;
+	if (!f) {
+		fail("cannot start FUSE with options %s%s", args.argv[2], "");
+	} else if (fuse_mount(f, opt->mountpoint) != 0) {
+		fail("cannot mount on %s (see the message above)%s", opt->mountpoint, "");
+	} else {
+		if (log_open(opt->log_file, opt->foreground) < 0)
+			fail("cannot open log file %s%s", opt->log_file, "");
+		else if (fuse_daemonize(opt->foreground) == 0) {
+			log_msg(LOG_INFO, "mounted on %s", opt->mountpoint);
+			rc = serve(&fs, f);
+			log_msg(LOG_INFO, "unmounting %s", opt->mountpoint);
+		}
+		fuse_unmount(f);
+	}
+	if (f)
+		fuse_destroy(f);
+	fuse_opt_free_args(&args);
+	fs_release(&fs);
+	home_free(h);
+	return rc;
+}

@@ -1,0 +1,346 @@
+/* FUSE operations (high-level API). Each reads the file table through
+ * tree_resolve; content is generated once per open into the handle, so
+ * every read of one open file sees the same bytes; writes are buffered
+ * per handle and committed when complete (see write_commit). */
+#define FUSE_USE_VERSION 312
+#include "fs/ops.h"
+#include "fs/log.h"
+#include "store/secmem.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <fuse.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct handle {
+	struct node node;
+	pthread_mutex_t mu;     /* protects everything below */
+	struct out content;     /* generated on first read */
+	int generated;
+	char *wbuf;             /* written bytes (wiping memory) */
+	size_t wlen;
+	int dirty;              /* written since the last commit */
+	int wrote;              /* anything written on this handle */
+	int failed;             /* a commit was refused: do not retry */
+	int truncated;          /* O_TRUNC or ftruncate(0) */
+	int trunc_done;
+};
+
+static struct fs *ctx_fs(void)
+{
+	return fuse_get_context()->private_data;
+}
+
+static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
+{
+	cfg->entry_timeout = 1.0;
+	cfg->attr_timeout = 1.0;
+	cfg->negative_timeout = 1.0;
+	cfg->direct_io = 1;
+	cfg->use_ino = 0;
+	if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
+		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
+	return fuse_get_context()->private_data;
+}
+
+static void fill_dir(struct fs *fs, struct stat *st, mode_t mode)
+{
+	st->st_mode = S_IFDIR | mode;
+	st->st_nlink = 2;
+	st->st_uid = fs->opt.uid;
+	st->st_gid = fs->opt.gid;
+	st->st_mtime = st->st_ctime = st->st_atime = fs->started;
+}
+
+static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
+{
+	struct fs *fs = ctx_fs();
+	struct node n;
+	(void)fi;
+	memset(st, 0, sizeof(*st));
+	int rc = tree_resolve(fs, path, &n);
+	if (rc < 0)
+		return rc;
+	static const mode_t dir_modes[] = { [N_ROOT] = 0755, [N_META] = 0555, [N_AGENTS] = 0755,
+					    [N_AGENT] = 0700, [N_PROFILES] = 0700, [N_PROVIDER] = 0700, [N_PROFILE] = 0700 };
+	if (n.kind != N_FILE) {
+		fill_dir(fs, st, dir_modes[n.kind]);
+		return 0;
+	}
+	fill_dir(fs, st, 0);
+	st->st_mode = S_IFREG | n.file->mode;
+	st->st_nlink = 1;
+	/* every file is rendered from local state: the size is real */
+	struct out o = { 0 };
+	if (n.file->render(fs, &n, &o) == 0)
+		st->st_size = (off_t)o.len;
+	out_free(&o);
+	return 0;
+}
+
+struct fill_args {
+	void *buf;
+	fuse_fill_dir_t filler;
+};
+
+static int fill_one(void *arg, const char *name, int is_dir)
+{
+	struct fill_args *a = arg;
+	struct stat st = { .st_mode = is_dir ? S_IFDIR : S_IFREG };
+	return a->filler(a->buf, name, &st, 0, 0);
+}
+
+static int op_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t off,
+		      struct fuse_file_info *fi, enum fuse_readdir_flags flags)
+{
+	struct fs *fs = ctx_fs();
+	struct node n;
+	(void)off, (void)fi, (void)flags;
+	int rc = tree_resolve(fs, path, &n);
+	if (rc < 0)
+		return rc;
+	struct fill_args a = { buf, filler };
+	fill_one(&a, ".", 1);
+	fill_one(&a, "..", 1);
+	return tree_list(fs, &n, fill_one, &a);
+}
+
+static int op_open(const char *path, struct fuse_file_info *fi)
+{
+	struct fs *fs = ctx_fs();
+	struct node n;
+	int rc = tree_resolve(fs, path, &n);
+	if (rc < 0)
+		return rc;
+	if (n.kind != N_FILE)
+		return -EISDIR;
+	int writing = (fi->flags & O_ACCMODE) != O_RDONLY;
+	if (writing && fs->opt.read_only)
+		return -EROFS;
+	if (writing && !n.file->accept)
+		return -EACCES;
+	if (writing && (fi->flags & O_APPEND))
+		return -EPERM; /* a secret is replaced whole, never appended to */
+	struct handle *h = calloc(1, sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	h->node = n;
+	h->truncated = writing && (fi->flags & O_TRUNC);
+	pthread_mutex_init(&h->mu, NULL);
+	fi->fh = (uint64_t)(uintptr_t)h;  /* the handle now owns the node copy */
+	fi->direct_io = 1;
+	fi->keep_cache = 0;
+	return 0;
+}
+
+static struct handle *handle_of(struct fuse_file_info *fi)
+{
+	return (struct handle *)(uintptr_t)fi->fh;
+}
+
+static int op_read(const char *path, char *buf, size_t size, off_t off, struct fuse_file_info *fi)
+{
+	struct handle *h = handle_of(fi);
+	(void)path;
+	pthread_mutex_lock(&h->mu);
+	int rc = 0;
+	if (!h->generated) {
+		rc = h->node.file->render(ctx_fs(), &h->node, &h->content);
+		h->generated = rc == 0;
+	}
+	if (rc == 0) {
+		size_t len = h->content.len;
+		size_t n = (size_t)off >= len ? 0 : len - (size_t)off < size ? len - (size_t)off : size;
+		if (n)
+			memcpy(buf, h->content.p + off, n);
+		rc = (int)n;
+	}
+	pthread_mutex_unlock(&h->mu);
+	return rc;
+}
+
+/* Commit the buffered content. Caller holds h->mu. */
+static int write_commit(struct fs *fs, struct handle *h)
+{
+	if (!h->dirty || h->failed)
+		return 0;
+	h->dirty = 0;
+	h->wbuf[h->wlen] = '\0';
+	char *copy = secmem_strndup(h->wbuf, h->wlen); /* accept may edit in place */
+	int rc = copy ? h->node.file->accept(fs, &h->node, copy, h->wlen) : -ENOMEM;
+	secmem_free(copy);
+	if (rc < 0)
+		h->failed = 1;
+	return rc;
+}
+
+static int op_write(const char *path, const char *buf, size_t size, off_t off, struct fuse_file_info *fi)
+{
+	struct handle *h = handle_of(fi);
+	(void)path;
+	if (off < 0 || (size_t)off + size > WRITE_CAP)
+		return -EFBIG;
+	pthread_mutex_lock(&h->mu);
+	int rc = 0;
+	if (h->failed)
+		rc = -EINVAL;
+	else if ((size_t)off > h->wlen)
+		rc = -EINVAL; /* no holes in a credential */
+	else if (!h->wbuf && !(h->wbuf = secmem_alloc(WRITE_CAP + 1)))
+		rc = -ENOMEM;
+	if (rc == 0) {
+		memcpy(h->wbuf + off, buf, size);
+		if ((size_t)off + size > h->wlen)
+			h->wlen = (size_t)off + size;
+		h->dirty = h->wrote = 1;
+		/* a line is complete content: commit now so echo sees EINVAL */
+		if (h->node.file->commit_at_newline && h->wlen && h->wbuf[h->wlen - 1] == '\n')
+			rc = write_commit(ctx_fs(), h);
+	}
+	pthread_mutex_unlock(&h->mu);
+	return rc < 0 ? rc : (int)size;
+}
+
+/* At close: commit pending data; a truncation with nothing written
+ * means "clear" for the files that say so (order), nothing otherwise. */
+static int finish(struct fs *fs, struct handle *h)
+{
+	int rc = write_commit(fs, h);
+	if (rc == 0 && h->truncated && !h->wrote && !h->trunc_done && h->node.file->truncated) {
+		h->trunc_done = 1;
+		rc = h->node.file->truncated(fs, &h->node);
+	}
+	return rc;
+}
+
+static int op_flush(const char *path, struct fuse_file_info *fi)
+{
+	struct handle *h = handle_of(fi);
+	(void)path;
+	pthread_mutex_lock(&h->mu);
+	int rc = finish(ctx_fs(), h);
+	pthread_mutex_unlock(&h->mu);
+	return rc;
+}
+
+static int op_release(const char *path, struct fuse_file_info *fi)
+{
+	struct handle *h = handle_of(fi);
+	(void)path;
+	finish(ctx_fs(), h);
+	out_free(&h->content);
+	secmem_free(h->wbuf);
+	pthread_mutex_destroy(&h->mu);
+	free(h);
+	return 0;
+}
+
+static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
+{
+	struct fs *fs = ctx_fs();
+	struct node n;
+	if (fs->opt.read_only)
+		return -EROFS;
+	int rc = tree_resolve(fs, path, &n);
+	if (rc < 0)
+		return rc;
+	if (n.kind != N_FILE)
+		return -EISDIR;
+	if (!n.file->accept)
+		return -EACCES;
+	if (size != 0)
+		return -EINVAL;
+	if (fi) { /* ftruncate on an open handle: decided at close */
+		struct handle *h = handle_of(fi);
+		pthread_mutex_lock(&h->mu);
+		h->truncated = 1;
+		h->wlen = 0;
+		pthread_mutex_unlock(&h->mu);
+		return 0;
+	}
+	return n.file->truncated ? n.file->truncated(fs, &n) : 0;
+}
+
+static int op_unlink(const char *path)
+{
+	struct fs *fs = ctx_fs();
+	struct node n;
+	if (fs->opt.read_only)
+		return -EROFS;
+	int rc = tree_resolve(fs, path, &n);
+	if (rc < 0)
+		return rc;
+	if (n.kind != N_FILE)
+		return -EISDIR;
+	return n.file->remove ? n.file->remove(fs, &n) : -EPERM;
+}
+
+static int op_mkdir(const char *path, mode_t mode)
+{
+	struct fs *fs = ctx_fs();
+	(void)mode;
+	return fs->opt.read_only ? -EROFS : tree_mkdir(fs, path);
+}
+
+static int op_rmdir(const char *path)
+{
+	struct fs *fs = ctx_fs();
+	return fs->opt.read_only ? -EROFS : tree_rmdir(fs, path);
+}
+
+static int op_create(const char *path, mode_t mode, struct fuse_file_info *fi)
+{
+	struct fs *fs = ctx_fs();
+	struct node n;
+	(void)mode;
+	if (fs->opt.read_only)
+		return -EROFS;
+	/* only the table's files exist; a race with lookup can land here */
+	return tree_resolve(fs, path, &n) == 0 ? op_open(path, fi) : -EPERM;
+}
+
+static int op_utimens(const char *path, const struct timespec tv[2], struct fuse_file_info *fi)
+{
+	struct node n;
+	(void)tv, (void)fi;
+	return tree_resolve(ctx_fs(), path, &n); /* accepted, not stored: times are generated */
+}
+
+static int op_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
+{
+	(void)path, (void)mode, (void)fi;
+	return -EPERM;
+}
+
+static int op_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_info *fi)
+{
+	(void)path, (void)uid, (void)gid, (void)fi;
+	return -EPERM;
+}
+
+static int op_rename(const char *from, const char *to, unsigned int flags)
+{
+	(void)from, (void)to, (void)flags;
+	return -EPERM;
+}
+
+const struct fuse_operations nova_ops = {
+	.init = op_init,
+	.getattr = op_getattr,
+	.readdir = op_readdir,
+	.open = op_open,
+	.create = op_create,
+	.read = op_read,
+	.write = op_write,
+	.flush = op_flush,
+	.release = op_release,
+	.truncate = op_truncate,
+	.unlink = op_unlink,
+	.mkdir = op_mkdir,
+	.rmdir = op_rmdir,
+	.utimens = op_utimens,
+	.chmod = op_chmod,
+	.chown = op_chown,
+	.rename = op_rename,
+};

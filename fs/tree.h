@@ -1,0 +1,92 @@
+/* The mounted tree: paths to nodes, and ONE table of the files in it
+ * (name, level, mode, how to render, how to accept a write, how to
+ * remove). Every FUSE operation reads that table. */
+#ifndef NV_FS_TREE_H
+#define NV_FS_TREE_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "fs/fs.h"
+#include "store/home.h"
+#include "store/profile.h"
+#include "store/provider.h"
+#include "store/store.h"
+
+#define WRITE_CAP (16 * 1024)
+
+struct fs;
+
+enum node_kind { N_ROOT, N_META, N_AGENTS, N_AGENT, N_PROFILES, N_PROVIDER, N_PROFILE, N_FILE };
+enum level { L_META, L_AGENT, L_PROVIDER, L_PROFILE };
+
+/* Generated content, in wiping memory. */
+struct out {
+	char *p;
+	size_t len, cap;
+};
+int out_printf(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int out_puts(struct out *o, const char *s);
+void out_free(struct out *o);
+
+struct node;
+
+struct file_def {
+	const char *name;
+	enum level level;
+	mode_t mode;
+	/* Fill o; 0 or -errno. Never touches the network when local is set. */
+	int (*render)(struct fs *fs, const struct node *n, struct out *o);
+	/* Take complete written content (NUL-terminated); 0 or -errno. */
+	int (*accept)(struct fs *fs, const struct node *n, char *data, size_t len);
+	/* Truncation with nothing written: what it means (NULL: nothing). */
+	int (*truncated)(struct fs *fs, const struct node *n);
+	/* unlink; NULL: EPERM. */
+	int (*remove)(struct fs *fs, const struct node *n);
+	/* A write is complete at a newline and may commit at once. */
+	int commit_at_newline;
+};
+
+struct node {
+	enum node_kind kind;
+	const struct file_def *file;
+	char agent[AGENT_MAX + 1];
+	char provider[PROVIDER_MAX + 1];
+	char name[PROFILE_NAME_MAX + 1];
+	char id[PROFILE_ID_MAX + 1];
+};
+
+/* Filesystem state shared by every request. */
+struct fs {
+	struct home *home;
+	struct fs_options opt;
+	time_t started;
+	pthread_mutex_t mu;        /* protects stores, pending */
+	struct agent_slot **slots; /* hash of agent id -> store */
+	size_t n_slots;
+	struct pending *pending;   /* directories made by mkdir, not yet stored */
+};
+
+int fs_init(struct fs *fs, struct home *h, const struct fs_options *opt);
+void fs_release(struct fs *fs);
+
+/* The agent's store handle (made on first use, kept for the mount). */
+struct store *fs_store(struct fs *fs, const char *agent);
+
+/* Parse path into n and check it exists. 0, -ENOENT, or -errno. */
+int tree_resolve(struct fs *fs, const char *path, struct node *n);
+
+/* The files of a level, in listing order. */
+const struct file_def *tree_files(enum level lv, size_t *count);
+
+/* Directory entries of a node: fn per name. */
+typedef int (*entry_fn)(void *arg, const char *name, int is_dir);
+int tree_list(struct fs *fs, const struct node *n, entry_fn fn, void *arg);
+
+/* mkdir / rmdir of provider and profile directories. */
+int tree_mkdir(struct fs *fs, const char *path);
+int tree_rmdir(struct fs *fs, const char *path);
+
+#endif
