@@ -31,8 +31,7 @@ int json_parse_located(const char *path, const char *text, size_t len, cJSON **o
 			col++;
 		}
 	}
-	return nv_fail(err, EINVAL, "%s:%d:%d: invalid JSON%s", path, line, col,
-		       end == text + len ? " (unexpected end of file)" : "");
+	return nv_fail(err, EINVAL, "%s:%d:%d: invalid JSON: fix the file or move it aside", path, line, col);
 }
 
 int config_load(const char *path, cJSON **out, struct nv_err *err)

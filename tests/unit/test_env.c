@@ -1,0 +1,91 @@
+/* store/env: .env syntax, precedence, env credentials. */
+#include "unit.h"
+#include "store/env.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+static void collect(const char *k, const char *v, void *arg)
+{
+	cJSON_AddStringToObject(arg, k, v);
+}
+
+static void dotenv_syntax(void **s)
+{
+	(void)s;
+	const char *text = "# comment\n\nexport A=1\nB = two words \nC=\"quoted # not comment\"\nD='single'\nE=x # trailing\n";
+	cJSON *got = cJSON_CreateObject();
+	assert_int_equal(dotenv_parse(".env", text, strlen(text), collect, got, NULL), 0);
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(got, "A")), "1");
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(got, "B")), "two words");
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(got, "C")), "quoted # not comment");
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(got, "D")), "single");
+	assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(got, "E")), "x");
+	cJSON_Delete(got);
+}
+
+static void dotenv_bad_line_named_and_nothing_applied(void **s)
+{
+	(void)s;
+	struct nv_err e = { 0 };
+	const char *text = "GOOD=1\nthis is not an assignment\n";
+	cJSON *got = cJSON_CreateObject();
+	assert_int_equal(dotenv_parse("/s/.env", text, strlen(text), collect, got, &e), -EINVAL);
+	assert_string_equal(e.msg, "/s/.env:2: expected KEY=value");
+	assert_int_equal(cJSON_GetArraySize(got), 0);
+	assert_int_equal(dotenv_parse("/s/.env", "X=\"open\n", 8, collect, got, &e), -EINVAL);
+	assert_int_equal(dotenv_parse("/s/.env", "1X=a\n", 5, collect, got, &e), -EINVAL);
+	cJSON_Delete(got);
+}
+
+static void process_env_wins_over_files_and_config(void **s)
+{
+	(void)s;
+	char dir[] = "/tmp/nv-env-XXXXXX", path[128];
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/.env", dir);
+	FILE *f = fopen(path, "w");
+	fputs("NV_T_A=from-state\nNV_T_B=from-state\n", f);
+	fclose(f);
+	setenv("NV_T_A", "from-process", 1);
+	unsetenv("NV_T_B");
+	unsetenv("NV_T_C");
+	cJSON *cfg = J("{\"env\":{\"vars\":{\"NV_T_B\":\"from-config\",\"NV_T_C\":\"from-config\"}}}");
+	assert_int_equal(env_load(dir, cfg, NULL), 0);
+	assert_string_equal(getenv("NV_T_A"), "from-process");
+	assert_string_equal(getenv("NV_T_B"), "from-state");
+	assert_string_equal(getenv("NV_T_C"), "from-config");
+	cJSON_Delete(cfg);
+	unlink(path);
+	rmdir(dir);
+}
+
+static void env_credentials_first_found_wins(void **s)
+{
+	(void)s;
+	const char *var;
+	setenv("ANTHROPIC_API_KEY", "sk-test-key", 1);
+	unsetenv("ANTHROPIC_OAUTH_TOKEN");
+	assert_string_equal(env_credential("anthropic", &var), "sk-test-key");
+	assert_string_equal(var, "ANTHROPIC_API_KEY");
+	setenv("ANTHROPIC_OAUTH_TOKEN", "oauth-test", 1);
+	assert_string_equal(env_credential("anthropic", &var), "oauth-test");
+	setenv("MY_PROV_X_API_KEY", "k", 1);
+	assert_string_equal(env_credential("my-prov.x", &var), "k");
+	assert_string_equal(var, "MY_PROV_X_API_KEY");
+	unsetenv("GEMINI_API_KEY");
+	setenv("GOOGLE_API_KEY", "g", 1);
+	assert_string_equal(env_credential("google", &var), "g");
+}
+
+int main(void)
+{
+	secmem_init();
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(dotenv_syntax),
+		cmocka_unit_test(dotenv_bad_line_named_and_nothing_applied),
+		cmocka_unit_test(process_env_wins_over_files_and_config),
+		cmocka_unit_test(env_credentials_first_found_wins),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
