@@ -42,7 +42,7 @@ static int parse(struct paste *p, int argc, char **argv, int with_expires, int w
 			return cli_usage(p->o.cmd, "unknown option \"%s\"", argv[optind - 1]);
 	}
 	if (optind < argc)
-		return cli_usage(p->o.cmd, "unexpected argument \"%s\": secrets are read from stdin, not arguments", argv[optind]);
+		return cli_usage(p->o.cmd, "unexpected argument: secrets are read from stdin, not arguments");
 	return 0;
 }
 

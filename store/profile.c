@@ -166,7 +166,7 @@ int profile_id_parse(const char *text, const char *provider, char *out,
 	const char *colon = strchr(text, ':');
 	const char *name = text;
 	if (colon) {
-		if ((size_t)(colon - text) > PROVIDER_MAX)
+		if (colon == text || (size_t)(colon - text) > PROVIDER_MAX)
 			return nv_fail(err, EINVAL, "invalid profile id \"%.80s\": expected <provider>:<name>", text);
 		snprintf(given, sizeof(given), "%.*s", (int)(colon - text), text);
 		int rc = provider_normalize(given, prov, err);

@@ -1,0 +1,152 @@
+"""Fixtures for the integration suite: the built binary, a throwaway
+state dir per test, real FUSE mounts that are always unmounted, and a pty
+runner for prompts. Every secret here is made up."""
+import os
+import pathlib
+import pty
+import select
+import shutil
+import subprocess
+import time
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+BIN = os.environ.get("NOVA_ENGINE_BIN", str(ROOT / "build" / "nova-engine"))
+
+# A made-up setup-token of the right shape (sk-ant-oat01- and >= 80 chars).
+SETUP_TOKEN = "sk-ant-oat01-" + "T3stOnlyNotARealToken" * 4
+
+
+class State:
+    """A fresh state dir and an environment that points only at it."""
+
+    def __init__(self, base):
+        self.dir = base / "state"
+        self.home = base / "home"
+        self.home.mkdir()
+        self.env = {k: v for k, v in os.environ.items()
+                    if not k.endswith(("_API_KEY", "_OAUTH_TOKEN")) and not k.startswith("NOVA_ENGINE_")}
+        self.env.update(HOME=str(self.home), NOVA_ENGINE_STATE_DIR=str(self.dir))
+        self.cwd = base
+
+    @property
+    def config(self):
+        return self.dir / "nova-engine.json"
+
+    def store(self, agent="main"):
+        return self.dir / "agents" / agent / "agent" / "auth-profiles.json"
+
+    def run(self, *args, input=None, env=None, timeout=30):
+        e = dict(self.env)
+        e.update(env or {})
+        if isinstance(input, str):
+            input = input.encode()
+        p = subprocess.run([BIN, *args], input=input if input is not None else b"",
+                           capture_output=True, env=e, cwd=self.cwd, timeout=timeout)
+        p.out = p.stdout.decode(errors="replace")
+        p.err = p.stderr.decode(errors="replace")
+        return p
+
+    def paste(self, provider, secret, *extra, kind="paste-api-key"):
+        p = self.run("models", "auth", kind, "--provider", provider, *extra, input=secret + "\n")
+        assert p.returncode == 0, p.err
+        return p
+
+    def write_config(self, obj):
+        import json
+        self.dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.config.write_text(json.dumps(obj, indent=2))
+
+
+@pytest.fixture
+def state(tmp_path):
+    return State(tmp_path)
+
+
+def run_pty(state, args, answers, timeout=10):
+    """Run the binary on a real pty; answers: list of (prompt substring,
+    text to type). Returns (exit code, everything the terminal showed)."""
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.chdir(state.cwd)
+        os.execve(BIN, [BIN, *args], state.env)
+    shown = b""
+    pending = list(answers)
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        r, _, _ = select.select([fd], [], [], 0.1)
+        if r:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            shown += chunk
+        if pending and pending[0][0].encode() in shown:
+            os.write(fd, pending.pop(0)[1].encode())
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return os.waitstatus_to_exitcode(status), shown.decode(errors="replace")
+
+
+class Mount:
+    """A real mount of the filesystem, daemonized as users run it."""
+
+    def __init__(self, state, path, args=()):
+        self.state = state
+        self.path = path
+        self.log = path.parent / "mount.log"
+        path.mkdir()
+        p = state.run("mount", str(path), "--log", str(self.log), *args)
+        assert p.returncode == 0, p.err
+        wait_for(lambda: os.path.ismount(path))
+
+    def __truediv__(self, rel):
+        return self.path / rel
+
+    def pid(self):
+        out = subprocess.run(["pgrep", "-f", f"nova-engine mount {self.path}"], capture_output=True, text=True).stdout
+        return [int(x) for x in out.split()]
+
+    def unmount(self):
+        if os.path.ismount(self.path):
+            subprocess.run(["fusermount3", "-u", str(self.path)], capture_output=True)
+        if os.path.ismount(self.path) or is_dead_mount(self.path):
+            subprocess.run(["fusermount3", "-uz", str(self.path)], capture_output=True)
+        for pid in self.pid():
+            try:
+                os.kill(pid, 9)
+            except ProcessLookupError:
+                pass
+
+
+def is_dead_mount(path):
+    try:
+        os.stat(path)
+        return False
+    except OSError as e:
+        return e.errno == 107  # ENOTCONN
+
+
+def wait_for(cond, timeout=5.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if cond():
+            return True
+        time.sleep(0.02)
+    raise AssertionError("condition not met in time")
+
+
+@pytest.fixture
+def mount(state, tmp_path):
+    mounts = []
+
+    def make(*args, name="mnt"):
+        m = Mount(state, tmp_path / name, args)
+        mounts.append(m)
+        return m
+    yield make
+    for m in mounts:
+        m.unmount()

@@ -1,0 +1,106 @@
+"""The store under concurrency and crashes; legacy plaintext, import,
+export and rekey."""
+import json
+import os
+import signal
+import subprocess
+import time
+
+from conftest import BIN
+
+KEY = "sk-test-0123456789abcdefghijklmnop"
+
+
+def test_four_writers_250_each_all_present(state):
+    state.paste("openai", KEY)  # creates key and dirs before the race
+    script = (
+        'for i in $(seq 1 250); do printf "%s" "sk-test-w$W-$i-padding" | '
+        '"$BIN" models auth paste-api-key --provider openai --profile-id "w$W-$i" >/dev/null || exit 1; done'
+    )
+    procs = [subprocess.Popen(["sh", "-c", script], env={**state.env, "W": str(w), "BIN": BIN})
+             for w in range(4)]
+    assert [p.wait(timeout=300) for p in procs] == [0, 0, 0, 0]
+    rows = json.loads(state.run("models", "auth", "list", "--json").out)
+    ids = {r["id"] for r in rows}
+    assert len([i for i in ids if i.startswith("openai:w")]) == 1000
+    cfg = json.loads(state.config.read_text())
+    assert len(cfg["auth"]["profiles"]) == 1001
+
+
+def test_kill_9_during_writes_leaves_a_store_that_opens(state):
+    state.paste("openai", KEY)
+    acknowledged = set()
+    for round in range(40):
+        p = subprocess.Popen([BIN, "models", "auth", "paste-api-key", "--provider", "openai",
+                              "--profile-id", f"k{round}"], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=state.env)
+        p.stdin.write(f"sk-test-kill-{round}-padding".encode())
+        p.stdin.close()
+        time.sleep((round % 10) / 2000)
+        p.send_signal(signal.SIGKILL)
+        if p.wait() == 0:
+            acknowledged.add(f"openai:k{round}")
+        listing = state.run("models", "auth", "list", "--json")
+        assert listing.returncode == 0, listing.err
+    ids = {r["id"] for r in json.loads(state.run("models", "auth", "list", "--json").out)}
+    assert acknowledged <= ids
+    assert "openai:default" in ids
+    leftovers = [f for f in os.listdir(state.store().parent) if ".tmp." in f]
+    # a killed writer may leave its temp file; it never replaces the store
+    assert all(f.startswith("auth-profiles.json.tmp.") for f in leftovers)
+
+
+LEGACY = {"version": 1,
+          "profiles": {"anthropic:old": {"type": "api_key", "provider": "anthropic", "key": "sk-test-legacy-key-1234567"}},
+          "order": {"anthropic": ["anthropic:old"]}}
+
+
+def test_plaintext_legacy_store_is_read_as_is(state):
+    state.store().parent.mkdir(parents=True)
+    state.store().write_text(json.dumps(LEGACY))
+    assert state.run("models", "auth", "token", "--provider", "anthropic").out == "sk-test-legacy-key-1234567\n"
+    assert json.loads(state.store().read_text()) == LEGACY  # reading never rewrites
+
+
+def test_import_seals_and_export_prints(state, tmp_path):
+    src = tmp_path / "old.json"
+    src.write_text(json.dumps(LEGACY))
+    p = state.run("store", "import", str(src))
+    assert p.returncode == 0, p.err
+    assert "Imported 1 auth profile" in p.out
+    assert b"sk-test-legacy" not in state.store().read_bytes()
+    out = json.loads(state.run("store", "export").out)
+    assert out["profiles"] == LEGACY["profiles"]
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"profiles":{"anthropic:x":{"type":"token","provider":"anthropic","token":"has space"}}}')
+    p = state.run("store", "import", str(bad))
+    assert p.returncode == 1 and 'profile "anthropic:x"' in p.err
+
+
+def test_rekey_reseals_every_agent(state):
+    state.write_config({"agents": {"list": [{"id": "main"}, {"id": "work"}]}})
+    state.paste("openai", KEY)
+    state.paste("openai", KEY + "w", "--agent", "work")
+    old_key = (state.dir / "store.key").read_text()
+    old_ids = {a: json.loads(state.store(a).read_text())["keyId"] for a in ("main", "work")}
+    p = state.run("store", "rekey")
+    assert p.returncode == 0, p.err
+    assert "Resealed 2 stores" in p.out
+    assert (state.dir / "store.key").read_text() != old_key
+    for a in ("main", "work"):
+        assert json.loads(state.store(a).read_text())["keyId"] != old_ids[a]
+    assert state.run("models", "auth", "token", "--provider", "openai", "--agent", "work").out == KEY + "w\n"
+
+
+def test_key_file_from_env_and_systemd_credentials(state, tmp_path):
+    keyfile = tmp_path / "k" / "custom.key"
+    env = {"NOVA_ENGINE_KEY_FILE": str(keyfile)}
+    p = state.run("models", "auth", "paste-api-key", "--provider", "openai", input=KEY, env=env)
+    assert p.returncode == 0, p.err
+    assert keyfile.exists() and not (state.dir / "store.key").exists()
+    creds = tmp_path / "creds"
+    creds.mkdir()
+    (creds / "nova-engine.key").write_bytes(keyfile.read_bytes())
+    os.chmod(creds / "nova-engine.key", 0o400)
+    p = state.run("models", "auth", "token", "--provider", "openai", env={"CREDENTIALS_DIRECTORY": str(creds)})
+    assert p.out == KEY + "\n"
