@@ -120,17 +120,21 @@ static int status_entries(struct fs *fs, const struct node *n, cJSON **out)
 	return status_build(store_of(fs, n), n->provider, n->id[0] ? n->id : NULL, out, &err);
 }
 
+/* Put the value as "key: value" text; consumes v. */
+static int out_text(struct out *o, cJSON *v)
+{
+	char *t = status_text(v);
+	cJSON_Delete(v);
+	int rc = t ? out_puts(o, t) : -ENOMEM;
+	cJSON_free(t);
+	return rc;
+}
+
 static int render_status(struct fs *fs, const struct node *n, struct out *o)
 {
 	cJSON *entries;
 	int rc = status_entries(fs, n, &entries);
-	if (rc < 0)
-		return rc;
-	char *t = status_text(entries);
-	cJSON_Delete(entries);
-	rc = t ? out_puts(o, t) : -ENOMEM;
-	cJSON_free(t);
-	return rc;
+	return rc < 0 ? rc : out_text(o, entries);
 }
 
 static int render_status_json(struct fs *fs, const struct node *n, struct out *o)
@@ -150,13 +154,7 @@ static int render_health(struct fs *fs, const struct node *n, struct out *o)
 	struct nv_err err = { 0 };
 	cJSON *u;
 	int rc = usage_build(store_of(fs, n), n->id, &u, &err);
-	if (rc < 0)
-		return rc;
-	char *t = status_text(u);
-	cJSON_Delete(u);
-	rc = t ? out_puts(o, t) : -ENOMEM;
-	cJSON_free(t);
-	return rc;
+	return rc < 0 ? rc : out_text(o, u);
 }
 
 static int accept_token(struct fs *fs, const struct node *n, char *data, size_t len)

@@ -236,17 +236,25 @@ static int op_release(const char *path, struct fuse_file_info *fi)
 	return 0;
 }
 
+/* The file a change is aimed at: EROFS on a read-only mount, EISDIR for
+ * a directory. */
+static int file_to_change(struct fs *fs, const char *path, struct node *n)
+{
+	if (fs->opt.read_only)
+		return -EROFS;
+	int rc = tree_resolve(fs, path, n);
+	if (rc < 0)
+		return rc;
+	return n->kind == N_FILE ? 0 : -EISDIR;
+}
+
 static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 {
 	struct fs *fs = ctx_fs();
 	struct node n;
-	if (fs->opt.read_only)
-		return -EROFS;
-	int rc = tree_resolve(fs, path, &n);
+	int rc = file_to_change(fs, path, &n);
 	if (rc < 0)
 		return rc;
-	if (n.kind != N_FILE)
-		return -EISDIR;
 	if (!n.file->accept)
 		return -EACCES;
 	if (size != 0)
@@ -266,13 +274,9 @@ static int op_unlink(const char *path)
 {
 	struct fs *fs = ctx_fs();
 	struct node n;
-	if (fs->opt.read_only)
-		return -EROFS;
-	int rc = tree_resolve(fs, path, &n);
+	int rc = file_to_change(fs, path, &n);
 	if (rc < 0)
 		return rc;
-	if (n.kind != N_FILE)
-		return -EISDIR;
 	return n.file->remove ? n.file->remove(fs, &n) : -EPERM;
 }
 

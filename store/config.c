@@ -66,26 +66,11 @@ int config_save(const char *path, const cJSON *cfg, struct nv_err *err)
 	return rc;
 }
 
-cJSON *config_get(const cJSON *cfg, const char *dotted)
+/* Walk "a.b.c"; create: make missing (or non-object) steps objects. */
+static cJSON *walk(const cJSON *cfg, const char *dotted, int create)
 {
 	char key[128];
-	const cJSON *node = cfg;
-	while (node && *dotted) {
-		size_t n = strcspn(dotted, ".");
-		if (n >= sizeof(key))
-			return NULL;
-		memcpy(key, dotted, n);
-		key[n] = '\0';
-		node = cJSON_GetObjectItemCaseSensitive(node, key);
-		dotted += n + (dotted[n] == '.');
-	}
-	return (cJSON *)node;
-}
-
-cJSON *config_obj(cJSON *cfg, const char *dotted)
-{
-	char key[128];
-	cJSON *node = cfg;
+	cJSON *node = (cJSON *)cfg;
 	while (node && *dotted) {
 		size_t n = strcspn(dotted, ".");
 		if (n >= sizeof(key))
@@ -93,7 +78,7 @@ cJSON *config_obj(cJSON *cfg, const char *dotted)
 		memcpy(key, dotted, n);
 		key[n] = '\0';
 		cJSON *next = cJSON_GetObjectItemCaseSensitive(node, key);
-		if (!cJSON_IsObject(next)) {
+		if (create && !cJSON_IsObject(next)) {
 			cJSON_DeleteItemFromObjectCaseSensitive(node, key);
 			next = cJSON_AddObjectToObject(node, key);
 		}
@@ -101,6 +86,16 @@ cJSON *config_obj(cJSON *cfg, const char *dotted)
 		dotted += n + (dotted[n] == '.');
 	}
 	return node;
+}
+
+cJSON *config_get(const cJSON *cfg, const char *dotted)
+{
+	return walk(cfg, dotted, 0);
+}
+
+cJSON *config_obj(cJSON *cfg, const char *dotted)
+{
+	return walk(cfg, dotted, 1);
 }
 
 int64_t config_int(const cJSON *cfg, const char *dotted, int64_t dflt)
