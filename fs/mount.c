@@ -103,8 +103,9 @@ static int serve(struct fs *fs, struct fuse *f)
 	pthread_create(&hup, NULL, hup_thread, fs);
 	pthread_detach(hup);
 	struct fuse_loop_config *cfg = fuse_loop_cfg_create();
+	/* keep idle workers: creating one per burst costs more than a request */
 	fuse_loop_cfg_set_max_threads(cfg, 16);
-	fuse_loop_cfg_set_idle_threads(cfg, 4);
+	fuse_loop_cfg_set_idle_threads(cfg, 16);
 	int rc = fuse_loop_mt(f, cfg);
 	fuse_loop_cfg_destroy(cfg);
 	fuse_remove_signal_handlers(se);
