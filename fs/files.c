@@ -3,6 +3,7 @@
 #include "fs/log.h"
 #include "fs/pending.h"
 #include "fs/tree.h"
+#include "store/config.h"
 #include "store/creds.h"
 #include "store/secmem.h"
 #include "store/status.h"
@@ -117,7 +118,19 @@ static int render_order(struct fs *fs, const struct node *n, struct out *o)
 static int status_entries(struct fs *fs, const struct node *n, cJSON **out)
 {
 	struct nv_err err = { 0 };
-	return status_build(store_of(fs, n), n->provider, n->id[0] ? n->id : NULL, out, &err);
+	const char *only = n->id;
+	struct home *h = fs->home;
+	pthread_mutex_lock(&h->mu);
+	struct status_probe probe = {
+		fs->probes,
+		{ config_int(h->config, "fs.probeTtlSeconds", 60) * 1000, (long)config_int(h->config, "fs.probeTimeoutMs", 8000),
+		  fs->interrupted, NULL },
+		8,
+	};
+	pthread_mutex_unlock(&h->mu);
+	struct status_request req = { .provider = n->provider, .ids = n->id[0] ? &only : NULL,
+				      .n_ids = n->id[0] ? 1 : 0, .probe = &probe };
+	return status_build(store_of(fs, n), &req, out, &err);
 }
 
 /* Put the value as "key: value" text; consumes v. */
@@ -234,23 +247,31 @@ static int remove_generated(struct fs *fs, const struct node *n)
 	return rc == -ENOENT ? 0 : -EPERM;
 }
 
+#define RO(n, lv, m, r) { .name = n, .level = lv, .mode = m, .render = r }
+
 static const struct file_def meta_files[] = {
-	{ "version", L_META, 0444, render_version, NULL, NULL, NULL, 0 },
+	RO("version", L_META, 0444, render_version),
 };
 static const struct file_def agent_files[] = {
-	{ "auth-profiles.json", L_AGENT, 0400, render_store, NULL, NULL, NULL, 0 },
+	RO("auth-profiles.json", L_AGENT, 0400, render_store),
 };
 static const struct file_def provider_files[] = {
-	{ "token", L_PROVIDER, 0600, render_token, accept_token, NULL, remove_token, 1 },
-	{ "order", L_PROVIDER, 0600, render_order, accept_order, truncated_order, NULL, 1 },
-	{ "status", L_PROVIDER, 0440, render_status, NULL, NULL, NULL, 0 },
-	{ "status.json", L_PROVIDER, 0440, render_status_json, NULL, NULL, NULL, 0 },
+	{ .name = "token", .level = L_PROVIDER, .mode = 0600, .render = render_token, .accept = accept_token,
+	  .remove = remove_token, .commit_at_newline = 1 },
+	{ .name = "order", .level = L_PROVIDER, .mode = 0600, .render = render_order, .accept = accept_order,
+	  .truncated = truncated_order, .commit_at_newline = 1 },
+	{ .name = "status", .level = L_PROVIDER, .mode = 0440, .render = render_status, .networked = 1 },
+	{ .name = "status.json", .level = L_PROVIDER, .mode = 0440, .render = render_status_json, .networked = 1 },
 };
 static const struct file_def profile_files[] = {
-	{ "token", L_PROFILE, 0600, render_token, accept_token, NULL, remove_token, 1 },
-	{ "status", L_PROFILE, 0440, render_status, NULL, NULL, remove_generated, 0 },
-	{ "status.json", L_PROFILE, 0440, render_status_json, NULL, NULL, remove_generated, 0 },
-	{ "health", L_PROFILE, 0600, render_health, accept_health, NULL, remove_generated, 1 },
+	{ .name = "token", .level = L_PROFILE, .mode = 0600, .render = render_token, .accept = accept_token,
+	  .remove = remove_token, .commit_at_newline = 1 },
+	{ .name = "status", .level = L_PROFILE, .mode = 0440, .render = render_status, .remove = remove_generated,
+	  .networked = 1 },
+	{ .name = "status.json", .level = L_PROFILE, .mode = 0440, .render = render_status_json,
+	  .remove = remove_generated, .networked = 1 },
+	{ .name = "health", .level = L_PROFILE, .mode = 0600, .render = render_health, .accept = accept_health,
+	  .remove = remove_generated, .commit_at_newline = 1 },
 };
 
 const struct file_def *tree_files(enum level lv, size_t *count)

@@ -32,6 +32,13 @@ static struct fs *ctx_fs(void)
 	return fuse_get_context()->private_data;
 }
 
+/* For long waits (a live probe): did the reader give up (Ctrl-C)? */
+static int request_interrupted(void *arg)
+{
+	(void)arg;
+	return fuse_interrupted();
+}
+
 static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 {
 	cfg->entry_timeout = 1.0;
@@ -41,7 +48,9 @@ static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	cfg->use_ino = 0;
 	if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
 		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
-	return fuse_get_context()->private_data;
+	struct fs *fs = fuse_get_context()->private_data;
+	fs->interrupted = request_interrupted;
+	return fs;
 }
 
 static void fill_dir(struct fs *fs, struct stat *st, mode_t mode)
@@ -71,7 +80,10 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 	fill_dir(fs, st, 0);
 	st->st_mode = S_IFREG | n.file->mode;
 	st->st_nlink = 1;
-	/* every file is rendered from local state: the size is real */
+	if (n.file->networked) { /* stat never waits on a provider */
+		st->st_size = (off_t)fs_size_get(fs, &n);
+		return 0;
+	}
 	struct out o = { 0 };
 	if (n.file->render(fs, &n, &o) == 0)
 		st->st_size = (off_t)o.len;
@@ -149,6 +161,8 @@ static int op_read(const char *path, char *buf, size_t size, off_t off, struct f
 	if (!h->generated) {
 		rc = h->node.file->render(ctx_fs(), &h->node, &h->content);
 		h->generated = rc == 0;
+		if (rc == 0 && h->node.file->networked)
+			fs_size_put(ctx_fs(), &h->node, h->content.len);
 	}
 	if (rc == 0) {
 		size_t len = h->content.len;

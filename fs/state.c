@@ -4,6 +4,7 @@
 #include "fs/pending.h"
 
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -15,6 +16,14 @@ struct agent_slot {
 };
 
 #define N_SLOTS 4096
+#define N_SIZES 1024
+
+/* A hint table, not a map: a collision only costs a stale size, and
+ * direct_io reads never depend on st_size. */
+struct size_memo {
+	uint64_t key[N_SIZES];
+	size_t len[N_SIZES];
+};
 
 int fs_init(struct fs *fs, struct home *h, const struct fs_options *opt)
 {
@@ -25,7 +34,9 @@ int fs_init(struct fs *fs, struct home *h, const struct fs_options *opt)
 	pthread_mutex_init(&fs->mu, NULL);
 	fs->n_slots = N_SLOTS;
 	fs->slots = calloc(N_SLOTS, sizeof(*fs->slots));
-	return fs->slots ? 0 : -1;
+	fs->probes = probe_cache_new();
+	fs->sizes = calloc(1, sizeof(*fs->sizes));
+	return fs->slots && fs->probes && fs->sizes ? 0 : -1;
 }
 
 void fs_release(struct fs *fs)
@@ -40,6 +51,8 @@ void fs_release(struct fs *fs)
 		}
 	}
 	free(fs->slots);
+	free(fs->sizes);
+	probe_cache_free(fs->probes);
 	pending_free_all(fs);
 	pthread_mutex_destroy(&fs->mu);
 }
@@ -71,4 +84,34 @@ struct store *fs_store(struct fs *fs, const char *agent)
 	}
 	pthread_mutex_unlock(&fs->mu);
 	return s ? s->store : NULL;
+}
+
+static uint64_t node_key(const struct node *n)
+{
+	uint64_t h = 1469598103934665603ULL;
+	const char *parts[] = { n->agent, n->provider, n->name, n->file ? n->file->name : "" };
+	for (int i = 0; i < 4; i++) {
+		for (const char *c = parts[i]; *c; c++)
+			h = (h ^ (unsigned char)*c) * 1099511628211ULL;
+		h = (h ^ '/') * 1099511628211ULL;
+	}
+	return h | 1;
+}
+
+size_t fs_size_get(struct fs *fs, const struct node *n)
+{
+	uint64_t k = node_key(n);
+	pthread_mutex_lock(&fs->mu);
+	size_t len = fs->sizes->key[k % N_SIZES] == k ? fs->sizes->len[k % N_SIZES] : 0;
+	pthread_mutex_unlock(&fs->mu);
+	return len;
+}
+
+void fs_size_put(struct fs *fs, const struct node *n, size_t len)
+{
+	uint64_t k = node_key(n);
+	pthread_mutex_lock(&fs->mu);
+	fs->sizes->key[k % N_SIZES] = k;
+	fs->sizes->len[k % N_SIZES] = len;
+	pthread_mutex_unlock(&fs->mu);
 }

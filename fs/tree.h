@@ -13,6 +13,7 @@
 #include "store/home.h"
 #include "store/profile.h"
 #include "store/provider.h"
+#include "store/probe_cache.h"
 #include "store/store.h"
 
 #define WRITE_CAP (16 * 1024)
@@ -47,6 +48,8 @@ struct file_def {
 	int (*remove)(struct fs *fs, const struct node *n);
 	/* A write is complete at a newline and may commit at once. */
 	int commit_at_newline;
+	/* Rendering may talk to a provider: stat shows the last length. */
+	int networked;
 };
 
 struct node {
@@ -67,7 +70,14 @@ struct fs {
 	struct agent_slot **slots; /* hash of agent id -> store */
 	size_t n_slots;
 	struct pending *pending;   /* directories made by mkdir, not yet stored */
+	struct probe_cache *probes;/* live status results, shared by readers */
+	int (*interrupted)(void *);/* has the current request been interrupted? */
+	struct size_memo *sizes;   /* last length of networked files */
 };
+
+/* Last rendered length of a networked file (0 when never rendered). */
+size_t fs_size_get(struct fs *fs, const struct node *n);
+void fs_size_put(struct fs *fs, const struct node *n, size_t len);
 
 int fs_init(struct fs *fs, struct home *h, const struct fs_options *opt);
 void fs_release(struct fs *fs);

@@ -4,6 +4,7 @@
 #include "store/secmem.h"
 
 #include <cjson/cJSON.h>
+#include <curl/curl.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,9 @@ int secmem_init(void)
 	setrlimit(RLIMIT_CORE, &no_core);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (sodium_init() < 0)
+		return -1;
+	/* libcurl's global state must be set up before any thread starts */
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return -1;
 	cJSON_Hooks hooks = { secmem_alloc, secmem_free };
 	cJSON_InitHooks(&hooks);

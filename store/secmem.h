@@ -6,7 +6,8 @@
 
 #include <stddef.h>
 
-/* Call once at start-up, before any cJSON use. Returns 0 or -errno. */
+/* Call once at process start-up, before any thread, cJSON or libcurl
+ * use (it also sets up libsodium and libcurl). Returns 0 or -1. */
 int secmem_init(void);
 
 /* malloc/free that wipe on free; used as cJSON hooks, usable elsewhere

@@ -9,6 +9,7 @@
 #include "store/timefmt.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -30,6 +31,7 @@ static cJSON *entry(const cJSON *doc, const char *id, const cJSON *cred, int pos
 	char mask[MASK_MAX], left[16];
 	secret_mask(cred_secret(cred), mask);
 	cJSON_AddStringToObject(o, "profile", id);
+	cJSON_AddStringToObject(o, "provider", cred_provider(cred) ? cred_provider(cred) : "");
 	cJSON_AddStringToObject(o, "type", cred_type_name(cred_type_of(cred)));
 	cJSON_AddStringToObject(o, "source", "store");
 	cJSON_AddStringToObject(o, "secret", mask);
@@ -59,8 +61,11 @@ static cJSON *entry(const cJSON *doc, const char *id, const cJSON *cred, int pos
 
 struct build_args {
 	struct home *home;
-	const char *provider, *id;
+	const char *agent;
+	const struct status_request *req;
 	cJSON *out;
+	struct probe_job *jobs;   /* one per entry when probing */
+	size_t n_jobs;
 };
 
 static int in_list(const struct id_list *l, const char *id)
@@ -71,7 +76,36 @@ static int in_list(const struct id_list *l, const char *id)
 	return -1;
 }
 
-static void add_env(cJSON *out, const char *provider, int first)
+static int wanted(const struct status_request *req, const char *id)
+{
+	if (!req->ids)
+		return 1;
+	for (size_t i = 0; i < req->n_ids; i++)
+		if (strcmp(req->ids[i], id) == 0)
+			return 1;
+	return 0;
+}
+
+/* Note a probe job for the entry just added (secret copied now, while the
+ * document is held; the probe runs after it is released). */
+static void add_job(struct build_args *a, const char *id, const char *provider, enum cred_type t, const char *secret)
+{
+	if (!a->req->probe || !secret)
+		return;
+	struct probe_job *g = realloc(a->jobs, (a->n_jobs + 1) * sizeof(*g));
+	if (!g)
+		return;
+	a->jobs = g;
+	struct probe_job *j = &g[a->n_jobs];
+	memset(j, 0, sizeof(*j));
+	snprintf(j->id, sizeof(j->id), "%s", id);
+	snprintf(j->provider, sizeof(j->provider), "%s", provider);
+	snprintf(j->secret, sizeof(j->secret), "%s", secret);
+	j->type = t;
+	cJSON_AddNumberToObject(cJSON_GetArrayItem(a->out, cJSON_GetArraySize(a->out) - 1), "_job", (double)a->n_jobs++);
+}
+
+static void add_env(struct build_args *a, const char *provider, int first)
 {
 	const char *var;
 	const char *v = env_credential(provider, &var);
@@ -80,8 +114,11 @@ static void add_env(cJSON *out, const char *provider, int first)
 	char mask[MASK_MAX], name[128];
 	secret_mask(v, mask);
 	snprintf(name, sizeof(name), "env:%s", var);
+	if (!wanted(a->req, name))
+		return;
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "profile", name);
+	cJSON_AddStringToObject(o, "provider", provider);
 	cJSON_AddStringToObject(o, "type", "api_key");
 	cJSON_AddStringToObject(o, "source", "env");
 	cJSON_AddStringToObject(o, "secret", mask);
@@ -89,39 +126,133 @@ static void add_env(cJSON *out, const char *provider, int first)
 	cJSON_AddStringToObject(o, "cooldown", "none");
 	cJSON_AddBoolToObject(o, "usable", 1);
 	cJSON_AddBoolToObject(o, "next", first);
-	cJSON_AddItemToArray(out, o);
+	cJSON_AddItemToArray(a->out, o);
+	add_job(a, name, provider, CRED_API_KEY, v);
+}
+
+static int build_provider(const cJSON *doc, struct build_args *a, const char *provider, int64_t now)
+{
+	struct id_list l;
+	pthread_mutex_lock(&a->home->mu);
+	int rc = order_resolve(doc, a->home->config, provider, NULL, now, &l);
+	pthread_mutex_unlock(&a->home->mu);
+	if (rc < 0)
+		return rc;
+	const cJSON *profiles = cJSON_GetObjectItemCaseSensitive(doc, "profiles");
+	for (size_t i = 0; i < l.n; i++) {
+		const cJSON *cred = cJSON_GetObjectItemCaseSensitive(profiles, l.ids[i]);
+		if (!wanted(a->req, l.ids[i]))
+			continue;
+		cJSON_AddItemToArray(a->out, entry(doc, l.ids[i], cred, (int)i, now));
+		add_job(a, l.ids[i], provider, cred_type_of(cred), cred_secret(cred));
+	}
+	const cJSON *e;
+	cJSON_ArrayForEach(e, profiles) {
+		const char *p = cred_provider(e);
+		if (p && strcmp(p, provider) == 0 && in_list(&l, e->string) < 0 && wanted(a->req, e->string))
+			cJSON_AddItemToArray(a->out, entry(doc, e->string, e, -1, now));
+	}
+	add_env(a, provider, l.n == 0);
+	id_list_free(&l);
+	return 0;
 }
 
 static int build_in_doc(const cJSON *doc, void *arg, struct nv_err *err)
 {
 	struct build_args *a = arg;
 	int64_t now = now_ms();
-	struct id_list l;
-	pthread_mutex_lock(&a->home->mu);
-	int rc = order_resolve(doc, a->home->config, a->provider, NULL, now, &l);
-	pthread_mutex_unlock(&a->home->mu);
-	if (rc < 0)
-		return nv_fail(err, ENOMEM, "out of memory");
-	const cJSON *profiles = cJSON_GetObjectItemCaseSensitive(doc, "profiles");
-	for (size_t i = 0; i < l.n; i++)
-		if (!a->id || strcmp(a->id, l.ids[i]) == 0)
-			cJSON_AddItemToArray(a->out, entry(doc, l.ids[i], cJSON_GetObjectItemCaseSensitive(profiles, l.ids[i]), (int)i, now));
+	if (a->req->provider)
+		return build_provider(doc, a, a->req->provider, now) < 0 ? nv_fail(err, ENOMEM, "out of memory") : 0;
+	cJSON *names = cJSON_CreateArray();
 	const cJSON *e;
-	cJSON_ArrayForEach(e, profiles) {
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(doc, "profiles")) {
 		const char *p = cred_provider(e);
-		if (p && strcmp(p, a->provider) == 0 && in_list(&l, e->string) < 0 && (!a->id || strcmp(a->id, e->string) == 0))
-			cJSON_AddItemToArray(a->out, entry(doc, e->string, e, -1, now));
+		int seen = 0;
+		const cJSON *n;
+		cJSON_ArrayForEach(n, names)
+			seen |= p && strcmp(n->valuestring, p) == 0;
+		if (p && !seen)
+			cJSON_AddItemToArray(names, cJSON_CreateString(p));
 	}
-	if (!a->id)
-		add_env(a->out, a->provider, l.n == 0);
-	id_list_free(&l);
-	return 0;
+	for (size_t i = 0; i < provider_count(); i++) {
+		const cJSON *n;
+		int seen = 0;
+		cJSON_ArrayForEach(n, names)
+			seen |= strcmp(n->valuestring, provider_at(i)) == 0;
+		if (!seen && env_credential(provider_at(i), NULL))
+			cJSON_AddItemToArray(names, cJSON_CreateString(provider_at(i)));
+	}
+	int rc = 0;
+	cJSON_ArrayForEach(e, names) {
+		int keep = !a->req->providers;
+		for (size_t i = 0; !keep && i < a->req->n_providers; i++)
+			keep = strcmp(a->req->providers[i], e->valuestring) == 0;
+		if (rc == 0 && keep)
+			rc = build_provider(doc, a, e->valuestring, now);
+	}
+	cJSON_Delete(names);
+	return rc < 0 ? nv_fail(err, ENOMEM, "out of memory") : 0;
 }
 
-int status_build(struct store *st, const char *provider, const char *id, cJSON **out, struct nv_err *err)
+/* Flatten a probe result into the entry: "probe", "probe_<field>". */
+static void merge_probe(cJSON *entry, cJSON *r)
 {
-	struct build_args a = { store_home(st), provider, id, cJSON_CreateArray() };
+	static const char *const fields[] = { "http", "latency_ms", "checked_at", "age_s", "stale", "stale_reason", "message", "advice" };
+	const char *bucket = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "result"));
+	cJSON_AddStringToObject(entry, "probe", bucket ? bucket : "unknown");
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		cJSON *v = cJSON_GetObjectItemCaseSensitive(r, fields[i]);
+		char key[40];
+		snprintf(key, sizeof(key), "probe_%s", fields[i]);
+		if (v)
+			cJSON_AddItemToObject(entry, key, cJSON_Duplicate(v, 1));
+	}
+	static const char *const usage[] = { "usage", "limit", "limit_remaining" };
+	for (int i = 0; i < 3; i++) {
+		cJSON *v = cJSON_GetObjectItemCaseSensitive(r, usage[i]);
+		if (v)
+			cJSON_AddItemToObject(entry, usage[i], cJSON_Duplicate(v, 1));
+	}
+	cJSON *h;
+	cJSON_ArrayForEach(h, cJSON_GetObjectItemCaseSensitive(r, "headers")) {
+		char key[100];
+		snprintf(key, sizeof(key), "%s", h->string);
+		for (char *c = key; *c; c++)
+			*c = *c == '-' ? '_' : *c;
+		cJSON_AddItemToObject(entry, key, cJSON_Duplicate(h, 1));
+	}
+}
+
+static int run_probes(struct build_args *a)
+{
+	const struct status_probe *p = a->req->probe;
+	pthread_mutex_lock(&a->home->mu);
+	for (size_t i = 0; i < a->n_jobs; i++)
+		probe_prepare(a->home->config, &a->jobs[i]);
+	pthread_mutex_unlock(&a->home->mu);
+	int rc = p->cache ? probe_cache_get(p->cache, a->agent, a->jobs, a->n_jobs, &p->policy)
+			  : probe_run(a->jobs, a->n_jobs, p->concurrency, p->policy.timeout_ms, p->policy.stop, p->policy.stop_arg);
+	cJSON *e;
+	cJSON_ArrayForEach(e, a->out) {
+		cJSON *j = cJSON_DetachItemFromObjectCaseSensitive(e, "_job");
+		if (j && a->jobs[(size_t)j->valuedouble].result)
+			merge_probe(e, a->jobs[(size_t)j->valuedouble].result);
+		cJSON_Delete(j);
+	}
+	return rc;
+}
+
+int status_build(struct store *st, const struct status_request *req, cJSON **out, struct nv_err *err)
+{
+	struct build_args a = { store_home(st), store_agent(st), req, cJSON_CreateArray(), NULL, 0 };
 	int rc = a.out ? store_read(st, build_in_doc, &a, err) : nv_fail(err, ENOMEM, "out of memory");
+	if (rc == 0 && req->probe && run_probes(&a) == -EINTR)
+		rc = nv_fail(err, EINTR, "interrupted");
+	for (size_t i = 0; i < a.n_jobs; i++) {
+		probe_job_wipe(&a.jobs[i]);
+		cJSON_Delete(a.jobs[i].result);
+	}
+	free(a.jobs);
 	if (rc < 0)
 		cJSON_Delete(a.out);
 	else

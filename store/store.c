@@ -215,32 +215,56 @@ static int write_locked(struct store *st, cJSON *doc, struct nv_err *err)
 	return rc;
 }
 
-static int change(struct store *st, store_change_fn fn, void *arg, int force, struct nv_err *err)
+int store_lock(struct store *st, struct nv_err *err)
 {
-	char dir_err_ok = dir_make(st->dir, 0700, err) == 0;
-	if (!dir_err_ok)
-		return -err->code;
-	int fd = file_lock(st->lock_path, LOCK_WAIT_MS, err);
-	if (fd < 0)
-		return fd;
+	int rc = dir_make(st->dir, 0700, err);
+	return rc < 0 ? rc : file_lock(st->lock_path, LOCK_WAIT_MS, err);
+}
+
+void store_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
+int store_locked_copy(struct store *st, cJSON **doc, struct nv_err *err)
+{
 	pthread_mutex_lock(&st->mu);
 	int rc = refresh_locked(st, err);
-	cJSON *doc = rc == 0 ? cJSON_Duplicate(st->doc, 1) : NULL;
-	if (rc == 0 && !doc)
+	*doc = rc == 0 ? cJSON_Duplicate(st->doc, 1) : NULL;
+	if (rc == 0 && !*doc)
 		rc = nv_fail(err, ENOMEM, "out of memory");
+	pthread_mutex_unlock(&st->mu);
+	return rc;
+}
+
+int store_locked_write(struct store *st, cJSON *doc, struct nv_err *err)
+{
+	pthread_mutex_lock(&st->mu);
+	int rc = write_locked(st, doc, err);
+	pthread_mutex_unlock(&st->mu);
+	return rc;
+}
+
+static int change(struct store *st, store_change_fn fn, void *arg, int force, struct nv_err *err)
+{
+	int fd = store_lock(st, err);
+	if (fd < 0)
+		return fd;
+	cJSON *doc;
+	int rc = store_locked_copy(st, &doc, err);
 	if (rc == 0 && fn)
 		rc = fn(doc, arg, err);
 	int result = rc;
 	if (rc == 0 || (rc == 1 && force)) {
-		rc = write_locked(st, doc, err);
+		rc = store_locked_write(st, doc, err);
 		if (rc == 0)
 			doc = NULL; /* now owned by the cache */
 		else
 			result = rc;
 	}
 	cJSON_Delete(doc);
-	pthread_mutex_unlock(&st->mu);
-	close(fd);
+	store_unlock(fd);
 	return result;
 }
 

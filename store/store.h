@@ -31,6 +31,17 @@ int store_read(struct store *st, store_read_fn fn, void *arg, struct nv_err *err
 typedef int (*store_change_fn)(cJSON *doc, void *arg, struct nv_err *err);
 int store_change(struct store *st, store_change_fn fn, void *arg, struct nv_err *err);
 
+/* For a change that waits on the network (an OAuth refresh): hold the
+ * store's file lock, across processes, without blocking readers.
+ * store_lock returns a handle (>= 0) for store_unlock. Under it,
+ * store_locked_copy gives a fresh deep copy of the document (caller frees)
+ * and store_locked_write seals and replaces the file; it takes doc on
+ * success. */
+int store_lock(struct store *st, struct nv_err *err);
+void store_unlock(int lock);
+int store_locked_copy(struct store *st, cJSON **doc, struct nv_err *err);
+int store_locked_write(struct store *st, cJSON *doc, struct nv_err *err);
+
 /* What is on disk: 0 none, 1 sealed, 2 plaintext (legacy), <0 error. */
 enum { STORE_ABSENT, STORE_SEALED, STORE_PLAINTEXT };
 int store_kind(struct store *st, struct nv_err *err);

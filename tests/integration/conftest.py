@@ -11,6 +11,8 @@ import time
 
 import pytest
 
+from fakeprovider import Fake
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 BIN = os.environ.get("NOVA_ENGINE_BIN", str(ROOT / "build" / "nova-engine"))
 
@@ -18,10 +20,24 @@ BIN = os.environ.get("NOVA_ENGINE_BIN", str(ROOT / "build" / "nova-engine"))
 SETUP_TOKEN = "sk-ant-oat01-" + "T3stOnlyNotARealToken" * 4
 
 
-class State:
-    """A fresh state dir and an environment that points only at it."""
+PROVIDERS = ["anthropic", "openai", "openai-codex", "openrouter", "google", "mistral", "groq", "xai", "deepseek"]
 
-    def __init__(self, base):
+
+def merge(base, over):
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(base.get(k), dict):
+            merge(base[k], v)
+        else:
+            base[k] = v
+    return base
+
+
+class State:
+    """A fresh state dir and an environment that points only at it; every
+    provider's address is the fake provider on loopback."""
+
+    def __init__(self, base, fake):
+        self.fake = fake
         self.dir = base / "state"
         self.home = base / "home"
         self.home.mkdir()
@@ -55,13 +71,25 @@ class State:
 
     def write_config(self, obj):
         import json
+        base = {"models": {"providers": {p: {"baseUrl": self.fake.url,
+                                             "oauth": {"tokenUrl": self.fake.url + "/v1/oauth/token"}}
+                                         for p in PROVIDERS}}}
         self.dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        self.config.write_text(json.dumps(obj, indent=2))
+        self.config.write_text(json.dumps(merge(base, obj), indent=2))
+
+
+@pytest.fixture(scope="session")
+def fake():
+    f = Fake()
+    yield f
+    f.close()
 
 
 @pytest.fixture
-def state(tmp_path):
-    return State(tmp_path)
+def state(tmp_path, fake):
+    s = State(tmp_path, fake)
+    s.write_config({})
+    return s
 
 
 def run_pty(state, args, answers, timeout=10):

@@ -1,0 +1,40 @@
+/* Live checks of credentials against their provider (SPEC 8): the cheapest
+ * authenticated request per provider, run in parallel with curl multi,
+ * sorted into result buckets. No caching here (see probe_cache.h). */
+#ifndef NV_PROBE_H
+#define NV_PROBE_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+
+#include "store/profile.h"
+#include "store/provider.h"
+
+struct probe_job {
+	char id[PROFILE_ID_MAX + 1];   /* profile id, or "env:VAR" */
+	char provider[PROVIDER_MAX + 1];
+	enum cred_type type;
+	char secret[SECRET_MAX + 1];   /* wiped by probe_job_wipe */
+	char url[1024];                /* set by probe_prepare */
+	cJSON *result;                 /* out: see probe_run */
+};
+
+/* Fill job->url from the provider table or config models.providers.<p>.baseUrl. */
+void probe_prepare(const cJSON *config, struct probe_job *job);
+
+/* Run the jobs, at most concurrency at a time, each bounded by timeout_ms.
+ * stop(arg), polled every 50 ms, ends unfinished jobs as "interrupted".
+ * Each job gets result = {"result": bucket, "http", "latency_ms",
+ * "checked_at", "message", "advice", "retry_after", "ratelimit", ...}.
+ * Returns 0, or -EINTR when stopped. */
+int probe_run(struct probe_job *jobs, size_t n, int concurrency, long timeout_ms,
+	      int (*stop)(void *), void *stop_arg);
+
+/* Sort one answer into a bucket and add what a person needs to act.
+ * curl_code 0 means an HTTP answer with status http arrived. */
+void probe_classify(cJSON *result, const char *provider, int curl_code, long http,
+		    const char *body, size_t len, const char *secret);
+
+void probe_job_wipe(struct probe_job *job);
+
+#endif
