@@ -2,6 +2,7 @@
 #include "store/creds.h"
 #include "store/config.h"
 #include "store/env.h"
+#include "store/oauth.h"
 #include "store/timefmt.h"
 
 #include <errno.h>
@@ -31,11 +32,32 @@ static int take_secret(struct selection *sel, const char *id, const cJSON *cred)
 	return 0;
 }
 
+#define SKIP_MAX 16
+
 struct select_args {
 	const char *provider, *pin, *agent;
 	struct selection *sel;
 	struct home *home;
+	char skip[SKIP_MAX][PROFILE_ID_MAX + 1];  /* refused by their provider in this call */
+	int n_skip, rejected;
+	int due;                                  /* sel is oauth and needs a refresh */
 };
+
+static int skipped(const struct select_args *a, const char *id)
+{
+	for (int i = 0; i < a->n_skip; i++)
+		if (strcmp(a->skip[i], id) == 0)
+			return 1;
+	return 0;
+}
+
+/* An oauth profile whose refresh was refused and whose access is dead. */
+static int needs_login(const cJSON *doc, const char *id, const cJSON *cred, int64_t now)
+{
+	const cJSON *u = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "usageStats"), id);
+	const char *why = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(u, "disabledReason"));
+	return cred_type_of(cred) == CRED_OAUTH && why && strcmp(why, "auth") == 0 && oauth_due(cred, now);
+}
 
 static int select_in_doc(const cJSON *doc, void *arg, struct nv_err *err)
 {
@@ -48,8 +70,17 @@ static int select_in_doc(const cJSON *doc, void *arg, struct nv_err *err)
 	if (rc < 0)
 		return nv_fail(err, -rc, "out of memory");
 	rc = -ENOKEY;
-	for (size_t i = 0; i < l.n && rc < 0; i++)
-		rc = take_secret(a->sel, l.ids[i], profile_of(doc, l.ids[i]));
+	for (size_t i = 0; i < l.n && rc < 0; i++) {
+		const cJSON *cred = profile_of(doc, l.ids[i]);
+		if (skipped(a, l.ids[i]) || needs_login(doc, l.ids[i], cred, now)) {
+			a->rejected = 1;
+			continue;
+		}
+		a->due = oauth_due(cred, now);
+		rc = a->due ? 0 : take_secret(a->sel, l.ids[i], cred);
+		if (a->due)
+			snprintf(a->sel->id, sizeof(a->sel->id), "%s", l.ids[i]);
+	}
 	id_list_free(&l);
 	if (rc == 0)
 		return 0;
@@ -63,6 +94,8 @@ static int select_in_doc(const cJSON *doc, void *arg, struct nv_err *err)
 	}
 	int stored, expired;
 	order_count(doc, a->provider, now, &stored, &expired);
+	if (a->rejected)
+		return nv_fail(err, EKEYREJECTED, "every usable %s credential was rejected by the provider: log in again or store a new one", a->provider);
 	if (stored && expired == stored)
 		return nv_fail(err, EKEYEXPIRED, "every %s credential has expired: store a new one with `nova-engine models auth paste-token --provider %s`", a->provider, a->provider);
 	return nv_fail(err, ENOKEY, "no usable %s credential for agent \"%s\": add one with `nova-engine models auth paste-api-key --provider %s` or set %s",
@@ -72,14 +105,46 @@ static int select_in_doc(const cJSON *doc, void *arg, struct nv_err *err)
 int creds_select(struct store *st, const char *provider, const char *pin,
 		 struct selection *sel, struct nv_err *err)
 {
-	memset(sel, 0, sizeof(*sel));
-	struct select_args a = { provider, pin, store_agent(st), sel, store_home(st) };
-	return store_read(st, select_in_doc, &a, err);
+	struct select_args *a = calloc(1, sizeof(*a));
+	if (!a)
+		return nv_fail(err, ENOMEM, "out of memory");
+	*a = (struct select_args){ .provider = provider, .pin = pin, .agent = store_agent(st), .sel = sel, .home = store_home(st) };
+	int rc;
+	/* each round either returns, or refreshes one oauth profile (or gives
+	 * up on it): the loop ends */
+	for (int round = 0;; round++) {
+		memset(sel, 0, sizeof(*sel));
+		a->due = 0;
+		if ((rc = store_read(st, select_in_doc, a, err)) < 0 || !a->due)
+			break;
+		int64_t exp = 0;
+		rc = oauth_refresh(st, sel->id, err);
+		if (rc == 0 && round < SKIP_MAX)
+			continue; /* fresh now: read it */
+		struct selection keep;
+		/* a network failure never condemns a credential: its access
+		 * token is still good until it actually expires */
+		if (rc != -EKEYREJECTED && creds_get_unrefreshed(st, sel->id, &keep, &exp) == 0 && exp > now_ms()) {
+			*sel = keep;
+			selection_wipe(&keep);
+			rc = 0;
+			break;
+		}
+		selection_wipe(&keep);
+		if (a->n_skip == SKIP_MAX)
+			break;
+		snprintf(a->skip[a->n_skip++], PROFILE_ID_MAX + 1, "%s", sel->id);
+	}
+	free(a);
+	return rc;
 }
 
 struct get_args {
 	const char *id;
 	struct selection *sel;
+	int want_refresh;   /* in: stop at "due" and let the caller refresh */
+	int due;            /* out: an oauth profile that needs a refresh */
+	int64_t expires;    /* out: its expiry */
 };
 
 static int get_in_doc(const cJSON *doc, void *arg, struct nv_err *err)
@@ -88,21 +153,49 @@ static int get_in_doc(const cJSON *doc, void *arg, struct nv_err *err)
 	const cJSON *cred = profile_of(doc, a->id);
 	if (!cred)
 		return nv_fail(err, ENOENT, "Auth profile \"%s\" not found", a->id);
-	if (take_secret(a->sel, a->id, cred) < 0)
+	int64_t now = now_ms();
+	a->expires = cred_expires(cred);
+	a->due = oauth_due(cred, now);
+	int have = take_secret(a->sel, a->id, cred) == 0;
+	if (a->due && a->want_refresh)
+		return 0;
+	if (!have)
 		return nv_fail(err, ENOKEY, "auth profile \"%s\" holds no secret", a->id);
-	int64_t exp = cred_expires(cred);
-	if (cred_type_of(cred) == CRED_TOKEN && exp && exp <= now_ms()) {
+	if (cred_type_of(cred) != CRED_API_KEY && a->expires && a->expires <= now) {
 		selection_wipe(a->sel);
-		return nv_fail(err, EKEYEXPIRED, "auth profile \"%s\" has expired: paste a new token", a->id);
+		return nv_fail(err, EKEYEXPIRED, "auth profile \"%s\" has expired: store a new one", a->id);
 	}
 	return 0;
+}
+
+int creds_get_unrefreshed(struct store *st, const char *id, struct selection *sel, int64_t *expires)
+{
+	memset(sel, 0, sizeof(*sel));
+	struct get_args a = { .id = id, .sel = sel, .want_refresh = 1 };
+	int rc = store_read(st, get_in_doc, &a, NULL);
+	*expires = a.expires;
+	return rc;
 }
 
 int creds_get(struct store *st, const char *id, struct selection *sel, struct nv_err *err)
 {
 	memset(sel, 0, sizeof(*sel));
-	struct get_args a = { id, sel };
-	return store_read(st, get_in_doc, &a, err);
+	struct get_args a = { .id = id, .sel = sel, .want_refresh = 1 };
+	int rc = store_read(st, get_in_doc, &a, err);
+	if (rc < 0 || !a.due)
+		return rc;
+	selection_wipe(sel);
+	rc = oauth_refresh(st, id, err);
+	if (rc == -EKEYREJECTED)
+		return rc;
+	a.want_refresh = 0; /* refreshed, or still valid until it expires */
+	struct nv_err why = { 0 };
+	int got = store_read(st, get_in_doc, &a, &why);
+	if (got == 0 || rc < 0)
+		return got == 0 ? 0 : rc; /* a failed refresh explains itself */
+	if (err)
+		*err = why;
+	return got;
 }
 
 struct put_args {

@@ -18,15 +18,22 @@ struct selection {
 	char secret[SECRET_MAX + 1];  /* wipe with selection_wipe */
 };
 
-/* The secret SPEC 6 selects for provider (pin first, may be NULL).
- * -ENOKEY: no credential at all; -EKEYEXPIRED: only expired ones. */
+/* The secret SPEC 6 selects for provider (pin first, may be NULL). An
+ * oauth profile due for refresh is refreshed first (SPEC 9); one whose
+ * refresh the provider refuses is skipped for the next in order.
+ * -ENOKEY: no credential at all; -EKEYEXPIRED: only expired ones;
+ * -EKEYREJECTED: the provider refused every one. */
 int creds_select(struct store *st, const char *provider, const char *pin,
 		 struct selection *sel, struct nv_err *err);
 
-/* The secret of one profile. -ENOENT when it does not exist. */
+/* The secret of one profile, refreshed first when it is oauth and due.
+ * -ENOENT when it does not exist. */
 int creds_get(struct store *st, const char *id, struct selection *sel, struct nv_err *err);
 
 void selection_wipe(struct selection *sel);
+
+/* The stored secret of id as it is, with no refresh, and its expiry. */
+int creds_get_unrefreshed(struct store *st, const char *id, struct selection *sel, int64_t *expires);
 
 /* Store cred (consumed) as profile id; replaces an existing one. */
 int creds_put(struct store *st, const char *id, cJSON *cred, struct nv_err *err);

@@ -4,7 +4,7 @@ token endpoints with rotating single-use refresh tokens.
 
 Faults are chosen by the credential itself, so one run can hold many: a
 secret containing "-f401-" gets a 401, "-f403-", "-f402-", "-f429-" (with
-retry-after: 30), "-f529-", "-f500-", "-quota-" (429 insufficient_quota),
+retry-after: 30), "-f529-", "-f500-", "-f418-", "-quota-" (429 insufficient_quota),
 "-restricted-" (Anthropic's Claude Code-only 400), "-badgoogle-" (Gemini
 400 API_KEY_INVALID), "-hang-" (no answer for 30 s), "-drop-" (connection
 closed), "-slow300-" (answers after 300 ms), "-garbage-" (not JSON),
@@ -29,6 +29,7 @@ class Fake:
         self.refresh_calls = 0
         self.refresh_delay = 0.0
         self.codes = {}            # authorization code -> tokens
+        self.extra = {}            # secret -> fault words added at run time
         self.seq = 0
         ThreadingHTTPServer.request_queue_size = 256  # many probes connect at once
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -79,6 +80,7 @@ class Fake:
                 return h.get("x-api-key") or h.get("x-goog-api-key") or ""
 
             def fault(self, s):
+                s = s + fake.extra.get(s, "")
                 if "-hang-" in s:
                     time.sleep(30)
                     return True
@@ -95,6 +97,7 @@ class Fake:
                     "-quota-": (429, {"error": {"message": "You exceeded your current quota", "code": "insufficient_quota"}}),
                     "-f529-": (529, {"error": {"type": "overloaded_error", "message": "Overloaded"}}),
                     "-f500-": (500, {"error": {"message": "internal error"}}),
+                    "-f418-": (418, {"error": {"message": "I'm a teapot"}}),
                     "-restricted-": (400, {"type": "error", "error": {"type": "invalid_request_error", "message": RESTRICTED}}),
                     "-badgoogle-": (400, {"error": {"code": 400, "message": "API key not valid. Please pass a valid API key.",
                                                     "status": "INVALID_ARGUMENT", "details": [{"reason": "API_KEY_INVALID"}]}}),
