@@ -232,6 +232,10 @@ static int refresh_locked(struct store *st, cJSON *doc, const char *id, struct n
 	cJSON *cred = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "profiles"), id);
 	if (!oauth_due(cred, now_ms()))
 		return 1; /* fresh already: another process refreshed it */
+	const cJSON *u = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "usageStats"), id);
+	const char *why = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(u, "disabledReason"));
+	if (why && strcmp(why, "auth") == 0) /* its refresh token is dead: asking again is no use */
+		return nv_fail(err, EKEYREJECTED, "auth profile \"%s\": re-authentication required; run nova-engine models auth login", id);
 	const char *refresh = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cred, "refresh"));
 	if (!refresh || !*refresh)
 		return nv_fail(err, EKEYEXPIRED, "auth profile \"%s\" has expired and holds no refresh token: log in again", id);
@@ -247,16 +251,16 @@ static int refresh_locked(struct store *st, cJSON *doc, const char *id, struct n
 	if ((rc = oauth_post(&ep, fields, &http, &answer, err)) < 0)
 		return rc;
 	const char *e = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(answer, "error"));
-	if (e && strcmp(e, "invalid_grant") == 0) {
+	int rejected = e && strcmp(e, "invalid_grant") == 0;
+	if (rejected) {
 		mark_rejected(doc, id);
-		rc = 0;
 	} else if (http < 200 || http >= 300 || apply_answer(cred, answer) < 0) {
 		rc = nv_fail(err, EPROTO, "the token endpoint refused to refresh \"%s\" (HTTP %ld%s%s)", id, http, e ? ", " : "", e ? e : "");
 	} else {
 		clear_rejected(doc, id);
 	}
 	cJSON_Delete(answer);
-	return rc < 0 ? rc : (e && strcmp(e, "invalid_grant") == 0) ? 2 : 0;
+	return rc < 0 ? rc : rejected ? 2 : 0;
 }
 
 int oauth_refresh(struct store *st, const char *id, struct nv_err *err)
