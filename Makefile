@@ -16,7 +16,7 @@ CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-B       := build
+B       := build$(if $(filter 1,$(SANITIZE)),-san)
 STORE   := $(patsubst %.c,$(B)/%.o,$(wildcard store/*.c))
 FACES   := $(patsubst %.c,$(B)/%.o,$(wildcard cli/*.c fs/*.c))
 UNITS   := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
