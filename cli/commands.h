@@ -8,6 +8,7 @@ int paste_token_main(int argc, char **argv);
 int paste_api_key_main(int argc, char **argv);
 int setup_token_main(int argc, char **argv);
 int logout_main(int argc, char **argv);
+int login_main(int argc, char **argv);
 int token_main(int argc, char **argv);
 int report_main(int argc, char **argv);
 int order_main(int argc, char **argv);

@@ -22,6 +22,10 @@ const struct command commands[] = {
 	{ "models auth setup-token", setup_token_main, "--provider anthropic [--profile-id ID] [--yes]",
 	  "Store the output of `claude setup-token` (interactive TTY only).",
 	  "  --yes        skip the question whether `claude setup-token` was run\n" },
+	{ "models auth login", login_main, "--provider anthropic|openai-codex [--profile-id ID]",
+	  "Log in with OAuth in a browser (PKCE); works headless: paste the redirect URL or code.",
+	  "  The browser's answer is taken from the loopback callback or from stdin, whichever\n"
+	  "  comes first. The profile is <provider>:<email> (or :default) unless --profile-id.\n" },
 	{ "models auth logout", logout_main, "PROFILE_ID [--yes]", "Delete a stored auth profile.", NULL },
 	{ "models auth token", token_main, "--provider P | PROFILE_ID",
 	  "Print the secret that would be used (or of the named profile).", NULL },

@@ -155,6 +155,26 @@ static void set_str(cJSON *o, const char *k, const char *v)
 	cJSON_AddStringToObject(o, k, v);
 }
 
+/* The email in an OpenID id_token (JWT payload), into out; 0 if none. */
+static int id_token_email(const cJSON *answer, char *out, size_t cap)
+{
+	const char *jwt = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(answer, "id_token"));
+	const char *a = jwt ? strchr(jwt, '.') : NULL, *b = a ? strchr(a + 1, '.') : NULL;
+	if (!b || (size_t)(b - a) > 8192)
+		return 0;
+	unsigned char payload[8192];
+	size_t len = 0;
+	if (sodium_base642bin(payload, sizeof(payload) - 1, a + 1, (size_t)(b - a - 1), NULL, &len, NULL,
+			      sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+		return 0;
+	cJSON *claims = cJSON_ParseWithLength((const char *)payload, len);
+	const char *email = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(claims, "email"));
+	if (email)
+		snprintf(out, cap, "%s", email);
+	cJSON_Delete(claims);
+	return email != NULL;
+}
+
 cJSON *oauth_credential(const char *provider, const cJSON *answer, const char *client_id)
 {
 	const char *access = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(answer, "access_token"));
@@ -174,6 +194,9 @@ cJSON *oauth_credential(const char *provider, const cJSON *answer, const char *c
 	const char *email = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(acct, "email_address"));
 	if (!email)
 		email = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(answer, "email"));
+	char from_jwt[256];
+	if (!email && id_token_email(answer, from_jwt, sizeof(from_jwt)))
+		email = from_jwt;
 	if (email)
 		cJSON_AddStringToObject(c, "email", email);
 	if (client_id && *client_id)

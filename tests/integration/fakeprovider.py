@@ -10,6 +10,8 @@ retry-after: 30), "-f529-", "-f500-", "-f418-", "-quota-" (429 insufficient_quot
 closed), "-slow300-" (answers after 300 ms), "-garbage-" (not JSON),
 "-huge-" (a 10 MiB body). Anything else answers 200. It counts every
 request by path and secret so tests can assert on upstream traffic."""
+import base64
+import hashlib
 import json
 import socket
 import threading
@@ -51,9 +53,11 @@ class Fake:
         with self.lock:
             self.refresh[refresh] = (access_prefix, expires_in)
 
-    def add_code(self, code, tokens):
+    def add_code(self, code, tokens, challenge=None):
+        """An authorization code the token endpoint will take once, with
+        the PKCE verifier whose SHA-256 is challenge."""
         with self.lock:
-            self.codes[code] = tokens
+            self.codes[code] = (tokens, challenge)
 
     def _handler(fake):
         class H(BaseHTTPRequestHandler):
@@ -150,8 +154,10 @@ class Fake:
                     return self.refresh_grant(body)
                 if body.get("grant_type") == "authorization_code":
                     with fake.lock:
-                        tokens = fake.codes.pop(body.get("code"), None)
-                    if not tokens or not body.get("code_verifier"):
+                        tokens, challenge = fake.codes.pop(body.get("code"), (None, None))
+                    verifier = body.get("code_verifier", "")
+                    digest = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+                    if not tokens or not verifier or (challenge and digest != challenge):
                         return self.send(400, {"error": "invalid_grant"})
                     return self.send(200, tokens)
                 self.send(400, {"error": "unsupported_grant_type"})
