@@ -182,6 +182,43 @@ def bench_scale(tmp):
         row("scale", f"{n} agents: daemon RSS after reading tokens of up to 100 agents", f"{rss:.1f} MiB", "< 64 MiB")
 
 
+def bench_probes(tmp):
+    sys.path.insert(0, str(ROOT / "tests" / "integration"))
+    from fakeprovider import Fake
+    fake = Fake()
+    state = tmp / "probes"
+    env = env_for(state)
+    state.mkdir()
+    (state / "nova-engine.json").write_text(json.dumps({"models": {"providers": {"openai": {"baseUrl": fake.url}}}}))
+    run(["models", "auth", "paste-api-key", "--provider", "openai", "--profile-id", "solo"], env, b"sk-test-solo-slow300-pad")
+    one = timed(["models", "status", "--probe", "--probe-profile", "openai:solo"], env, 5)
+    for i in range(20):
+        run(["models", "auth", "paste-api-key", "--provider", "openai", "--profile-id", f"p{i}"], env,
+            f"sk-test-p{i}-slow300-pad".encode())
+    ids = ",".join(f"openai:p{i}" for i in range(20))
+    twenty = timed(["models", "status", "--probe", "--probe-profile", ids, "--probe-concurrency", "20"], env, 5)
+    row("probe", "models status --probe, 1 profile at 300 ms latency, median", f"{one:.0f} ms")
+    row("probe", "models status --probe, 20 profiles at 300 ms latency, median", f"{twenty:.0f} ms ({twenty / one:.2f}x)", "< 2x one")
+    mnt = tmp / "probe-mnt"
+    mnt.mkdir()
+    run(["models", "auth", "paste-api-key", "--provider", "openai", "--profile-id", "cold"], env, b"sk-test-cold-slow300-pad")
+    run(["mount", str(mnt)], env)
+    try:
+        wait_mounted(mnt)
+        path = mnt / "agents/main/profiles/openai/cold/status"
+        import threading
+        threads = [threading.Thread(target=path.read_text) for _ in range(100)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        n = fake.count(("secret", "sk-test-cold-slow300-pad"))
+        row("probe", "upstream requests for 100 concurrent cold status readers", f"{n}", "1")
+    finally:
+        unmount(mnt)
+        fake.close()
+
+
 def machine():
     model = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
     mem = next((int(l.split()[1]) // 1024 // 1024 for l in open("/proc/meminfo") if l.startswith("MemTotal")), 0)
@@ -209,6 +246,7 @@ def main():
         state = bench_cli(tmp)
         bench_reads(tmp, state)
         bench_writes(tmp)
+        bench_probes(tmp)
         if "--quick" not in sys.argv:
             bench_scale(tmp)
     write_doc()
