@@ -13,6 +13,8 @@ int token_main(int argc, char **argv);
 int report_main(int argc, char **argv);
 int order_main(int argc, char **argv);
 int store_main(int argc, char **argv);
+int doctor_main(int argc, char **argv);
+int onboard_main(int argc, char **argv);
 int mount_main(int argc, char **argv);
 int umount_main(int argc, char **argv);
 

@@ -8,11 +8,16 @@
 
 
 const struct command commands[] = {
-	{ "models status", status_main, "[--json | --plain] [--check]",
+	{ "models status", status_main, "[--json | --plain] [--check] [--probe [--probe-provider P]... [--probe-profile ID]... [--probe-timeout MS] [--probe-concurrency N]]",
 	  "Show models, where each provider's credential comes from, and expiry.",
 	  "  --json       one JSON object\n  --plain      print only the default model\n"
 	  "  --check      exit 1 when a credential is expired/missing or a provider in use has none,\n"
-	  "               2 when one expires within 24 h, else 0\n" },
+	  "               2 when one expires within 24 h, else 0\n"
+	  "  --probe      check every credential live against its provider, in parallel\n"
+	  "  --probe-provider P     only these providers (repeat, or a comma list)\n"
+	  "  --probe-profile ID     only these profiles (repeat, or a comma list)\n"
+	  "  --probe-timeout MS     per check (default 8000)\n"
+	  "  --probe-concurrency N  checks at once (default 8)\n" },
 	{ "models auth list", list_main, "[--provider P] [--json]", "List stored auth profiles (secrets masked).", NULL },
 	{ "models auth paste-token", paste_token_main, "--provider P [--profile-id ID] [--expires-in DUR]",
 	  "Store a token read from stdin (type token) as <P>:default or ID.",
@@ -34,6 +39,14 @@ const struct command commands[] = {
 	  "  REASON: rate_limit, timeout, auth, billing, format or unknown\n" },
 	{ "models auth order", order_main, "get | set | clear --provider P [IDS...] [--json]",
 	  "Show, set or clear the agent's credential order for a provider.", NULL },
+	{ "doctor", doctor_main, "[--fix] [--yes] [--non-interactive] [--json]",
+	  "Check config, permissions, stores, expiry, FUSE and mounts; --fix repairs what it safely can.",
+	  "  --fix              repair the fixable findings (asks first on a terminal)\n"
+	  "  --yes              do not ask\n  --non-interactive  never prompt\n  --json             one JSON object\n"
+	  "  Exit 0 only when healthy (no error or warning).\n" },
+	{ "onboard", onboard_main, "[--non-interactive --provider P [--profile-id ID]]",
+	  "Set up a key for the gateway: agent, provider, key (no echo), live check, systemd unit.",
+	  "  --non-interactive  read the key from stdin; no questions\n" },
 	{ "store", store_main, "import FILE | export | rekey",
 	  "Seal a plaintext auth-profiles.json, print the store as plaintext, or change the key.", NULL },
 	{ "mount", mount_main, "MOUNTPOINT [-f] [--allow-other] [--uid U] [--gid G] [--read-only] [--agent ID]... [-o OPTS]",
@@ -90,6 +103,11 @@ int main(int argc, char **argv)
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
 		usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? EXIT_USAGE : 0;
+	}
+	if (strcmp(argv[1], "--list-commands") == 0) { /* for shell completion */
+		for (const struct command *c = commands; c->name; c++)
+			printf("%s\n", c->name);
+		return 0;
 	}
 	if (strcmp(argv[1], "--version") == 0) {
 		printf("nova-engine %s\n", NOVA_VERSION);

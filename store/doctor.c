@@ -1,0 +1,353 @@
+/* The checks. Each adds findings; fixes are keyed by the check name. */
+#include "store/doctor.h"
+#include "store/config.h"
+#include "store/creds.h"
+#include "store/env.h"
+#include "store/fileio.h"
+#include "store/health.h"
+#include "store/order.h"
+#include "store/secmem.h"
+#include "store/timefmt.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void add(cJSON *out, const char *check, const char *sev, const char *subject, int fixable,
+		const char *fix, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+
+static void add(cJSON *out, const char *check, const char *sev, const char *subject, int fixable,
+		const char *fix, const char *fmt, ...)
+{
+	char problem[600];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(problem, sizeof(problem), fmt, ap);
+	va_end(ap);
+	cJSON *f = cJSON_CreateObject();
+	cJSON_AddStringToObject(f, "check", check);
+	cJSON_AddStringToObject(f, "severity", sev);
+	cJSON_AddStringToObject(f, "subject", subject ? subject : "");
+	cJSON_AddStringToObject(f, "problem", problem);
+	cJSON_AddStringToObject(f, "fix", fix ? fix : "");
+	cJSON_AddBoolToObject(f, "fixable", fixable);
+	cJSON_AddItemToArray(out, f);
+}
+
+/* A file or directory that must have exactly this mode and be ours. */
+static void check_mode(cJSON *out, const char *path, mode_t want, const char *what)
+{
+	struct stat st;
+	char fix[PATH_MAX + 32];
+	if (lstat(path, &st) != 0)
+		return;
+	if (st.st_uid != geteuid())
+		add(out, "owner", "error", path, 0, "", "%s %s is owned by uid %u, not by you (uid %u): chown it back",
+		    what, path, (unsigned)st.st_uid, (unsigned)geteuid());
+	if ((st.st_mode & 0777) != want) {
+		snprintf(fix, sizeof(fix), "chmod %o %s", (unsigned)want, path);
+		add(out, "mode", (st.st_mode & 077) ? "error" : "warning", path, 1, fix,
+		    "%s %s has mode %o, expected %o", what, path, (unsigned)(st.st_mode & 0777), (unsigned)want);
+	}
+}
+
+static void check_env_file(cJSON *out, const char *path)
+{
+	char *text;
+	size_t len;
+	struct nv_err err = { 0 };
+	if (file_read(path, 1 << 20, &text, &len, &err) < 0)
+		return;
+	if (dotenv_parse(path, text, len, NULL, NULL, &err) < 0)
+		add(out, "env-syntax", "error", path, 0, "edit the file: one KEY=value a line", "%s", err.msg);
+	secmem_free(text);
+	check_mode(out, path, 0600, ".env file");
+}
+
+struct store_check {
+	cJSON *out;
+	struct home *home;
+	const char *agent, *path;
+};
+
+static void check_order_refs(struct store_check *c, const cJSON *doc)
+{
+	const cJSON *list;
+	cJSON_ArrayForEach(list, cJSON_GetObjectItemCaseSensitive(doc, "order")) {
+		const cJSON *id;
+		cJSON_ArrayForEach(id, list) {
+			if (!cJSON_IsString(id) || cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "profiles"), id->valuestring))
+				continue;
+			char fix[256], subject[300];
+			snprintf(fix, sizeof(fix), "nova-engine models auth order set --agent %s --provider %s ...", c->agent, list->string);
+			snprintf(subject, sizeof(subject), "%s/%s", c->agent, list->string);
+			add(c->out, "order-dangling", "warning", subject, 1, fix,
+			    "agent %s: the %s order names \"%s\", which is not stored", c->agent, list->string, id->valuestring);
+		}
+	}
+}
+
+static void check_expiry(struct store_check *c, const cJSON *doc)
+{
+	int64_t now = now_ms();
+	const cJSON *e;
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(doc, "profiles")) {
+		const cJSON *u = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "usageStats"), e->string);
+		struct health h = health_of(e, u, now);
+		int sev = health_severity(&h);
+		char fix[300], left[16];
+		const char *p = cred_provider(e) ? cred_provider(e) : "?";
+		snprintf(fix, sizeof(fix), cred_type_of(e) == CRED_OAUTH ? "nova-engine models auth login --provider %s --agent %s"
+									 : "nova-engine models auth paste-token --provider %s --agent %s", p, c->agent);
+		duration_format(h.left_ms, left, sizeof(left));
+		if (sev == 1)
+			add(c->out, "expiry", "error", e->string, 0, fix, "agent %s: %s is %s", c->agent, e->string, health_name(h.state));
+		else if (sev == 2)
+			add(c->out, "expiry", "warning", e->string, 0, fix, "agent %s: %s expires in %s", c->agent, e->string, left);
+		int64_t until = usage_unavailable_until(u, now);
+		if (until) {
+			const char *why = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(u, "disabledReason"));
+			duration_format(until - now, left, sizeof(left));
+			add(c->out, "cooldown", "info", e->string, 0, "wait, or report it good: nova-engine models auth report ID good",
+			    "agent %s: %s is %s for %s", c->agent, e->string, why ? "disabled" : "in cooldown", until - now > 100LL * 86400000 ? "good" : left);
+		}
+	}
+}
+
+static void check_shadowed(struct store_check *c, const cJSON *doc)
+{
+	for (size_t i = 0; i < provider_count(); i++) {
+		const char *p = provider_at(i), *var;
+		if (!env_credential(p, &var))
+			continue;
+		const cJSON *e;
+		cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(doc, "profiles")) {
+			if (cred_provider(e) && strcmp(cred_provider(e), p) == 0) {
+				add(c->out, "env-shadowed", "info", var, 0, "unset it, or remove the stored profiles if the env value is the one to use",
+				    "agent %s: %s is set but stored %s profiles are used first", c->agent, var, p);
+				break;
+			}
+		}
+	}
+}
+
+static int doc_checks(const cJSON *doc, void *arg, struct nv_err *err)
+{
+	(void)err;
+	check_order_refs(arg, doc);
+	check_expiry(arg, doc);
+	check_shadowed(arg, doc);
+	return 0;
+}
+
+static void check_agent(cJSON *out, struct home *h, const char *agent)
+{
+	struct store *st;
+	struct nv_err err = { 0 };
+	if (store_open(h, agent, &st, &err) < 0)
+		return;
+	int kind = store_kind(st, &err);
+	char fix[PATH_MAX + 64];
+	if (kind < 0) {
+		add(out, "store-open", "error", store_path(st), 0, "restore the file from a backup, or the right key file",
+		    "agent %s: %s", agent, err.msg);
+	} else if (kind == STORE_PLAINTEXT) {
+		snprintf(fix, sizeof(fix), "nova-engine doctor --fix (seals it with the store key)");
+		add(out, "plaintext-store", "warning", agent, 1, fix, "agent %s: %s holds secrets in plaintext (left by an older install)",
+		    agent, store_path(st));
+	}
+	if (kind > 0) {
+		check_mode(out, store_path(st), 0600, "store");
+		struct store_check c = { out, h, agent, store_path(st) };
+		store_read(st, doc_checks, &c, NULL);
+	}
+	store_free(st);
+}
+
+static int on_path(const char *prog)
+{
+	const char *path = getenv("PATH");
+	char buf[PATH_MAX];
+	for (const char *p = path ? path : "/usr/bin:/bin"; p && *p;) {
+		size_t n = strcspn(p, ":");
+		snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, p, prog);
+		if (access(buf, X_OK) == 0)
+			return 1;
+		p += n + (p[n] == ':');
+	}
+	return 0;
+}
+
+static void check_fuse(cJSON *out, struct home *h)
+{
+	if (access("/dev/fuse", R_OK | W_OK) != 0)
+		add(out, "fuse-device", "error", "/dev/fuse", 0, "sudo modprobe fuse (or run where FUSE is allowed)",
+		    "/dev/fuse is not usable: %s", strerror(errno));
+	if (!on_path("fusermount3"))
+		add(out, "fusermount", "error", "fusermount3", 0, "sudo apt-get install fuse3", "fusermount3 is not installed");
+	int allow = h && cJSON_IsTrue(config_get(h->config, "fs.allowOther"));
+	if (allow && geteuid() != 0) {
+		char *text;
+		size_t len;
+		int ok = 0;
+		if (file_read("/etc/fuse.conf", 1 << 16, &text, &len, NULL) == 0) {
+			for (char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+				ok |= strncmp(l, "user_allow_other", 16) == 0;
+			secmem_free(text);
+		}
+		if (!ok)
+			add(out, "allow-other", "error", "/etc/fuse.conf", 0, "echo user_allow_other | sudo tee -a /etc/fuse.conf",
+			    "fs.allowOther is set but /etc/fuse.conf lacks user_allow_other");
+	}
+}
+
+/* Mounts of ours from /proc/self/mountinfo: stale ones and the daemon. */
+static void check_mounts(cJSON *out, struct home *h)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[4096], mp[PATH_MAX];
+	const char *want = h ? cJSON_GetStringValue(config_get(h->config, "fs.mountpoint")) : NULL;
+	int want_seen = 0;
+	while (f && fgets(line, sizeof(line), f)) {
+		if (!strstr(line, " - fuse.nova-engine "))
+			continue;
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1)
+			continue;
+		struct stat st;
+		if (stat(mp, &st) != 0 && errno == ENOTCONN) {
+			char fix[PATH_MAX + 40];
+			snprintf(fix, sizeof(fix), "fusermount3 -uz %s", mp);
+			add(out, "stale-mount", "error", mp, 1, fix, "%s is a dead mount (its daemon is gone): it answers ENOTCONN", mp);
+		} else if (want && strcmp(want, mp) == 0) {
+			want_seen = 1;
+		}
+	}
+	if (f)
+		fclose(f);
+	if (want && !want_seen) {
+		char fix[PATH_MAX + 80];
+		snprintf(fix, sizeof(fix), "systemctl --user start nova-engine-mount, or: nova-engine mount %s", want);
+		add(out, "daemon", "warning", want, 0, fix, "the filesystem is not mounted on %s (fs.mountpoint)", want);
+	}
+}
+
+cJSON *doctor_run(struct home *h, const struct nv_err *config_err)
+{
+	cJSON *out = cJSON_CreateArray();
+	char path[PATH_MAX + 16];
+	if (config_err && config_err->code)
+		add(out, "config", "error", "", 0, "fix the file at that line and column", "%s", config_err->msg);
+	if (!h) {
+		check_fuse(out, NULL);
+		return out;
+	}
+	check_mode(out, h->state_dir, 0700, "state dir");
+	if (h->key_creatable) /* systemd's credentials are its own business */
+		check_mode(out, h->key_path, 0600, "key file");
+	check_mode(out, h->config_path, 0600, "config");
+	snprintf(path, sizeof(path), "%s/.env", h->state_dir);
+	check_env_file(out, path);
+	check_env_file(out, ".env");
+	char **ids;
+	size_t n;
+	if (home_agents(h, &ids, &n) == 0) {
+		for (size_t i = 0; i < n; i++)
+			check_agent(out, h, ids[i]);
+		home_agents_free(ids, n);
+	}
+	check_fuse(out, h);
+	check_mounts(out, h);
+	return out;
+}
+
+int doctor_healthy(const cJSON *findings)
+{
+	const cJSON *f;
+	cJSON_ArrayForEach(f, findings) {
+		const char *sev = cJSON_GetStringValue(cJSON_GetObjectItem(f, "severity"));
+		if (sev && strcmp(sev, "info") != 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int drop_dangling(cJSON *doc, void *arg, struct nv_err *err)
+{
+	(void)arg, (void)err;
+	cJSON *profiles = cJSON_GetObjectItemCaseSensitive(doc, "profiles"), *list;
+	int changed = 0;
+	cJSON_ArrayForEach(list, cJSON_GetObjectItemCaseSensitive(doc, "order")) {
+		for (int i = cJSON_GetArraySize(list) - 1; i >= 0; i--) {
+			const char *id = cJSON_GetStringValue(cJSON_GetArrayItem(list, i));
+			if (!id || !cJSON_GetObjectItemCaseSensitive(profiles, id)) {
+				cJSON_DeleteItemFromArray(list, i);
+				changed = 1;
+			}
+		}
+	}
+	return changed ? 0 : 1;
+}
+
+static int with_store(struct home *h, const char *agent, int (*fn)(struct store *, struct nv_err *), struct nv_err *err)
+{
+	struct store *st;
+	int rc = store_open(h, agent, &st, err);
+	if (rc == 0)
+		rc = fn(st, err);
+	store_free(st);
+	return rc;
+}
+
+static int fix_dangling(struct store *st, struct nv_err *err)
+{
+	int rc = store_change(st, drop_dangling, NULL, err);
+	return rc < 0 ? rc : 0;
+}
+
+static int run_quiet(const char *const argv[])
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		execvp(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	int status;
+	return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EIO;
+}
+
+int doctor_fix(struct home *h, const cJSON *f, struct nv_err *err)
+{
+	const char *check = cJSON_GetStringValue(cJSON_GetObjectItem(f, "check"));
+	const char *subject = cJSON_GetStringValue(cJSON_GetObjectItem(f, "subject"));
+	if (!cJSON_IsTrue(cJSON_GetObjectItem(f, "fixable")) || !check || !subject)
+		return nv_fail(err, EINVAL, "this finding has no automatic fix");
+	if (strcmp(check, "mode") == 0) {
+		struct stat st;
+		mode_t want = lstat(subject, &st) == 0 && S_ISDIR(st.st_mode) ? 0700 : 0600;
+		return chmod(subject, want) == 0 ? 0 : nv_fail(err, errno, "chmod %s: %s", subject, strerror(errno));
+	}
+	if (strcmp(check, "plaintext-store") == 0) {
+		struct store *st;
+		int rc = store_open(h, subject, &st, err);
+		if (rc == 0)
+			rc = store_reseal(st, err);
+		store_free(st);
+		return rc;
+	}
+	if (strcmp(check, "order-dangling") == 0) {
+		char agent[AGENT_MAX + 1];
+		snprintf(agent, sizeof(agent), "%.*s", (int)strcspn(subject, "/"), subject);
+		return with_store(h, agent, fix_dangling, err);
+	}
+	if (strcmp(check, "stale-mount") == 0) {
+		const char *argv[] = { "fusermount3", "-uz", subject, NULL };
+		return run_quiet(argv) == 0 ? 0 : nv_fail(err, EIO, "fusermount3 -uz %s failed", subject);
+	}
+	return nv_fail(err, EINVAL, "no automatic fix for %s", check);
+}
