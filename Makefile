@@ -27,7 +27,17 @@ ifeq ($(V),1)
 Q :=
 endif
 
-all: $(B)/nova-engine
+MANS    := $(B)/man/nova-engine.1 $(B)/man/nova-engine-fs.5
+
+all: $(B)/nova-engine $(MANS)
+
+# The man pages come from the binary's own tables (cli/man.c).
+$(B)/man/nova-engine.1: $(B)/nova-engine
+	@mkdir -p $(dir $@)
+	$(Q)$(B)/nova-engine --man 1 > $@
+$(B)/man/nova-engine-fs.5: $(B)/nova-engine
+	@mkdir -p $(dir $@)
+	$(Q)$(B)/nova-engine --man 5 > $@
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -61,9 +71,25 @@ bench: all $(BENCHES)
 	$(Q)NOVA_ENGINE_BIN=$(CURDIR)/$(B)/nova-engine BENCH_DIR=$(CURDIR)/$(B)/bench \
 	  $(PYTHON) tests/bench/run.py
 
+MANDIR  ?= $(PREFIX)/share/man
+UNITDIR ?= $(PREFIX)/lib/systemd/user
 install: all
-	install -d $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(UNITDIR) \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(PREFIX)/share/zsh/site-functions \
+	  $(DESTDIR)$(PREFIX)/share/doc/nova-engine
 	install -m 0755 $(B)/nova-engine $(DESTDIR)$(BINDIR)/nova-engine
+	install -m 0755 scripts/auth-monitor.sh $(DESTDIR)$(BINDIR)/nova-engine-auth-monitor
+	install -m 0644 $(B)/man/nova-engine.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 $(B)/man/nova-engine-fs.5 $(DESTDIR)$(MANDIR)/man5/
+	sed 's|ExecStart=nova-engine|ExecStart=$(BINDIR)/nova-engine|' scripts/systemd/nova-engine-mount.service \
+	  > $(DESTDIR)$(UNITDIR)/nova-engine-mount.service
+	sed 's|ExecStart=nova-engine-auth-monitor|ExecStart=$(BINDIR)/nova-engine-auth-monitor|' \
+	  scripts/systemd/nova-engine-auth-monitor.service > $(DESTDIR)$(UNITDIR)/nova-engine-auth-monitor.service
+	install -m 0644 scripts/systemd/nova-engine-auth-monitor.timer $(DESTDIR)$(UNITDIR)/
+	install -m 0644 scripts/completion/nova-engine.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/nova-engine
+	install -m 0644 scripts/completion/_nova-engine $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_nova-engine
+	install -m 0755 scripts/termux/nova-engine-status.sh $(DESTDIR)$(PREFIX)/share/doc/nova-engine/
+	install -m 0644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/nova-engine/
 
 clean:
 	rm -rf $(B)

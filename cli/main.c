@@ -1,6 +1,7 @@
 /* nova-engine: one table of commands; each lives in cli/cmd_<name>.c. */
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "cli/man.h"
 #include "store/secmem.h"
 #include "store/version.h"
 
@@ -104,6 +105,8 @@ int main(int argc, char **argv)
 		usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? EXIT_USAGE : 0;
 	}
+	if (strcmp(argv[1], "--man") == 0) /* for make: the man pages */
+		return man_print(argc > 2 ? argv[2] : "1");
 	if (strcmp(argv[1], "--list-commands") == 0) { /* for shell completion */
 		for (const struct command *c = commands; c->name; c++)
 			printf("%s\n", c->name);

@@ -1,6 +1,7 @@
 /* The one table of files in the tree, and what each file does. Every
  * function here is a thin call into store/. */
 #include "fs/log.h"
+#include "fs/metrics.h"
 #include "fs/pending.h"
 #include "fs/tree.h"
 #include "store/config.h"
@@ -247,31 +248,39 @@ static int remove_generated(struct fs *fs, const struct node *n)
 	return rc == -ENOENT ? 0 : -EPERM;
 }
 
-#define RO(n, lv, m, r) { .name = n, .level = lv, .mode = m, .render = r }
-
 static const struct file_def meta_files[] = {
-	RO("version", L_META, 0444, render_version),
+	{ .name = "version", .level = L_META, .mode = 0444, .render = render_version,
+	  .doc = "The daemon's version." },
+	{ .name = "metrics", .level = L_META, .mode = 0444, .render = render_metrics, .networked = 1,
+	  .doc = "Prometheus text: per agent and profile the seconds until expiry, the expiry state, the last live check's result and latency; per agent the token reads and writes; the OAuth refreshes made. A scrape never starts a check." },
 };
 static const struct file_def agent_files[] = {
-	RO("auth-profiles.json", L_AGENT, 0400, render_store),
+	{ .name = "auth-profiles.json", .level = L_AGENT, .mode = 0400, .render = render_store,
+	  .doc = "The agent's store, decrypted, in the OpenClaw auth-profiles format. Read-only." },
 };
 static const struct file_def provider_files[] = {
 	{ .name = "token", .level = L_PROVIDER, .mode = 0600, .render = render_token, .accept = accept_token,
-	  .remove = remove_token, .commit_at_newline = 1 },
+	  .remove = remove_token, .commit_at_newline = 1, .counted = 1,
+	  .doc = "Read: the secret the order selects (an OAuth token is refreshed first; the environment is the fallback), one line. ENOKEY when there is none, EKEYEXPIRED when all have expired, EKEYREJECTED when the provider refused them. Write: a secret (sk-ant-oat... is stored as a token, anything else as an API key) or a JSON credential object, stored as <provider>:default; a malformed value fails the write with EINVAL. Unlink deletes <provider>:default." },
 	{ .name = "order", .level = L_PROVIDER, .mode = 0600, .render = render_order, .accept = accept_order,
-	  .truncated = truncated_order, .commit_at_newline = 1 },
-	{ .name = "status", .level = L_PROVIDER, .mode = 0440, .render = render_status, .networked = 1 },
-	{ .name = "status.json", .level = L_PROVIDER, .mode = 0440, .render = render_status_json, .networked = 1 },
+	  .truncated = truncated_order, .commit_at_newline = 1,
+	  .doc = "Read: the effective order, one profile id a line. Write: ids or short names separated by spaces, commas or newlines set the agent's override (each must exist and be this provider's, else EINVAL). Truncating it with nothing written clears the override." },
+	{ .name = "status", .level = L_PROVIDER, .mode = 0440, .render = render_status, .networked = 1,
+	  .doc = "One key: value block per credential, in order: type, source, masked secret, expiry state, cooldown, and a live check (probe) of it, cached for fs.probeTtlSeconds; the last answer is shown, marked stale with its age, when the provider does not answer within fs.probeTimeoutMs." },
+	{ .name = "status.json", .level = L_PROVIDER, .mode = 0440, .render = render_status_json, .networked = 1,
+	  .doc = "The same as status, as a JSON array." },
 };
 static const struct file_def profile_files[] = {
 	{ .name = "token", .level = L_PROFILE, .mode = 0600, .render = render_token, .accept = accept_token,
-	  .remove = remove_token, .commit_at_newline = 1 },
+	  .remove = remove_token, .commit_at_newline = 1, .counted = 1,
+	  .doc = "This profile's secret: read, write (as for the provider's token) and unlink, which deletes the credential." },
 	{ .name = "status", .level = L_PROFILE, .mode = 0440, .render = render_status, .remove = remove_generated,
-	  .networked = 1 },
+	  .networked = 1, .doc = "The status block of this profile alone." },
 	{ .name = "status.json", .level = L_PROFILE, .mode = 0440, .render = render_status_json,
-	  .remove = remove_generated, .networked = 1 },
+	  .remove = remove_generated, .networked = 1, .doc = "The same as one JSON object." },
 	{ .name = "health", .level = L_PROFILE, .mode = 0600, .render = render_health, .accept = accept_health,
-	  .remove = remove_generated, .commit_at_newline = 1 },
+	  .remove = remove_generated, .commit_at_newline = 1,
+	  .doc = "Read: last use, cooldown, disabled reason, failure counts. Write \"good\" or \"failure REASON\" (rate_limit, timeout, auth, billing, format, unknown): a failure puts the profile in cooldown (1 m, 5 m, 25 m, 1 h) or, for billing, disables it, and token serves the next profile." },
 };
 
 const struct file_def *tree_files(enum level lv, size_t *count)

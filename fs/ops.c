@@ -161,6 +161,8 @@ static int op_read(const char *path, char *buf, size_t size, off_t off, struct f
 	if (!h->generated) {
 		rc = h->node.file->render(ctx_fs(), &h->node, &h->content);
 		h->generated = rc == 0;
+		if (h->node.file->counted)
+			fs_count(ctx_fs(), h->node.agent, FS_TOKEN_READS);
 		if (rc == 0 && h->node.file->networked)
 			fs_size_put(ctx_fs(), &h->node, h->content.len);
 	}
@@ -187,6 +189,8 @@ static int write_commit(struct fs *fs, struct handle *h)
 	secmem_free(copy);
 	if (rc < 0)
 		h->failed = 1;
+	else if (h->node.file->counted)
+		fs_count(fs, h->node.agent, FS_TOKEN_WRITES);
 	return rc;
 }
 

@@ -13,6 +13,7 @@ struct agent_slot {
 	struct agent_slot *next;
 	struct store *store;
 	char agent[AGENT_MAX + 1];
+	_Atomic unsigned long counters[FS_COUNTERS];
 };
 
 #define N_SLOTS 4096
@@ -65,7 +66,28 @@ static size_t hash(const char *s)
 	return h;
 }
 
+static struct agent_slot *slot_of(struct fs *fs, const char *agent);
+
 struct store *fs_store(struct fs *fs, const char *agent)
+{
+	struct agent_slot *s = slot_of(fs, agent);
+	return s ? s->store : NULL;
+}
+
+void fs_count(struct fs *fs, const char *agent, enum fs_counter which)
+{
+	struct agent_slot *s = slot_of(fs, agent);
+	if (s)
+		s->counters[which]++;
+}
+
+unsigned long fs_counted(struct fs *fs, const char *agent, enum fs_counter which)
+{
+	struct agent_slot *s = slot_of(fs, agent);
+	return s ? s->counters[which] : 0;
+}
+
+static struct agent_slot *slot_of(struct fs *fs, const char *agent)
 {
 	size_t b = hash(agent) % fs->n_slots;
 	pthread_mutex_lock(&fs->mu);
@@ -83,7 +105,7 @@ struct store *fs_store(struct fs *fs, const char *agent)
 		}
 	}
 	pthread_mutex_unlock(&fs->mu);
-	return s ? s->store : NULL;
+	return s;
 }
 
 static uint64_t node_key(const struct node *n)

@@ -36,6 +36,7 @@ struct node;
 
 struct file_def {
 	const char *name;
+	const char *doc;    /* one paragraph for nova-engine-fs(5) */
 	enum level level;
 	mode_t mode;
 	/* Fill o; 0 or -errno. Never touches the network when local is set. */
@@ -50,6 +51,8 @@ struct file_def {
 	int commit_at_newline;
 	/* Rendering may talk to a provider: stat shows the last length. */
 	int networked;
+	/* Reads and writes count in the token metrics. */
+	int counted;
 };
 
 struct node {
@@ -74,6 +77,11 @@ struct fs {
 	int (*interrupted)(void *);/* has the current request been interrupted? */
 	struct size_memo *sizes;   /* last length of networked files */
 };
+
+/* Per-agent counters for metrics. */
+enum fs_counter { FS_TOKEN_READS, FS_TOKEN_WRITES, FS_COUNTERS };
+void fs_count(struct fs *fs, const char *agent, enum fs_counter which);
+unsigned long fs_counted(struct fs *fs, const char *agent, enum fs_counter which);
 
 /* Last rendered length of a networked file (0 when never rendered). */
 size_t fs_size_get(struct fs *fs, const struct node *n);

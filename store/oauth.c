@@ -286,6 +286,13 @@ static int refresh_locked(struct store *st, cJSON *doc, const char *id, struct n
 	return rc < 0 ? rc : rejected ? 2 : 0;
 }
 
+static _Atomic unsigned long refreshes;
+
+unsigned long oauth_refresh_count(void)
+{
+	return refreshes;
+}
+
 int oauth_refresh(struct store *st, const char *id, struct nv_err *err)
 {
 	int lock = store_lock(st, err);
@@ -295,6 +302,8 @@ int oauth_refresh(struct store *st, const char *id, struct nv_err *err)
 	int rc = store_locked_copy(st, &doc, err);
 	if (rc == 0)
 		rc = refresh_locked(st, doc, id, err);
+	if (rc == 0)
+		refreshes++;
 	if (rc == 0 || rc == 2) {
 		int w = store_locked_write(st, doc, err);
 		if (w == 0)

@@ -44,4 +44,7 @@ int oauth_post(const struct oauth_endpoint *ep, const char *const *fields, long 
  * expires from expires_in, email when the answer names one). */
 cJSON *oauth_credential(const char *provider, const cJSON *answer, const char *client_id);
 
+/* Refreshes this process made (for metrics). */
+unsigned long oauth_refresh_count(void);
+
 #endif

@@ -195,3 +195,16 @@ int probe_cache_get(struct probe_cache *c, const char *scope, struct probe_job *
 	free(mine_of);
 	return rc < 0 ? rc : prc;
 }
+
+cJSON *probe_cache_peek(struct probe_cache *c, const char *scope, const char *id)
+{
+	char key[(64 + 2 + PROFILE_ID_MAX + 32)];
+	snprintf(key, sizeof(key), "%s/%s", scope, id);
+	pthread_mutex_lock(&c->mu);
+	struct entry *e = c->entries;
+	while (e && strcmp(e->key, key) != 0)
+		e = e->next;
+	cJSON *r = e && (e->answer || e->failure) ? present(e, now_ms()) : NULL;
+	pthread_mutex_unlock(&c->mu);
+	return r;
+}

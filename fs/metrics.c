@@ -1,0 +1,96 @@
+/* .nova-engine/metrics: Prometheus text exposition for node_exporter's
+ * textfile collector or any scraper. Local facts and the last probe result
+ * only: a scrape never starts a probe. */
+#include "fs/metrics.h"
+#include "store/health.h"
+#include "store/oauth.h"
+#include "store/profile.h"
+#include "store/timefmt.h"
+
+#include <stdio.h>
+#include <string.h>
+
+struct metric_args {
+	struct fs *fs;
+	const char *agent;
+	struct out *o;
+};
+
+static const char *const help[] = {
+	"# HELP nova_engine_credential_expiry_seconds Seconds until the credential expires (negative: expired).\n"
+	"# TYPE nova_engine_credential_expiry_seconds gauge\n",
+	"# HELP nova_engine_credential_state The credential's expiry state (1 for the current one).\n"
+	"# TYPE nova_engine_credential_state gauge\n",
+	"# HELP nova_engine_probe_result The last live check's result (1 for the current one).\n"
+	"# TYPE nova_engine_probe_result gauge\n",
+	"# HELP nova_engine_probe_latency_seconds How long the last live check took.\n"
+	"# TYPE nova_engine_probe_latency_seconds gauge\n",
+	"# HELP nova_engine_token_reads_total Reads of token files, per agent.\n"
+	"# TYPE nova_engine_token_reads_total counter\n",
+	"# HELP nova_engine_token_writes_total Credentials written through token files, per agent.\n"
+	"# TYPE nova_engine_token_writes_total counter\n",
+	"# HELP nova_engine_oauth_refreshes_total OAuth refreshes this daemon made.\n"
+	"# TYPE nova_engine_oauth_refreshes_total counter\n",
+};
+
+/* Label values are ids we validated; escape \ and " anyway. */
+static void label(char *out, size_t cap, const char *v)
+{
+	size_t o = 0;
+	for (; *v && o + 2 < cap; v++) {
+		if (*v == '\\' || *v == '"')
+			out[o++] = '\\';
+		out[o++] = *v;
+	}
+	out[o] = '\0';
+}
+
+static int profile_lines(const cJSON *doc, void *arg, struct nv_err *err)
+{
+	struct metric_args *a = arg;
+	int64_t now = now_ms();
+	const cJSON *e;
+	(void)err;
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(doc, "profiles")) {
+		char id[2 * PROFILE_ID_MAX + 2], lbl[3 * PROFILE_ID_MAX];
+		label(id, sizeof(id), e->string);
+		snprintf(lbl, sizeof(lbl), "agent=\"%s\",profile=\"%s\",provider=\"%s\",type=\"%s\"", a->agent, id,
+			 cred_provider(e) ? cred_provider(e) : "", cred_type_name(cred_type_of(e)));
+		const cJSON *u = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "usageStats"), e->string);
+		struct health h = health_of(e, u, now);
+		if (cred_expires(e))
+			out_printf(a->o, "nova_engine_credential_expiry_seconds{%s} %lld\n", lbl, (long long)(h.left_ms / 1000));
+		out_printf(a->o, "nova_engine_credential_state{%s,state=\"%s\"} 1\n", lbl, health_label(&h));
+		cJSON *p = probe_cache_peek(a->fs->probes, a->agent, e->string);
+		const char *res = cJSON_GetStringValue(cJSON_GetObjectItem(p, "result"));
+		if (res) {
+			out_printf(a->o, "nova_engine_probe_result{%s,result=\"%s\"} 1\n", lbl, res);
+			out_printf(a->o, "nova_engine_probe_latency_seconds{%s} %.3f\n", lbl,
+				   cJSON_GetNumberValue(cJSON_GetObjectItem(p, "latency_ms")) / 1000.0);
+		}
+		cJSON_Delete(p);
+	}
+	return 0;
+}
+
+static int agent_lines(void *arg, const char *agent, int is_dir)
+{
+	struct metric_args *a = arg;
+	(void)is_dir;
+	a->agent = agent;
+	store_read(fs_store(a->fs, agent), profile_lines, a, NULL);
+	out_printf(a->o, "nova_engine_token_reads_total{agent=\"%s\"} %lu\n", agent, fs_counted(a->fs, agent, FS_TOKEN_READS));
+	out_printf(a->o, "nova_engine_token_writes_total{agent=\"%s\"} %lu\n", agent, fs_counted(a->fs, agent, FS_TOKEN_WRITES));
+	return 0;
+}
+
+int render_metrics(struct fs *fs, const struct node *n, struct out *o)
+{
+	struct metric_args a = { fs, NULL, o };
+	struct node agents = { .kind = N_AGENTS };
+	(void)n;
+	for (size_t i = 0; i < sizeof(help) / sizeof(help[0]); i++)
+		out_puts(o, help[i]);
+	tree_list(fs, &agents, agent_lines, &a);
+	return out_printf(o, "nova_engine_oauth_refreshes_total %lu\n", oauth_refresh_count());
+}
