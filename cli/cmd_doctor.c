@@ -70,7 +70,9 @@ int doctor_main(int argc, char **argv)
 		return cli_usage(o.cmd, "unexpected argument \"%s\"", argv[optind]);
 	struct home *h = NULL;
 	struct nv_err cfg_err = { 0 };
-	home_open(&h, &cfg_err);
+	home_open_tolerant(&h, &cfg_err);
+	if (h) /* a .env error: its own check reports it */
+		nv_err_clear(&cfg_err);
 	cJSON *findings = doctor_run(h, &cfg_err), *fixed = NULL;
 	if (fix && h) {
 		fixed = apply(h, findings, isatty(0) && !yes && !nonint && !json);

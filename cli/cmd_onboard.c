@@ -134,7 +134,9 @@ int onboard_main(int argc, char **argv)
 		return cli_fail(&err);
 	if (!nonint)
 		fprintf(stderr, "nova-engine onboard: store a provider key for the gateway.\n\n");
-	if ((rc = choose_agent(h, nonint ? o.agent : NULL, agent)))
+	char dflt[AGENT_MAX + 1];
+	home_default_agent(h, dflt);
+	if ((rc = choose_agent(h, nonint ? (o.agent ? o.agent : dflt) : o.agent, agent)))
 		goto out;
 	if (!prov_arg)
 		ask_line("Provider (anthropic, openai, openrouter, google, mistral, groq, xai, deepseek, ...)", "anthropic", answer, sizeof(answer));

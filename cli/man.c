@@ -53,7 +53,11 @@ static void files_of(enum level lv, const char *where)
 	size_t n;
 	const struct file_def *f = tree_files(lv, &n);
 	for (size_t i = 0; i < n; i++) {
-		printf(".TP\n.B %s/%s\n(mode %04o)\n.br\n", where, f[i].name, (unsigned)f[i].mode);
+		printf(".TP\n.B ");
+		roff(where);
+		putchar('/');
+		roff(f[i].name);
+		printf("\n(mode %04o)\n.br\n", (unsigned)f[i].mode);
 		roff(f[i].doc ? f[i].doc : "");
 		putchar('\n');
 	}

@@ -31,6 +31,8 @@ static int preflight(struct fs *fs)
 	struct stat st;
 	if (access("/dev/fuse", R_OK | W_OK) != 0)
 		return fail("/dev/fuse is not available (%s): load the fuse module or run where FUSE is allowed%s", strerror(errno), "");
+	if (stat(opt->mountpoint, &st) != 0 && errno == ENOTCONN)
+		return fail("mountpoint %s is a dead mount (its daemon was killed): run fusermount3 -uz %s, or nova-engine doctor --fix", opt->mountpoint, opt->mountpoint);
 	if (stat(opt->mountpoint, &st) != 0)
 		return fail("mountpoint %s: %s (create it with mkdir first)", opt->mountpoint, strerror(errno));
 	if (!S_ISDIR(st.st_mode))

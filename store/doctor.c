@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -219,8 +220,8 @@ static void check_mounts(cJSON *out, struct home *h)
 			continue;
 		if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1)
 			continue;
-		struct stat st;
-		if (stat(mp, &st) != 0 && errno == ENOTCONN) {
+		struct statfs sf; /* statfs always reaches the daemon; stat may be cached */
+		if (statfs(mp, &sf) != 0 && errno == ENOTCONN) {
 			char fix[PATH_MAX + 40];
 			snprintf(fix, sizeof(fix), "fusermount3 -uz %s", mp);
 			add(out, "stale-mount", "error", mp, 1, fix, "%s is a dead mount (its daemon is gone): it answers ENOTCONN", mp);

@@ -28,7 +28,19 @@ static void resolve_paths(struct home *h)
 		snprintf(h->config_path, sizeof(h->config_path), "%s/nova-engine.json", h->state_dir);
 }
 
+static int open_home(struct home **out, int tolerant, struct nv_err *err);
+
 int home_open(struct home **out, struct nv_err *err)
+{
+	return open_home(out, 0, err);
+}
+
+int home_open_tolerant(struct home **out, struct nv_err *err)
+{
+	return open_home(out, 1, err);
+}
+
+static int open_home(struct home **out, int tolerant, struct nv_err *err)
 {
 	*out = NULL;
 	struct home *h = calloc(1, sizeof(*h));
@@ -37,11 +49,10 @@ int home_open(struct home **out, struct nv_err *err)
 	pthread_mutex_init(&h->mu, NULL);
 	resolve_paths(h);
 	int rc = config_load(h->config_path, &h->config, err);
-	if (rc == 0)
-		rc = env_load(h->state_dir, h->config, err);
-	if (rc < 0) {
+	int env_rc = rc == 0 ? env_load(h->state_dir, h->config, err) : 0;
+	if (rc < 0 || (env_rc < 0 && !tolerant)) {
 		home_free(h);
-		return rc;
+		return rc < 0 ? rc : env_rc;
 	}
 	/* .env may name another config or key: resolve once more. */
 	char before[PATH_MAX];
@@ -57,7 +68,7 @@ int home_open(struct home **out, struct nv_err *err)
 	}
 	seal_key_path(h->state_dir, h->key_path, sizeof(h->key_path), &h->key_creatable);
 	*out = h;
-	return 0;
+	return env_rc;
 }
 
 void home_free(struct home *h)

@@ -29,6 +29,10 @@ struct home {
 int home_open(struct home **out, struct nv_err *err);
 void home_free(struct home *h);
 
+/* The same, but a malformed .env file still gives a home (with the error
+ * returned and filled): doctor reports it with everything else. */
+int home_open_tolerant(struct home **out, struct nv_err *err);
+
 /* Re-read .env files and config (SIGHUP). Keeps the old config on error. */
 int home_reload(struct home *h, struct nv_err *err);
 

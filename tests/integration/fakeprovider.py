@@ -32,6 +32,7 @@ class Fake:
         self.refresh_delay = 0.0
         self.codes = {}            # authorization code -> tokens
         self.extra = {}            # secret -> fault words added at run time
+        self.notes = []            # bodies posted to /ntfy/<topic>
         self.seq = 0
         ThreadingHTTPServer.request_queue_size = 256  # many probes connect at once
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -144,12 +145,18 @@ class Fake:
                 path = urlparse(self.path).path
                 n = int(self.headers.get("Content-Length", "0"))
                 raw = self.rfile.read(n).decode()
-                if self.headers.get("Content-Type", "").startswith("application/json"):
+                if urlparse(self.path).path.startswith("/ntfy/"):
+                    body = {}
+                elif self.headers.get("Content-Type", "").startswith("application/json"):
                     body = json.loads(raw or "{}")
                 else:
                     body = {k: v[0] for k, v in parse_qs(raw).items()}
                 with fake.lock:
                     fake.counts[path] += 1
+                if path.startswith("/ntfy/"):
+                    with fake.lock:
+                        fake.notes.append((path, self.headers.get("Title", ""), raw))
+                    return self.send(200, {"id": "note"})
                 if body.get("grant_type") == "refresh_token":
                     return self.refresh_grant(body)
                 if body.get("grant_type") == "authorization_code":
