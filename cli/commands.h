@@ -11,6 +11,7 @@ int logout_main(int argc, char **argv);
 int login_main(int argc, char **argv);
 int token_main(int argc, char **argv);
 int report_main(int argc, char **argv);
+int session_main(int argc, char **argv);
 int order_main(int argc, char **argv);
 int store_main(int argc, char **argv);
 int doctor_main(int argc, char **argv);

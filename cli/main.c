@@ -38,6 +38,11 @@ const struct command commands[] = {
 	{ "models auth report", report_main, "PROFILE_ID good | failure REASON",
 	  "Report how a credential worked; failures put it in cooldown.",
 	  "  REASON: rate_limit, timeout, auth, billing, format or unknown\n" },
+	{ "models session", session_main, "SID [COMMAND]",
+	  "Run a chat command for session SID, answering as the chat would (default: /model status).",
+	  "  COMMAND: /model | /model list | /model status | /model <alias-or-id>[@<profile>] | /new | /reset\n"
+	  "  /model m@profile pins the profile for the session; /new and /reset clear the\n"
+	  "  auto-selected profile and keep the pin.\n" },
 	{ "models auth order", order_main, "get | set | clear --provider P [IDS...] [--json]",
 	  "Show, set or clear the agent's credential order for a provider.", NULL },
 	{ "doctor", doctor_main, "[--fix] [--yes] [--non-interactive] [--json]",

@@ -7,6 +7,7 @@
 #include "store/config.h"
 #include "store/creds.h"
 #include "store/secmem.h"
+#include "store/session.h"
 #include "store/status.h"
 #include "store/version.h"
 
@@ -224,6 +225,43 @@ static int accept_health(struct fs *fs, const struct node *n, char *data, size_t
 	return rc < 0 ? refused(n, &err, rc == -ENOENT ? -EINVAL : rc) : 0;
 }
 
+static int render_session_model(struct fs *fs, const struct node *n, struct out *o)
+{
+	struct nv_err err = { 0 };
+	char *reply = NULL;
+	int rc = session_command(store_of(fs, n), n->session, "/model status", &reply, &err);
+	if (rc == 0)
+		rc = out_puts(o, reply);
+	secmem_free(reply);
+	return rc;
+}
+
+static int accept_session_model(struct fs *fs, const struct node *n, char *data, size_t len)
+{
+	struct nv_err err = { 0 };
+	char *reply = NULL;
+	if (memchr(data, '\0', len))
+		return -EINVAL;
+	secret_trim(data, len);
+	int rc = session_command(store_of(fs, n), n->session, data, &reply, &err);
+	secmem_free(reply);
+	if (rc < 0)
+		return refused(n, &err, rc == -ENOENT ? -EINVAL : rc);
+	log_msg(LOG_INFO, "agent %s: session %s: %s", n->agent, n->session, data[0] == '/' ? data : "/model ...");
+	return 0;
+}
+
+static int render_session_token(struct fs *fs, const struct node *n, struct out *o)
+{
+	struct selection sel;
+	struct nv_err err = { 0 };
+	int rc = session_token(store_of(fs, n), n->session, &sel, &err);
+	if (rc == 0)
+		rc = out_printf(o, "%s\n", sel.secret);
+	selection_wipe(&sel);
+	return rc;
+}
+
 static int remove_token(struct fs *fs, const struct node *n)
 {
 	struct nv_err err = { 0 };
@@ -283,6 +321,14 @@ static const struct file_def profile_files[] = {
 	  .doc = "Read: last use, cooldown, disabled reason, failure counts. Write \"good\" or \"failure REASON\" (rate_limit, timeout, auth, billing, format, unknown): a failure puts the profile in cooldown (1 m, 5 m, 25 m, 1 h) or, for billing, disables it, and token serves the next profile." },
 };
 
+static const struct file_def session_files[] = {
+	{ .name = "model", .level = L_SESSION, .mode = 0600, .render = render_session_model, .accept = accept_session_model,
+	  .commit_at_newline = 1,
+	  .doc = "Read: the /model status view of the session (model, pin, auto-selected and next profile, candidates with cooldowns). Write: a chat command (/model <alias-or-id>[@<profile>], /new, /reset) or just <alias-or-id>[@<profile>]; a refused one fails the write with EINVAL." },
+	{ .name = "token", .level = L_SESSION, .mode = 0400, .render = render_session_token, .counted = 1,
+	  .doc = "The token for the session's model: its pinned profile first, then the profile auto-selected for it while that is available, then the order." },
+};
+
 const struct file_def *tree_files(enum level lv, size_t *count)
 {
 #define TABLE(t) (*count = sizeof(t) / sizeof(t[0]), t)
@@ -290,6 +336,7 @@ const struct file_def *tree_files(enum level lv, size_t *count)
 	case L_META: return TABLE(meta_files);
 	case L_AGENT: return TABLE(agent_files);
 	case L_PROVIDER: return TABLE(provider_files);
+	case L_SESSION: return TABLE(session_files);
 	default: return TABLE(profile_files);
 	}
 #undef TABLE

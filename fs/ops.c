@@ -72,7 +72,8 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 	if (rc < 0)
 		return rc;
 	static const mode_t dir_modes[] = { [N_ROOT] = 0755, [N_META] = 0555, [N_AGENTS] = 0755,
-					    [N_AGENT] = 0700, [N_PROFILES] = 0700, [N_PROVIDER] = 0700, [N_PROFILE] = 0700 };
+					    [N_AGENT] = 0700, [N_PROFILES] = 0700, [N_PROVIDER] = 0700, [N_PROFILE] = 0700,
+					    [N_SESSIONS] = 0700, [N_SESSION] = 0700 };
 	if (n.kind != N_FILE) {
 		fill_dir(fs, st, dir_modes[n.kind]);
 		return 0;

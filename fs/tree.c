@@ -3,6 +3,7 @@
  * store is read. */
 #include "fs/tree.h"
 #include "fs/pending.h"
+#include "store/session.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -123,6 +124,22 @@ static int as_file(struct node *n, enum level lv, const char *name)
 	return n->file ? 0 : -ENOENT;
 }
 
+/* agents/<a>/sessions[/<sid>[/<file>]] */
+static int resolve_session(struct fs *fs, struct node *n, const char *sid, const char *file, int depth)
+{
+	if (depth == 3)
+		return n->kind = N_SESSIONS, 0;
+	if (depth > 5 || junk_name(sid) || session_id_check(sid, NULL) < 0)
+		return -ENOENT;
+	int rc = session_exists(fs_store(fs, n->agent), sid);
+	if (rc <= 0)
+		return rc < 0 ? rc : -ENOENT;
+	snprintf(n->session, sizeof(n->session), "%s", sid);
+	if (depth == 4)
+		return n->kind = N_SESSION, 0;
+	return as_file(n, L_SESSION, file);
+}
+
 int tree_resolve(struct fs *fs, const char *path, struct node *n)
 {
 	char c[6][PROFILE_NAME_MAX + 1];
@@ -146,6 +163,8 @@ int tree_resolve(struct fs *fs, const char *path, struct node *n)
 	snprintf(n->agent, sizeof(n->agent), "%s", c[1]);
 	if (depth == 2)
 		return n->kind = N_AGENT, 0;
+	if (strcmp(c[2], "sessions") == 0)
+		return resolve_session(fs, n, c[3], c[4], depth);
 	if (strcmp(c[2], "profiles") != 0)
 		return depth == 3 ? as_file(n, L_AGENT, c[2]) : -ENOENT;
 	if (depth == 3)
@@ -249,6 +268,17 @@ static int list_children(struct fs *fs, const struct node *n, entry_fn fn, void 
 	return rc;
 }
 
+struct session_list {
+	entry_fn fn;
+	void *arg;
+};
+
+static void list_session(void *arg, const char *sid)
+{
+	struct session_list *a = arg;
+	a->fn(a->arg, sid, 1);
+}
+
 int tree_list(struct fs *fs, const struct node *n, entry_fn fn, void *arg)
 {
 	switch (n->kind) {
@@ -263,7 +293,14 @@ int tree_list(struct fs *fs, const struct node *n, entry_fn fn, void *arg)
 	case N_AGENT:
 		list_files(L_AGENT, fn, arg);
 		fn(arg, "profiles", 1);
+		fn(arg, "sessions", 1);
 		return 0;
+	case N_SESSIONS: {
+		struct session_list a = { fn, arg };
+		return session_each(fs_store(fs, n->agent), list_session, &a);
+	}
+	case N_SESSION:
+		return list_files(L_SESSION, fn, arg);
 	case N_PROFILES:
 		return list_children(fs, n, fn, arg);
 	case N_PROVIDER:
@@ -308,6 +345,11 @@ int tree_mkdir(struct fs *fs, const char *path)
 			return -EINVAL;
 		return pending_add(fs, parent.agent, parent.provider, leaf);
 	}
+	if (parent.kind == N_SESSIONS) {
+		if (junk_name(leaf) || session_id_check(leaf, NULL) < 0)
+			return -EINVAL;
+		return session_create(fs_store(fs, parent.agent), leaf, NULL);
+	}
 	return -EPERM;
 }
 
@@ -331,5 +373,7 @@ int tree_rmdir(struct fs *fs, const char *path)
 			return -EPERM; /* a built-in provider is always listed */
 		return pending_del(fs, n.agent, n.provider, NULL);
 	}
+	if (n.kind == N_SESSION)
+		return session_delete(fs_store(fs, n.agent), n.session, NULL);
 	return n.kind == N_FILE ? -ENOTDIR : -EPERM;
 }

@@ -20,8 +20,8 @@
 
 struct fs;
 
-enum node_kind { N_ROOT, N_META, N_AGENTS, N_AGENT, N_PROFILES, N_PROVIDER, N_PROFILE, N_FILE };
-enum level { L_META, L_AGENT, L_PROVIDER, L_PROFILE };
+enum node_kind { N_ROOT, N_META, N_AGENTS, N_AGENT, N_PROFILES, N_PROVIDER, N_PROFILE, N_SESSIONS, N_SESSION, N_FILE };
+enum level { L_META, L_AGENT, L_PROVIDER, L_PROFILE, L_SESSION };
 
 /* Generated content, in wiping memory. */
 struct out {
@@ -62,6 +62,7 @@ struct node {
 	char provider[PROVIDER_MAX + 1];
 	char name[PROFILE_NAME_MAX + 1];
 	char id[PROFILE_ID_MAX + 1];
+	char session[65];
 };
 
 /* Filesystem state shared by every request. */

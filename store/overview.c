@@ -5,28 +5,12 @@
 #include "store/creds.h"
 #include "store/env.h"
 #include "store/health.h"
+#include "store/models.h"
 #include "store/timefmt.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-
-int model_provider(const cJSON *config, const char *model, char *out, size_t cap)
-{
-	const char *alias = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(config_get(config, "models.aliases"), model));
-	if (alias)
-		model = alias;
-	const char *slash = strchr(model, '/');
-	if (!slash)
-		return -EINVAL;
-	char raw[PROVIDER_MAX + 1];
-	snprintf(raw, sizeof(raw), "%.*s", (int)(slash - model) > PROVIDER_MAX ? PROVIDER_MAX : (int)(slash - model), model);
-	char norm[PROVIDER_MAX + 1];
-	if (provider_normalize(raw, norm, NULL) < 0)
-		return -EINVAL;
-	snprintf(out, cap, "%s", norm);
-	return 0;
-}
 
 static void add_unique(cJSON *arr, const char *s)
 {

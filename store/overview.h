@@ -11,7 +11,4 @@
  * 1 expired/missing or a provider in use without credential, 2 expiring. */
 int overview_build(struct store *st, cJSON **out, struct nv_err *err);
 
-/* The provider of a model ref ("anthropic/claude-..." or an alias) into out. */
-int model_provider(const cJSON *config, const char *model, char *out, size_t cap);
-
 #endif

@@ -61,6 +61,7 @@ void store_free(struct store *st)
 }
 
 const char *store_path(const struct store *st) { return st->path; }
+const char *store_dir(const struct store *st) { return st->dir; }
 const char *store_agent(const struct store *st) { return st->agent; }
 struct home *store_home(const struct store *st) { return st->home; }
 

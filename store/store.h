@@ -17,6 +17,7 @@ int store_open(struct home *h, const char *agent, struct store **out, struct nv_
 void store_free(struct store *st);   /* store_free(NULL) does nothing */
 
 const char *store_path(const struct store *st);
+const char *store_dir(const struct store *st);   /* the agent dir */
 const char *store_agent(const struct store *st);
 struct home *store_home(const struct store *st);
 

@@ -7,8 +7,9 @@
 
 #include "store/error.h"
 
-/* Now in epoch ms. NOVA_ENGINE_NOW_MS, when set, pins the clock: tests
- * use it to step past cooldowns and expiries. */
+/* Now in epoch ms. Test hooks: NOVA_ENGINE_NOW_MS pins the clock, and
+ * NOVA_ENGINE_NOW_FILE names a file holding it (so a test can move a
+ * running daemon's clock past cooldowns and expiries). */
 int64_t now_ms(void);
 
 /* Parse ^\d+(\.\d+)?(ms|s|m|h|d)?$ (bare number = days) into ms. */
