@@ -22,6 +22,11 @@ FACES   := $(patsubst %.c,$(B)/%.o,$(wildcard cli/*.c fs/*.c))
 UNITS   := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 BENCHES := $(patsubst tests/bench/%.c,$(B)/bench/%,$(wildcard tests/bench/*.c))
 
+FUZZERS := envelope config dotenv credential command response
+REPLAYS := $(patsubst %,$(B)/fuzz/replay_%,$(FUZZERS))
+FUZZ_SECONDS ?= 60
+FB      := build-fuzz
+
 Q := @
 ifeq ($(V),1)
 Q :=
@@ -61,11 +66,36 @@ $(B)/bench/%: tests/bench/%.c $(B)/libnovastore.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libnovastore.a $(LDLIBS)
 
+# Each fuzz harness, driven by a plain main over its corpus and the crashes
+# kept as regressions: make test replays them all.
+$(B)/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(B)/libnovastore.a
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -Itests/fuzz -o $@ tests/fuzz/replay.c $< $(B)/libnovastore.a $(LDLIBS)
+
 # Unit tests first, then the integration suite: its summary is the last line.
-test: all $(UNITS)
+test: all $(UNITS) $(REPLAYS)
 	$(Q)for t in $(UNITS); do $$t >$$t.log 2>&1 || { cat $$t.log; echo "unit test failed: $$t"; exit 1; }; \
 	  echo "  PASS  $$t"; done
+	$(Q)for f in $(FUZZERS); do $(B)/fuzz/replay_$$f tests/fuzz/corpus/$$f tests/fuzz/regressions/$$f >/dev/null || \
+	  { echo "fuzz replay failed: $$f"; exit 1; }; echo "  PASS  fuzz replay $$f"; done
 	$(Q)NOVA_ENGINE_BIN=$(CURDIR)/$(B)/nova-engine $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
+
+# libFuzzer over every harness for FUZZ_SECONDS each (clang, ASan, UBSan).
+# New inputs stay in $(FB)/corpus; a crash fails the run and is saved under
+# $(FB)/crashes: copy it into tests/fuzz/regressions/<harness>/ to keep it.
+FUZZ_CFLAGS := -g -O1 -std=c11 -D_GNU_SOURCE -I. -Itests/fuzz $(shell pkg-config --cflags $(PKGS)) \
+               -fsanitize=fuzzer-no-link,address,undefined
+fuzz:
+	@mkdir -p $(FB)/obj $(FB)/crashes
+	$(Q)for src in store/*.c; do clang $(FUZZ_CFLAGS) -c $$src -o $(FB)/obj/$$(basename $$src .c).o || exit 1; done
+	$(Q)for f in $(FUZZERS); do \
+	  clang $(FUZZ_CFLAGS) -fsanitize=fuzzer tests/fuzz/fuzz_$$f.c $(FB)/obj/*.o $(LDLIBS) -o $(FB)/fuzz_$$f || exit 1; \
+	  mkdir -p $(FB)/corpus/$$f; cp -n tests/fuzz/corpus/$$f/* $(FB)/corpus/$$f/ 2>/dev/null; \
+	  echo "  FUZZ  $$f for $(FUZZ_SECONDS)s"; \
+	  $(FB)/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) -max_len=16384 -print_final_stats=0 \
+	    -artifact_prefix=$(FB)/crashes/$$f- $(FB)/corpus/$$f tests/fuzz/regressions/$$f >$(FB)/$$f.log 2>&1 || \
+	    { tail -30 $(FB)/$$f.log; echo "fuzz: $$f crashed; the input is in $(FB)/crashes/"; exit 1; }; \
+	  grep -E "^#[0-9]+.*DONE|Done [0-9]+ runs" $(FB)/$$f.log | tail -1; done
 
 bench: all $(BENCHES)
 	$(Q)NOVA_ENGINE_BIN=$(CURDIR)/$(B)/nova-engine BENCH_DIR=$(CURDIR)/$(B)/bench \
@@ -92,7 +122,7 @@ install: all
 	install -m 0644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/nova-engine/
 
 clean:
-	rm -rf $(B)
+	rm -rf build build-san $(FB)
 
-.PHONY: all test bench install clean
+.PHONY: all test fuzz bench install clean
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -97,7 +97,7 @@ static int wait_code(const struct login *l, int lfd, char *code, size_t cap, str
 		struct termios quiet = old;
 		quiet.c_lflag &= ~(tcflag_t)ECHO;
 		quiet.c_lflag |= ECHONL;
-		tcsetattr(0, TCSAFLUSH, &quiet);
+		tcsetattr(0, TCSANOW, &quiet);
 	}
 	while (rc == -EAGAIN) {
 		struct pollfd p[2] = { { stdin_open ? 0 : -1, POLLIN, 0 }, { lfd, POLLIN, 0 } };
@@ -122,7 +122,7 @@ static int wait_code(const struct login *l, int lfd, char *code, size_t cap, str
 		}
 	}
 	if (tty)
-		tcsetattr(0, TCSAFLUSH, &old);
+		tcsetattr(0, TCSANOW, &old);
 	sodium_memzero(line, sizeof(line));
 	return rc;
 }

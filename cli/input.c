@@ -8,7 +8,9 @@
 #include <termios.h>
 #include <unistd.h>
 
-static ssize_t read_tty_line(char *buf, size_t cap)
+/* Echo goes off before the prompt shows, and TCSANOW keeps what was typed
+ * ahead: a fast paste right after the prompt is neither shown nor lost. */
+static ssize_t read_tty_line(const char *prompt, char *buf, size_t cap)
 {
 	struct termios old, quiet;
 	int have = tcgetattr(0, &old) == 0;
@@ -16,15 +18,17 @@ static ssize_t read_tty_line(char *buf, size_t cap)
 		quiet = old;
 		quiet.c_lflag &= ~(tcflag_t)ECHO;
 		quiet.c_lflag |= ECHONL;
-		tcsetattr(0, TCSAFLUSH, &quiet);
+		tcsetattr(0, TCSANOW, &quiet);
 	}
+	fprintf(stderr, "%s", prompt);
+	fflush(stderr);
 	size_t n = 0;
 	ssize_t r = 0;
 	char c;
 	while (n < cap && (r = read(0, &c, 1)) == 1 && c != '\n')
 		buf[n++] = c;
 	if (have)
-		tcsetattr(0, TCSAFLUSH, &old);
+		tcsetattr(0, TCSANOW, &old);
 	sodium_memzero(&c, sizeof(c));
 	return r < 0 ? -1 : (ssize_t)n;
 }
@@ -45,12 +49,7 @@ static ssize_t read_all(char *buf, size_t cap)
 
 int read_secret(const char *prompt, const char *what, char *buf, size_t cap, size_t *len, struct nv_err *err)
 {
-	int tty = isatty(0);
-	if (tty) {
-		fprintf(stderr, "%s", prompt);
-		fflush(stderr);
-	}
-	ssize_t n = tty ? read_tty_line(buf, cap - 1) : read_all(buf, cap - 1);
+	ssize_t n = isatty(0) ? read_tty_line(prompt, buf, cap - 1) : read_all(buf, cap - 1);
 	if (n < 0)
 		return nv_fail(err, errno, "cannot read the %s from stdin: %s", what, strerror(errno));
 	if ((size_t)n == cap - 1) {

@@ -43,7 +43,9 @@ int model_cmd_parse(const char *line, struct model_cmd *out, struct nv_err *err)
 		return 0;
 	}
 	if (n >= 6 && strncmp(s, "/model", 6) == 0 && (n == 6 || isspace((unsigned char)s[6]))) {
-		const char *arg = skip_space(s + 6);
+		const char *arg = s + 6; /* within the trimmed line: "/model " ends here */
+		while (arg < s + n && isspace((unsigned char)*arg))
+			arg++;
 		size_t an = n - (size_t)(arg - s);
 		if (an == 0 || (an == 4 && strncmp(arg, "list", 4) == 0))
 			return out->kind = MC_LIST, 0;

@@ -114,7 +114,15 @@ def run_pty(state, args, answers, timeout=10):
             shown += chunk
         if pending and pending[0][0].encode() in shown:
             os.write(fd, pending.pop(0)[1].encode())
-    _, status = os.waitpid(pid, 0)
+    done, status = 0, 0
+    for _ in range(40):
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        time.sleep(0.05)
+    if not done:  # still waiting for input it will never get: a failure, not a hang
+        os.kill(pid, 9)
+        _, status = os.waitpid(pid, 0)
     os.close(fd)
     return os.waitstatus_to_exitcode(status), shown.decode(errors="replace")
 
