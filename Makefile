@@ -97,6 +97,17 @@ fuzz:
 	    { tail -30 $(FB)/$$f.log; echo "fuzz: $$f crashed; the input is in $(FB)/crashes/"; exit 1; }; \
 	  grep -E "^#[0-9]+.*DONE|Done [0-9]+ runs" $(FB)/$$f.log | tail -1; done
 
+# The CLI integration tests with every command under valgrind memcheck.
+valgrind: all
+	$(Q)NOVA_ENGINE_VALGRIND=1 NOVA_ENGINE_BIN=$(CURDIR)/$(B)/nova-engine $(PYTHON) -m pytest -q -p no:cacheprovider \
+	  tests/integration/test_cli.py tests/integration/test_bad_input.py
+
+# Everything CI runs beyond make test: sanitizers, valgrind, fuzzing.
+reliability:
+	$(MAKE) test SANITIZE=1
+	$(MAKE) valgrind
+	$(MAKE) fuzz
+
 bench: all $(BENCHES)
 	$(Q)NOVA_ENGINE_BIN=$(CURDIR)/$(B)/nova-engine BENCH_DIR=$(CURDIR)/$(B)/bench \
 	  $(PYTHON) tests/bench/run.py
@@ -124,5 +135,5 @@ install: all
 clean:
 	rm -rf build build-san $(FB)
 
-.PHONY: all test fuzz bench install clean
+.PHONY: all test fuzz valgrind reliability bench install clean
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -16,6 +16,9 @@ from fakeprovider import Fake
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 BIN = os.environ.get("NOVA_ENGINE_BIN", str(ROOT / "build" / "nova-engine"))
 
+# NOVA_ENGINE_VALGRIND=1 (make valgrind) runs every CLI call under memcheck.
+VALGRIND = os.environ.get("NOVA_ENGINE_VALGRIND") == "1"
+
 # A made-up setup-token of the right shape (sk-ant-oat01- and >= 80 chars).
 SETUP_TOKEN = "sk-ant-oat01-" + "T3stOnlyNotARealToken" * 4
 
@@ -58,8 +61,14 @@ class State:
         e.update(env or {})
         if isinstance(input, str):
             input = input.encode()
-        p = subprocess.run([BIN, *args], input=input if input is not None else b"",
+        cmd = [BIN, *args]
+        if VALGRIND:
+            cmd = ["valgrind", "-q", "--error-exitcode=99", "--leak-check=full",
+                   "--errors-for-leak-kinds=definite,indirect", "--show-leak-kinds=definite,indirect", *cmd]
+            timeout *= 10
+        p = subprocess.run(cmd, input=input if input is not None else b"",
                            capture_output=True, env=e, cwd=self.cwd, timeout=timeout)
+        assert p.returncode != 99 or not VALGRIND, p.stderr.decode(errors="replace")
         p.out = p.stdout.decode(errors="replace")
         p.err = p.stderr.decode(errors="replace")
         return p

@@ -28,6 +28,7 @@ CASES = [
     ("anthropic", "drop", "unreachable"),
     ("anthropic", "hang", "timeout"),
     ("mistral", "f418", "unknown"),
+    ("openai", "huge", "overloaded"),   # a 10 MiB answer, cut short
 ]
 
 
@@ -54,7 +55,7 @@ def test_every_bucket_in_models_status_probe(state):
     assert "not judged" in got["hang"]["probe_advice"]
     assert secret("f401") not in p.out  # the provider echoed the key; we masked it
     text = state.run("models", "status", "--probe", "--probe-timeout", "800").out
-    assert "Live checks (13" in text
+    assert "Live checks (14" in text
     assert "- anthropic:restricted" in text and "restricted" in text
     assert "retry-after 30s" in text
 
