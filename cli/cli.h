@@ -64,6 +64,9 @@ int read_secret(const char *prompt, const char *what, char *buf, size_t cap, siz
 /* Ask a yes/no question on the TTY; 1 yes, 0 no. */
 int ask_yes(const char *question);
 
+/* A whole number option in [lo, hi]; a usage error otherwise. */
+int cli_number(const char *cmd, const char *opt, const char *s, long lo, long hi, long *out);
+
 /* Normalise --provider, printing the error. 0 or exit code. */
 int cli_provider(const char *cmd, const char *given, char *out);
 

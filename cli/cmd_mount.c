@@ -9,17 +9,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int parse_id(const char *cmd, const char *what, const char *s, unsigned *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(s, &end, 10);
-	if (errno || !*s || *end || v > 0xfffffffeUL)
-		return cli_usage(cmd, "%s must be a number, got \"%s\"", what, s);
-	*out = (unsigned)v;
-	return 0;
-}
-
 int mount_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -33,7 +22,7 @@ int mount_main(int argc, char **argv)
 	};
 	struct cli_opts o = { .cmd = argv[0], .many_agents = 1 };
 	struct fs_options fo = { .uid = getuid(), .gid = getgid() };
-	unsigned id;
+	long id;
 	int c, rc;
 	while ((c = cli_getopt(&o, argc, argv, opts, "fo:")) != -1) {
 		switch (c) {
@@ -43,14 +32,14 @@ int mount_main(int argc, char **argv)
 		case 'l': fo.log_file = optarg; break;
 		case 'o': fo.fuse_opts = optarg; break;
 		case 'u':
-			if ((rc = parse_id(o.cmd, "--uid", optarg, &id)))
+			if ((rc = cli_number(o.cmd, "--uid", optarg, 0, 0xfffffffeL, &id)))
 				return rc;
-			fo.uid = id;
+			fo.uid = (uid_t)id;
 			break;
 		case 'g':
-			if ((rc = parse_id(o.cmd, "--gid", optarg, &id)))
+			if ((rc = cli_number(o.cmd, "--gid", optarg, 0, 0xfffffffeL, &id)))
 				return rc;
-			fo.gid = id;
+			fo.gid = (gid_t)id;
 			break;
 		}
 	}

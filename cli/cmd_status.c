@@ -125,17 +125,6 @@ static int add_filter(const char *cmd, struct probe_opts *p, int profile, const 
 	return rc;
 }
 
-static int number(const char *cmd, const char *opt, const char *s, long lo, long hi, long *out)
-{
-	char *end;
-	errno = 0;
-	long v = strtol(s, &end, 10);
-	if (errno || !*s || *end || v < lo || v > hi)
-		return cli_usage(cmd, "%s takes a number from %ld to %ld, got \"%s\"", opt, lo, hi, s);
-	*out = v;
-	return 0;
-}
-
 static void print_probe(const cJSON *e)
 {
 	const char *res = str(e, "probe");
@@ -215,9 +204,9 @@ int status_main(int argc, char **argv)
 		if (c == 'V' || c == 'F')
 			rc = add_filter(o.cmd, po, c == 'F', optarg);
 		else if (c == 'T')
-			rc = number(o.cmd, "--probe-timeout", optarg, 1, 600000, &po->timeout_ms);
+			rc = cli_number(o.cmd, "--probe-timeout", optarg, 1, 600000, &po->timeout_ms);
 		else if (c == 'N')
-			rc = number(o.cmd, "--probe-concurrency", optarg, 1, 256, &conc);
+			rc = cli_number(o.cmd, "--probe-concurrency", optarg, 1, 256, &conc);
 	}
 	po->concurrency = (int)conc;
 	if (rc == 0 && probe_args && !po->on)

@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 #include "store/provider.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,5 +104,16 @@ int cli_provider(const char *cmd, const char *given, char *out)
 		return cli_usage(cmd, "--provider is required (e.g. --provider anthropic)");
 	if (provider_normalize(given, out, &err) < 0)
 		return cli_fail(&err);
+	return 0;
+}
+
+int cli_number(const char *cmd, const char *opt, const char *s, long lo, long hi, long *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || !*s || *end || v < lo || v > hi)
+		return cli_usage(cmd, "%s takes a number from %ld to %ld, got \"%s\"", opt, lo, hi, s);
+	*out = v;
 	return 0;
 }
