@@ -52,6 +52,13 @@ def test_modes_found_and_fixed(healthy, plant, check):
     assert rep["healthy"] and rep["fixed"]
 
 
+def test_file_owned_by_someone_else(healthy):
+    os.chown(healthy.store(), 65534, 65534)
+    code, rep = doctor(healthy)
+    assert code == 1 and "owner" in checks(rep)
+    assert any("owned by uid 65534" in f["problem"] for f in rep["findings"])
+
+
 def test_config_syntax(healthy):
     healthy.config.write_text("{ nope")
     code, rep = doctor(healthy)
