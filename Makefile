@@ -78,7 +78,7 @@ test: all $(UNITS) $(REPLAYS)
 	  echo "  PASS  $$t"; done
 	$(Q)for f in $(FUZZERS); do $(B)/fuzz/replay_$$f tests/fuzz/corpus/$$f tests/fuzz/regressions/$$f >/dev/null || \
 	  { echo "fuzz replay failed: $$f"; exit 1; }; echo "  PASS  fuzz replay $$f"; done
-	$(Q)NOVA_ENGINE_BIN=$(CURDIR)/$(B)/nova-engine $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
+	$(Q)NOVA_ENGINE_SANITIZE=$(SANITIZE) NOVA_ENGINE_BIN=$(CURDIR)/$(B)/nova-engine $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
 
 # libFuzzer over every harness for FUZZ_SECONDS each (clang, ASan, UBSan).
 # New inputs stay in $(FB)/corpus; a crash fails the run and is saved under

@@ -103,11 +103,14 @@ int login_finish(const struct login *l, const char *code, cJSON **cred, struct n
 	int rc = oauth_post(&l->ep, fields, &http, &answer, err);
 	if (rc < 0)
 		return rc;
+	char why[128] = ""; /* copied out: the answer is freed before the message is made */
 	const char *e = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(answer, "error"));
+	if (e)
+		snprintf(why, sizeof(why), ", %s", e);
 	*cred = http >= 200 && http < 300 ? oauth_credential(l->provider, answer, l->ep.client_id) : NULL;
 	cJSON_Delete(answer);
 	if (!*cred)
-		return nv_fail(err, EACCES, "the provider refused the code (HTTP %ld%s%s): authorize again", http, e ? ", " : "", e ? e : "");
+		return nv_fail(err, EACCES, "the provider refused the code (HTTP %ld%s): authorize again", http, why);
 	return 0;
 }
 

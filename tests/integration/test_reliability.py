@@ -138,7 +138,8 @@ def test_load_8_readers_100000_reads_while_writing(state, mount):
     assert sum(reads) == 100000
     assert not errors, errors[:3]
     assert not bad, bad[:3]
-    assert rss_kib(pid) - rss0 < 4096, (rss0, rss_kib(pid))
+    if os.environ.get("NOVA_ENGINE_SANITIZE") != "1":  # ASan keeps freed memory in quarantine
+        assert rss_kib(pid) - rss0 < 4096, (rss0, rss_kib(pid))
 
 
 def test_provider_garbage_and_floods(state):
