@@ -1,5 +1,6 @@
 /* PKCE login. */
 #include "store/login.h"
+#include "store/secmem.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -32,6 +33,7 @@ int login_begin(struct home *h, const char *provider, struct login *l, struct nv
 		return rc;
 	if (!l->ep.authorize_url[0] || !l->ep.redirect_uri[0])
 		return nv_fail(err, ENOENT, "no OAuth login known for %s: set models.providers.%s.oauth.authorizeUrl and redirectUri", provider, provider);
+	net_init(); /* curl_easy_escape below */
 	random_b64(l->verifier, sizeof(l->verifier), 32);
 	random_b64(l->state, sizeof(l->state), 24);
 	unsigned char digest[crypto_hash_sha256_BYTES];

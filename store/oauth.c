@@ -108,6 +108,7 @@ static char *body_of(CURL *c, const struct oauth_endpoint *ep, const char *const
 int oauth_post(const struct oauth_endpoint *ep, const char *const *fields, long *http,
 	       cJSON **out, struct nv_err *err)
 {
+	net_init();
 	CURL *c = curl_easy_init();
 	struct { char *p; size_t len; } b = { secmem_alloc(ANSWER_CAP + 1), 0 };
 	struct curl_slist *h = NULL;

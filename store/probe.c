@@ -217,6 +217,7 @@ static void interrupted(struct probe_job *job)
 int probe_run(struct probe_job *jobs, size_t n, int concurrency, long timeout_ms,
 	      int (*stop)(void *), void *stop_arg)
 {
+	net_init();
 	CURLM *multi = curl_multi_init();
 	struct transfer *ts = calloc(n ? n : 1, sizeof(*ts));
 	if (!multi || !ts) {

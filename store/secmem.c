@@ -5,6 +5,7 @@
 
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,10 +51,22 @@ int secmem_init(void)
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (sodium_init() < 0)
 		return -1;
-	/* libcurl's global state must be set up before any thread starts */
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-		return -1;
+
 	cJSON_Hooks hooks = { secmem_alloc, secmem_free };
 	cJSON_InitHooks(&hooks);
 	return 0;
+}
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+
+static void curl_setup(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+void net_init(void)
+{
+	/* on first use, not at start-up: it loads the TLS library, which costs
+	 * every command a few milliseconds that most never need */
+	pthread_once(&curl_once, curl_setup);
 }

@@ -6,8 +6,8 @@
 
 #include <stddef.h>
 
-/* Call once at process start-up, before any thread, cJSON or libcurl
- * use (it also sets up libsodium and libcurl). Returns 0 or -1. */
+/* Call once at process start-up, before any thread or cJSON use (it also
+ * sets up libsodium). Returns 0 or -1. */
 int secmem_init(void);
 
 /* malloc/free that wipe on free; used as cJSON hooks, usable elsewhere
@@ -15,5 +15,8 @@ int secmem_init(void);
 void *secmem_alloc(size_t n);
 void secmem_free(void *p);
 char *secmem_strndup(const char *s, size_t n);
+
+/* Set up libcurl once, thread-safely; every network path calls it first. */
+void net_init(void);
 
 #endif
