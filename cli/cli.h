@@ -64,6 +64,9 @@ int read_secret(const char *prompt, const char *what, char *buf, size_t cap, siz
 /* Ask a yes/no question on the TTY; 1 yes, 0 no. */
 int ask_yes(const char *question);
 
+/* Parse the --provider P and --json options (and the common ones). */
+void cli_provider_json(struct cli_opts *o, int argc, char **argv, const char **provider, int *json);
+
 /* A whole number option in [lo, hi]; a usage error otherwise. */
 int cli_number(const char *cmd, const char *opt, const char *s, long lo, long hi, long *out);
 

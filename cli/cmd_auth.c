@@ -21,19 +21,10 @@ static int profile_arg(const char *cmd, const char *text, char *id)
 
 int list_main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "provider", required_argument, NULL, 'P' },
-		{ "json", no_argument, NULL, 'j' },
-		{ 0 },
-	};
 	struct cli_opts o = { .cmd = argv[0] };
-	const char *prov_arg = NULL;
-	int json = 0, c, rc;
-	while ((c = cli_getopt(&o, argc, argv, opts, "")) != -1) {
-		if (c == 'P')
-			prov_arg = optarg;
-		json |= c == 'j';
-	}
+	const char *prov_arg;
+	int json, rc;
+	cli_provider_json(&o, argc, argv, &prov_arg, &json);
 	char prov[PROVIDER_MAX + 1] = "";
 	if (prov_arg && (rc = cli_provider(o.cmd, prov_arg, prov)))
 		return rc;

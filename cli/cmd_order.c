@@ -50,19 +50,10 @@ static int get(struct cli_ctx *ctx, const char *prov, int json)
 
 int order_main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "provider", required_argument, NULL, 'P' },
-		{ "json", no_argument, NULL, 'j' },
-		{ 0 },
-	};
 	struct cli_opts o = { .cmd = argv[0] };
-	const char *prov_arg = NULL;
-	int json = 0, c, rc;
-	while ((c = cli_getopt(&o, argc, argv, opts, "")) != -1) {
-		if (c == 'P')
-			prov_arg = optarg;
-		json |= c == 'j';
-	}
+	const char *prov_arg;
+	int json, rc;
+	cli_provider_json(&o, argc, argv, &prov_arg, &json);
 	const char *verb = optind < argc ? argv[optind++] : NULL;
 	if (!verb || (strcmp(verb, "get") && strcmp(verb, "set") && strcmp(verb, "clear")))
 		return cli_usage(o.cmd, "expected get, set or clear");

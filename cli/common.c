@@ -117,3 +117,20 @@ int cli_number(const char *cmd, const char *opt, const char *s, long lo, long hi
 	*out = v;
 	return 0;
 }
+
+void cli_provider_json(struct cli_opts *o, int argc, char **argv, const char **provider, int *json)
+{
+	static const struct option opts[] = {
+		{ "provider", required_argument, NULL, 'P' },
+		{ "json", no_argument, NULL, 'j' },
+		{ 0 },
+	};
+	int c;
+	*provider = NULL;
+	*json = 0;
+	while ((c = cli_getopt(o, argc, argv, opts, "")) != -1) {
+		if (c == 'P')
+			*provider = optarg;
+		*json |= c == 'j';
+	}
+}
