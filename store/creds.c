@@ -110,20 +110,18 @@ int creds_select(struct store *st, const char *provider, const char *pin,
 		return nv_fail(err, ENOMEM, "out of memory");
 	*a = (struct select_args){ .provider = provider, .pin = pin, .agent = store_agent(st), .sel = sel, .home = store_home(st) };
 	int rc;
-	/* each round either returns, or refreshes one oauth profile (or gives
-	 * up on it): the loop ends */
-	for (int round = 0;; round++) {
+	/* each round returns, or refreshes one oauth profile once and uses it
+	 * or skips it: at most SKIP_MAX rounds */
+	for (;;) {
 		memset(sel, 0, sizeof(*sel));
 		a->due = 0;
 		if ((rc = store_read(st, select_in_doc, a, err)) < 0 || !a->due)
 			break;
 		int64_t exp = 0;
 		rc = oauth_refresh(st, sel->id, err);
-		if (rc == 0 && round < SKIP_MAX)
-			continue; /* fresh now: read it */
 		struct selection keep;
-		/* a network failure never condemns a credential: its access
-		 * token is still good until it actually expires */
+		/* refreshed, or not (a network failure never condemns a
+		 * credential): its access token serves until it expires */
 		if (rc != -EKEYREJECTED && creds_get_unrefreshed(st, sel->id, &keep, &exp) == 0 && exp > now_ms()) {
 			*sel = keep;
 			selection_wipe(&keep);
