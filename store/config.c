@@ -93,6 +93,18 @@ cJSON *config_get(const cJSON *cfg, const char *dotted)
 	return walk(cfg, dotted, 0);
 }
 
+cJSON *config_object(const cJSON *cfg, const char *dotted)
+{
+	cJSON *v = walk(cfg, dotted, 0);
+	return cJSON_IsObject(v) ? v : NULL;
+}
+
+cJSON *config_array(const cJSON *cfg, const char *dotted)
+{
+	cJSON *v = walk(cfg, dotted, 0);
+	return cJSON_IsArray(v) ? v : NULL;
+}
+
 cJSON *config_obj(cJSON *cfg, const char *dotted)
 {
 	return walk(cfg, dotted, 1);

@@ -20,6 +20,11 @@ int config_save(const char *path, const cJSON *cfg, struct nv_err *err);
 /* Walk "a.b.c" (no escaping needed for our keys); NULL if absent. */
 cJSON *config_get(const cJSON *cfg, const char *dotted);
 
+/* config_get, but NULL unless the value is an object (array): a config
+ * of the wrong shape is ignored instead of crashing an iteration over it. */
+cJSON *config_object(const cJSON *cfg, const char *dotted);
+cJSON *config_array(const cJSON *cfg, const char *dotted);
+
 /* Get or create the object at "a.b" (creating intermediate objects). */
 cJSON *config_obj(cJSON *cfg, const char *dotted);
 

@@ -208,7 +208,7 @@ int env_load(const char *state_dir, const cJSON *config, struct nv_err *err)
 	snprintf(path, sizeof(path), "%s/.env", state_dir);
 	if ((rc = load_file(path, err)) < 0)
 		return rc;
-	const cJSON *vars = config_get(config, "env.vars");
+	const cJSON *vars = config_object(config, "env.vars");
 	const cJSON *v;
 	cJSON_ArrayForEach(v, vars)
 		if (cJSON_IsString(v) && key_ok(v->string, strlen(v->string)))

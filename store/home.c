@@ -119,7 +119,7 @@ void home_default_agent(struct home *h, char out[AGENT_MAX + 1])
 static const cJSON *agent_entry(struct home *h, const char *agent)
 {
 	const cJSON *e;
-	cJSON_ArrayForEach(e, config_get(h->config, "agents.list")) {
+	cJSON_ArrayForEach(e, config_array(h->config, "agents.list")) {
 		const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "id"));
 		if (id && strcmp(id, agent) == 0)
 			return e;
@@ -198,7 +198,7 @@ int home_agents(struct home *h, char ***ids_out, size_t *n_out)
 	int rc = add_id(&ids, &n, &cap, dflt);
 	pthread_mutex_lock(&h->mu);
 	const cJSON *e;
-	cJSON_ArrayForEach(e, config_get(h->config, "agents.list")) {
+	cJSON_ArrayForEach(e, config_array(h->config, "agents.list")) {
 		const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "id"));
 		if (id && rc == 0)
 			rc = add_id(&ids, &n, &cap, id);

@@ -20,7 +20,7 @@ int model_resolve(const cJSON *config, const char *text, struct model_ref *out, 
 	if (!slash || plen == 0 || plen > PROVIDER_MAX || !slash[1] || strlen(text) > MODEL_MAX) {
 		char names[200] = "";
 		const cJSON *a;
-		cJSON_ArrayForEach(a, config_get(config, "models.aliases"))
+		cJSON_ArrayForEach(a, config_object(config, "models.aliases"))
 			if (strlen(names) + strlen(a->string) + 3 < sizeof(names))
 				snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s", names[0] ? ", " : "", a->string);
 		return nv_fail(err, EINVAL, "Unknown model \"%.80s\": use provider/model%s%s%s", text,

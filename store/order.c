@@ -67,7 +67,7 @@ static int base_list(const cJSON *doc, const cJSON *config, const char *provider
 	}
 	const cJSON *e;
 	int rc = 0;
-	cJSON_ArrayForEach(e, config_get(config, "auth.profiles")) {
+	cJSON_ArrayForEach(e, config_object(config, "auth.profiles")) {
 		const char *p = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "provider"));
 		if (rc == 0 && (p ? strcmp(p, provider) == 0 : id_is_provider(e->string, provider)))
 			rc = list_push(l, e->string);

@@ -30,13 +30,13 @@ static cJSON *providers_in_use(const cJSON *config)
 	if (dm && model_provider(config, dm, p, sizeof(p)) == 0)
 		add_unique(cJSON_AddArrayToObject(use, p), "default model");
 	const cJSON *e;
-	cJSON_ArrayForEach(e, config_get(config, "models.fallbacks")) {
+	cJSON_ArrayForEach(e, config_array(config, "models.fallbacks")) {
 		if (!cJSON_IsString(e) || model_provider(config, e->valuestring, p, sizeof(p)) < 0)
 			continue;
 		cJSON *why = cJSON_GetObjectItemCaseSensitive(use, p);
 		add_unique(why ? why : cJSON_AddArrayToObject(use, p), "fallback");
 	}
-	cJSON_ArrayForEach(e, config_get(config, "auth.order")) {
+	cJSON_ArrayForEach(e, config_object(config, "auth.order")) {
 		if (provider_normalize(e->string, p, NULL) < 0)
 			continue;
 		cJSON *why = cJSON_GetObjectItemCaseSensitive(use, p);

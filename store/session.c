@@ -335,16 +335,21 @@ static int cmd_list(struct store *st, const cJSON *s, char **reply)
 	cJSON *models = cJSON_Duplicate(config_get(h->config, "models"), 1);
 	pthread_mutex_unlock(&h->mu);
 	const char *dm = cJSON_GetStringValue(cJSON_GetObjectItem(models, "default"));
+	cJSON *aliases = cJSON_GetObjectItem(models, "aliases"), *fallbacks = cJSON_GetObjectItem(models, "fallbacks");
+	if (!cJSON_IsObject(aliases)) /* a config of another shape is ignored */
+		aliases = NULL;
+	if (!cJSON_IsArray(fallbacks))
+		fallbacks = NULL;
 	put(&o, "Models:\n");
 	if (dm)
 		pick_line(st, &o, dm, " (default)", have ? cur.id : NULL);
 	const cJSON *e;
-	cJSON_ArrayForEach(e, cJSON_GetObjectItem(models, "fallbacks"))
+	cJSON_ArrayForEach(e, fallbacks)
 		if (cJSON_IsString(e))
 			pick_line(st, &o, e->valuestring, " (fallback)", have ? cur.id : NULL);
 	if (have && (!dm || strcmp(cur.id, dm) != 0))
 		pick_line(st, &o, cur.id, " (this session)", cur.id);
-	cJSON_ArrayForEach(e, cJSON_GetObjectItem(models, "aliases"))
+	cJSON_ArrayForEach(e, aliases)
 		if (cJSON_IsString(e))
 			put(&o, "  alias %s -> %s\n", e->string, e->valuestring);
 	if (!dm && !have)

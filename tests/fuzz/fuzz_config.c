@@ -2,6 +2,7 @@
 #include "fuzz.h"
 #include "store/config.h"
 #include "store/models.h"
+#include "store/order.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -16,6 +17,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const cJSON *d = config_get(cfg, "models.default");
 		if (cJSON_IsString(d))
 			model_resolve(cfg, d->valuestring, &m, &err);
+		/* every reader of config shapes: order, the overview's providers */
+		cJSON *doc = cJSON_Parse("{\"profiles\":{\"anthropic:a\":{\"type\":\"api_key\",\"provider\":\"anthropic\",\"key\":\"k\"}}}");
+		struct id_list l;
+		if (order_resolve(doc, cfg, "anthropic", NULL, 1000, &l) == 0)
+			id_list_free(&l);
+		cJSON_Delete(doc);
 		cJSON_Delete(cfg);
 	}
 	return 0;
