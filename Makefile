@@ -22,7 +22,7 @@ FACES   := $(patsubst %.c,$(B)/%.o,$(wildcard cli/*.c fs/*.c))
 UNITS   := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 BENCHES := $(patsubst tests/bench/%.c,$(B)/bench/%,$(wildcard tests/bench/*.c))
 
-FUZZERS := envelope config dotenv credential command response
+FUZZERS := envelope config dotenv credential command response document
 REPLAYS := $(patsubst %,$(B)/fuzz/replay_%,$(FUZZERS))
 FUZZ_SECONDS ?= 60
 FB      := build-fuzz
