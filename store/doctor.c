@@ -9,7 +9,9 @@
 #include "store/secmem.h"
 #include "store/timefmt.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <time.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -147,6 +149,26 @@ static int doc_checks(const cJSON *doc, void *arg, struct nv_err *err)
 	return 0;
 }
 
+/* Temp files a killed writer left beside the store (sealed, never
+ * plaintext; a minute old, so a live writer's is left alone). */
+static void check_leftovers(cJSON *out, const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char path[PATH_MAX + 300];
+	struct stat st;
+	while (d && (e = readdir(d))) {
+		if (strncmp(e->d_name, "auth-profiles.json.tmp.", 23) != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && time(NULL) - st.st_mtime > 60)
+			add(out, "leftover", "warning", path, 1, "nova-engine doctor --fix (removes it)",
+			    "%s was left by an interrupted write (it is sealed; the store is intact)", path);
+	}
+	if (d)
+		closedir(d);
+}
+
 static void check_agent(cJSON *out, struct home *h, const char *agent)
 {
 	struct store *st;
@@ -163,6 +185,7 @@ static void check_agent(cJSON *out, struct home *h, const char *agent)
 		add(out, "plaintext-store", "warning", agent, 1, fix, "agent %s: %s holds secrets in plaintext (left by an older install)",
 		    agent, store_path(st));
 	}
+	check_leftovers(out, store_dir(st));
 	if (kind > 0) {
 		check_mode(out, store_path(st), 0600, "store");
 		struct store_check c = { out, h, agent, store_path(st) };
@@ -346,6 +369,8 @@ int doctor_fix(struct home *h, const cJSON *f, struct nv_err *err)
 		snprintf(agent, sizeof(agent), "%.*s", (int)strcspn(subject, "/"), subject);
 		return with_store(h, agent, fix_dangling, err);
 	}
+	if (strcmp(check, "leftover") == 0)
+		return unlink(subject) == 0 ? 0 : nv_fail(err, errno, "cannot remove %s: %s", subject, strerror(errno));
 	if (strcmp(check, "stale-mount") == 0) {
 		const char *argv[] = { "fusermount3", "-uz", subject, NULL };
 		return run_quiet(argv) == 0 ? 0 : nv_fail(err, EIO, "fusermount3 -uz %s failed", subject);

@@ -59,6 +59,17 @@ def test_file_owned_by_someone_else(healthy):
     assert any("owned by uid 65534" in f["problem"] for f in rep["findings"])
 
 
+def test_leftover_temp_file_removed_by_fix(healthy):
+    left = healthy.store().parent / "auth-profiles.json.tmp.4242.0"
+    left.write_bytes(healthy.store().read_bytes())
+    old = time.time() - 600
+    os.utime(left, (old, old))
+    code, rep = doctor(healthy)
+    assert code == 1 and "leftover" in checks(rep)
+    code, rep = doctor(healthy, "--fix", "--yes")
+    assert code == 0 and not left.exists()
+
+
 def test_config_syntax(healthy):
     healthy.config.write_text("{ nope")
     code, rep = doctor(healthy)
