@@ -247,7 +247,7 @@ static int accept_session_model(struct fs *fs, const struct node *n, char *data,
 	secmem_free(reply);
 	if (rc < 0)
 		return refused(n, &err, rc == -ENOENT ? -EINVAL : rc);
-	log_msg(LOG_INFO, "agent %s: session %s: %s", n->agent, n->session, data[0] == '/' ? data : "/model ...");
+	log_msg(LOG_INFO, "agent %s: session %s: command applied", n->agent, n->session);
 	return 0;
 }
 

@@ -176,7 +176,10 @@ int profile_id_parse(const char *text, const char *provider, char *out,
 	} else if (provider) {
 		snprintf(prov, sizeof(prov), "%s", provider);
 	} else {
-		return nv_fail(err, EINVAL, "invalid profile id \"%.80s\": expected <provider>:<name>, e.g. anthropic:default", text);
+		/* a secret pasted where an id belongs must not be echoed back */
+		char shown[MASK_MAX];
+		secret_mask(text, shown);
+		return nv_fail(err, EINVAL, "invalid profile id \"%s\": expected <provider>:<name>, e.g. anthropic:default", shown);
 	}
 	int rc = profile_name_check(name, err);
 	if (rc < 0)

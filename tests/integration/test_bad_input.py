@@ -140,3 +140,9 @@ def test_key_readable_by_others(seeded):
 def test_secret_as_argument_refused(seeded):
     msg = refused(seeded, ["models", "auth", "paste-api-key", "--provider", "openai", KEY], code=2)
     assert "secrets are read from stdin" in msg
+
+
+def test_secret_given_as_profile_id_is_not_echoed(seeded):
+    p = seeded.run("models", "auth", "token", "sk-ant-oat01-SecretGivenByMistake-0123456789")
+    assert p.returncode == 1 and "invalid profile id" in p.err
+    assert "SecretGivenByMistake" not in p.err
