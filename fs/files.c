@@ -183,10 +183,11 @@ static int accept_token(struct fs *fs, const struct node *n, char *data, size_t 
 		return refused(n, &(struct nv_err){ EINVAL, "token contains a NUL byte" }, -EINVAL);
 	len = secret_trim(data, len);
 	int rc = cred_from_text(n->provider, data, len, CRED_NONE, &cred, &err);
-	if (rc == 0)
-		rc = creds_save(store_of(fs, n), id, n->provider, cred, &type, &err);
 	if (rc < 0)
-		return refused(n, &err, rc == -EINVAL || rc == -ENOENT ? -EINVAL : rc);
+		return refused(n, &err, -EINVAL);
+	rc = creds_save(store_of(fs, n), id, n->provider, cred, &type, &err);
+	if (rc < 0) /* a store key that is not there is ENOKEY, like a missing credential */
+		return refused(n, &err, rc == -ENOENT ? -ENOKEY : rc);
 	log_msg(LOG_INFO, "agent %s: stored %s (%s)", n->agent, id, cred_type_name(type));
 	return 0;
 }

@@ -277,7 +277,8 @@ cJSON *doctor_run(struct home *h, const struct nv_err *config_err)
 	check_mode(out, h->config_path, 0600, "config");
 	snprintf(path, sizeof(path), "%s/.env", h->state_dir);
 	check_env_file(out, path);
-	check_env_file(out, ".env");
+	if (h->cwd_env[0])
+		check_env_file(out, h->cwd_env);
 	char **ids;
 	size_t n;
 	if (home_agents(h, &ids, &n) == 0) {

@@ -104,13 +104,14 @@ int dotenv_parse(const char *path, const char *text, size_t len, dotenv_fn fn, v
 	return rc < 0 ? rc : dotenv_pass(path, text, len, fn, arg, err);
 }
 
-static void set_weak(const char *k, const char *v, void *arg)
+/* Collect a pair unless a stronger layer already gave the key. */
+static void collect(const char *k, const char *v, void *arg)
 {
-	(void)arg;
-	setenv(k, v, 0);
+	if (!cJSON_GetObjectItemCaseSensitive(arg, k))
+		cJSON_AddStringToObject(arg, k, v);
 }
 
-static int load_file(const char *path, struct nv_err *err)
+static int load_file(const char *path, cJSON *into, struct nv_err *err)
 {
 	char *text;
 	size_t len;
@@ -121,7 +122,7 @@ static int load_file(const char *path, struct nv_err *err)
 	}
 	if (rc < 0)
 		return rc;
-	rc = dotenv_parse(path, text, len, set_weak, NULL, err);
+	rc = dotenv_parse(path, text, len, collect, into, err);
 	secmem_free(text);
 	return rc;
 }
@@ -149,7 +150,7 @@ static int expected_key(const char *k)
 }
 
 /* Read `$SHELL -l -c 'env -0'` with a deadline; import expected keys. */
-static void import_shell_env(int64_t timeout_ms)
+static void import_shell_env(int64_t timeout_ms, cJSON *into)
 {
 	const char *shell = getenv("SHELL");
 	int fds[2];
@@ -192,30 +193,57 @@ static void import_shell_env(int64_t timeout_ms)
 		if (eq) {
 			*eq = '\0';
 			if (expected_key(entry))
-				setenv(entry, eq + 1, 0);
+				collect(entry, eq + 1, into);
 		}
 		i += n + 1;
 	}
 	secmem_free(buf);
 }
 
-int env_load(const char *state_dir, const cJSON *config, struct nv_err *err)
+/* The keys the layers set last time: a reload may change or drop them,
+ * but never what the process was started with. Guarded by the callers
+ * (start-up, or the daemon's one reload thread). */
+static cJSON *applied;
+
+static void apply(cJSON *layers)
+{
+	const cJSON *e;
+	if (!applied)
+		applied = cJSON_CreateObject();
+	cJSON_ArrayForEach(e, applied)
+		if (!cJSON_GetObjectItemCaseSensitive(layers, e->string))
+			unsetenv(e->string); /* gone from every file: ours to drop */
+	cJSON *now = cJSON_CreateObject();
+	cJSON_ArrayForEach(e, layers) {
+		int ours = cJSON_GetObjectItemCaseSensitive(applied, e->string) != NULL;
+		if (getenv(e->string) && !ours)
+			continue; /* the process environment always wins */
+		setenv(e->string, e->valuestring, 1);
+		cJSON_AddTrueToObject(now, e->string);
+	}
+	cJSON_Delete(applied);
+	applied = now;
+}
+
+int env_load(const char *cwd_env, const char *state_dir, const cJSON *config, struct nv_err *err)
 {
 	char path[PATH_MAX];
-	int rc = load_file(".env", err);
-	if (rc < 0)
-		return rc;
+	cJSON *layers = cJSON_CreateObject();
+	int rc = cwd_env ? load_file(cwd_env, layers, err) : 0;
 	snprintf(path, sizeof(path), "%s/.env", state_dir);
-	if ((rc = load_file(path, err)) < 0)
-		return rc;
-	const cJSON *vars = config_object(config, "env.vars");
-	const cJSON *v;
-	cJSON_ArrayForEach(v, vars)
-		if (cJSON_IsString(v) && key_ok(v->string, strlen(v->string)))
-			setenv(v->string, v->valuestring, 0);
-	if (env_shell_enabled(config))
-		import_shell_env(config_int(config, "env.shellEnv.timeoutMs", 15000));
-	return 0;
+	if (rc == 0)
+		rc = load_file(path, layers, err);
+	if (rc == 0) {
+		const cJSON *v;
+		cJSON_ArrayForEach(v, config_object(config, "env.vars"))
+			if (cJSON_IsString(v) && key_ok(v->string, strlen(v->string)))
+				collect(v->string, v->valuestring, layers);
+		if (env_shell_enabled(config))
+			import_shell_env(config_int(config, "env.shellEnv.timeoutMs", 15000), layers);
+		apply(layers);
+	}
+	cJSON_Delete(layers);
+	return rc;
 }
 
 const char *env_credential(const char *provider, const char **var)

@@ -14,10 +14,11 @@ typedef void (*dotenv_fn)(const char *key, const char *value, void *arg);
  * EINVAL, "<path>:<line>: ...", and no call is made for any line. */
 int dotenv_parse(const char *path, const char *text, size_t len, dotenv_fn fn, void *arg, struct nv_err *err);
 
-/* Apply the precedence chain without overriding what is set:
- * ./.env, <state_dir>/.env, config env.vars, then the login shell when
- * enabled. Returns 0; a malformed file fails with its line. */
-int env_load(const char *state_dir, const cJSON *config, struct nv_err *err);
+/* Apply the precedence chain without overriding what is set: cwd_env
+ * (./.env made absolute, may be NULL), <state_dir>/.env, config env.vars,
+ * then the login shell when enabled. Returns 0; a malformed file fails
+ * with its line. */
+int env_load(const char *cwd_env, const char *state_dir, const cJSON *config, struct nv_err *err);
 
 /* Whether the login-shell import is on ("on"/"off" for display). */
 int env_shell_enabled(const cJSON *config);

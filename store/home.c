@@ -49,7 +49,10 @@ static int open_home(struct home **out, int tolerant, struct nv_err *err)
 	pthread_mutex_init(&h->mu, NULL);
 	resolve_paths(h);
 	int rc = config_load(h->config_path, &h->config, err);
-	int env_rc = rc == 0 ? env_load(h->state_dir, h->config, err) : 0;
+	char cwd[PATH_MAX];
+	if (getcwd(cwd, sizeof(cwd)))
+		snprintf(h->cwd_env, sizeof(h->cwd_env), "%s/.env", strcmp(cwd, "/") ? cwd : "");
+	int env_rc = rc == 0 ? env_load(h->cwd_env[0] ? h->cwd_env : NULL, h->state_dir, h->config, err) : 0;
 	if (rc < 0 || (env_rc < 0 && !tolerant)) {
 		home_free(h);
 		return rc < 0 ? rc : env_rc;
@@ -88,7 +91,7 @@ int home_reload(struct home *h, struct nv_err *err)
 	int rc = config_load(h->config_path, &cfg, err);
 	if (rc < 0)
 		return rc;
-	env_load(h->state_dir, cfg, err);
+	env_load(h->cwd_env[0] ? h->cwd_env : NULL, h->state_dir, cfg, err);
 	pthread_mutex_lock(&h->mu);
 	cJSON_Delete(h->config);
 	h->config = cfg;
@@ -241,14 +244,44 @@ static int load_next_key(struct home *h, struct nv_err *err)
 	return seal_key_load(next, 0, &h->next_key, err);
 }
 
+static int same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+/* Make h->key the key the file holds now. A process that lives long (the
+ * daemon) must see a rekey made by another one, or it would seal with a
+ * key nobody has any more. A vanished key file still lets it read; it may
+ * not write (what it sealed could never be opened again). Caller holds mu. */
+static int key_current(struct home *h, int create, struct nv_err *err)
+{
+	struct stat st;
+	int present = stat(h->key_path, &st) == 0;
+	if (h->key && present && same_file(&st, &h->key_stamp))
+		return 0;
+	if (h->key && !present)
+		return create ? nv_fail(err, ENOENT, "key file %s vanished: restore it before storing anything", h->key_path) : 0;
+	struct seal_key *fresh = NULL;
+	int rc = seal_key_load(h->key_path, create && h->key_creatable, &fresh, err);
+	if (rc == -ENOENT)
+		return nv_fail(err, ENOENT, "key file %s does not exist: restore it, or set NOVA_ENGINE_KEY_FILE to where it is", h->key_path);
+	if (rc < 0)
+		return rc;
+	stat(h->key_path, &h->key_stamp);
+	if (h->key && strcmp(h->key->id, fresh->id) != 0) {
+		seal_key_free(h->next_key); /* a finished rekey: its .next is the key now */
+		h->next_key = NULL;
+	}
+	seal_key_free(h->key);
+	h->key = fresh;
+	return 0;
+}
+
 int home_key(struct home *h, const char *keyid, int create, const struct seal_key **key, struct nv_err *err)
 {
 	pthread_mutex_lock(&h->mu);
-	int rc = 0;
-	if (!h->key)
-		rc = seal_key_load(h->key_path, create && h->key_creatable, &h->key, err);
-	if (rc == -ENOENT)
-		rc = nv_fail(err, ENOENT, "key file %s does not exist: restore it, or set NOVA_ENGINE_KEY_FILE to where it is", h->key_path);
+	int rc = key_current(h, create, err);
 	*key = h->key;
 	if (rc == 0 && keyid && strcmp(keyid, h->key->id) != 0) {
 		rc = load_next_key(h, err);

@@ -6,6 +6,7 @@
 #include <cjson/cJSON.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sys/stat.h>
 
 #include "store/error.h"
 #include "store/seal.h"
@@ -22,6 +23,8 @@ struct home {
 	cJSON *config;            /* never NULL once opened */
 	struct seal_key *key;     /* loaded on first need */
 	struct seal_key *next_key;/* during a rekey: <key>.next */
+	struct stat key_stamp;    /* the key file as loaded: a rekey elsewhere shows */
+	char cwd_env[PATH_MAX];   /* ./.env as an absolute path (a daemon moves to /) */
 };
 
 /* Resolve paths from the environment, load the env chain and config.

@@ -344,3 +344,37 @@ def test_log_has_no_secrets(fs):
     log = fs.log.read_text()
     assert "stored openai:default" in log
     assert KEY2 not in log and KEY not in log
+
+
+def test_sighup_rereads_a_changed_dotenv_in_the_starting_directory(state, mount):
+    (state.cwd / ".env").write_text("GROQ_API_KEY=gsk-test-first-0123\n")
+    m = mount()
+    assert (m / f"{P}/groq/token").read_text() == "gsk-test-first-0123\n"
+    (state.cwd / ".env").write_text("GROQ_API_KEY=gsk-test-second-0123\n")
+    os.kill(m.pid()[0], signal.SIGHUP)
+    wait_for(lambda: sh(f"cat {m / P}/groq/token").stdout == "gsk-test-second-0123\n")
+    (state.cwd / ".env").write_text("\n")
+    os.kill(m.pid()[0], signal.SIGHUP)
+    wait_for(lambda: "Required key not available" in sh(f"cat {m / P}/groq/token").stderr)
+
+
+def test_rekey_under_a_running_daemon(state, mount):
+    state.paste("openai", KEY)
+    m = mount()
+    assert (m / f"{P}/openai/token").read_text() == KEY + "\n"
+    assert state.run("store", "rekey").returncode == 0
+    assert (m / f"{P}/openai/token").read_text() == KEY + "\n"
+    (m / f"{P}/openai/token").write_text(KEY2 + "\n")  # sealed with the new key, not the one it loaded
+    assert state.run("models", "auth", "token", "--provider", "openai").out == KEY2 + "\n"
+
+
+def test_daemon_refuses_to_store_when_the_key_file_vanished(state, mount):
+    state.paste("openai", KEY)
+    m = mount()
+    (state.dir / "store.key").rename(state.dir / "store.key.bak")
+    assert (m / f"{P}/openai/token").read_text() == KEY + "\n"
+    r = sh(f"echo {KEY2} > {m / P}/openai/token")
+    assert r.returncode == 1 and "Required key not available" in r.stderr
+    (state.dir / "store.key.bak").rename(state.dir / "store.key")
+    assert state.run("models", "auth", "token", "--provider", "openai").out == KEY + "\n"
+    assert "vanished" in m.log.read_text()

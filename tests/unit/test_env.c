@@ -51,7 +51,7 @@ static void process_env_wins_over_files_and_config(void **s)
 	unsetenv("NV_T_B");
 	unsetenv("NV_T_C");
 	cJSON *cfg = J("{\"env\":{\"vars\":{\"NV_T_B\":\"from-config\",\"NV_T_C\":\"from-config\"}}}");
-	assert_int_equal(env_load(dir, cfg, NULL), 0);
+	assert_int_equal(env_load(NULL, dir, cfg, NULL), 0);
 	assert_string_equal(getenv("NV_T_A"), "from-process");
 	assert_string_equal(getenv("NV_T_B"), "from-state");
 	assert_string_equal(getenv("NV_T_C"), "from-config");
