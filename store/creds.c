@@ -85,9 +85,7 @@ static int select_in_doc(const cJSON *doc, void *arg, struct nv_err *err)
 	if (rc == 0)
 		return 0;
 	const char *var;
-	const char *v = env_credential(a->provider, &var);
-	if (v) {
-		snprintf(a->sel->secret, sizeof(a->sel->secret), "%s", v);
+	if (env_credential_copy(a->provider, a->sel->secret, sizeof(a->sel->secret), &var)) {
 		snprintf(a->sel->env_var, sizeof(a->sel->env_var), "%s", var);
 		a->sel->type = CRED_API_KEY;
 		return 0;

@@ -127,7 +127,7 @@ static void check_shadowed(struct store_check *c, const cJSON *doc)
 {
 	for (size_t i = 0; i < provider_count(); i++) {
 		const char *p = provider_at(i), *var;
-		if (!env_credential(p, &var))
+		if (!env_has_credential(p, &var))
 			continue;
 		const cJSON *e;
 		cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(doc, "profiles")) {

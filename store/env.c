@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -205,7 +206,20 @@ static void import_shell_env(int64_t timeout_ms, cJSON *into)
  * (start-up, or the daemon's one reload thread). */
 static cJSON *applied;
 
+static void apply_locked(cJSON *layers);
+
+/* Lookups against the reload: glibc's setenv may move the environment
+ * array that a getenv in another thread is reading. */
+static pthread_rwlock_t env_lock = PTHREAD_RWLOCK_INITIALIZER;
+
 static void apply(cJSON *layers)
+{
+	pthread_rwlock_wrlock(&env_lock);
+	apply_locked(layers);
+	pthread_rwlock_unlock(&env_lock);
+}
+
+static void apply_locked(cJSON *layers)
 {
 	const cJSON *e;
 	if (!applied)
@@ -246,7 +260,7 @@ int env_load(const char *cwd_env, const char *state_dir, const cJSON *config, st
 	return rc;
 }
 
-const char *env_credential(const char *provider, const char **var)
+static const char *lookup(const char *provider, const char **var)
 {
 	const char *names[2];
 	static _Thread_local char buf[96];
@@ -262,4 +276,22 @@ const char *env_credential(const char *provider, const char **var)
 	if (var)
 		*var = names[0];
 	return NULL;
+}
+
+int env_credential_copy(const char *provider, char *out, size_t cap, const char **var)
+{
+	pthread_rwlock_rdlock(&env_lock);
+	const char *v = lookup(provider, var);
+	if (v)
+		snprintf(out, cap, "%s", v);
+	pthread_rwlock_unlock(&env_lock);
+	return v != NULL;
+}
+
+int env_has_credential(const char *provider, const char **var)
+{
+	pthread_rwlock_rdlock(&env_lock);
+	int yes = lookup(provider, var) != NULL;
+	pthread_rwlock_unlock(&env_lock);
+	return yes;
 }

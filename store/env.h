@@ -23,7 +23,12 @@ int env_load(const char *cwd_env, const char *state_dir, const cJSON *config, st
 /* Whether the login-shell import is on ("on"/"off" for display). */
 int env_shell_enabled(const cJSON *config);
 
-/* The env credential for provider: value or NULL; *var names the variable. */
-const char *env_credential(const char *provider, const char **var);
+/* The env credential for provider, copied into out (cap bytes; wipe it
+ * after use): 1 when set, else 0. *var (may be NULL) names the variable.
+ * Safe against a concurrent env_load (the daemon's SIGHUP reload). */
+int env_credential_copy(const char *provider, char *out, size_t cap, const char **var);
+
+/* Whether provider has an env credential, without copying it. */
+int env_has_credential(const char *provider, const char **var);
 
 #endif

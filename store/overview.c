@@ -9,6 +9,7 @@
 #include "store/timefmt.h"
 
 #include <errno.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -90,7 +91,7 @@ static cJSON *provider_names(const cJSON *doc, const cJSON *use)
 	cJSON_ArrayForEach(e, use)
 		add_unique(names, e->string);
 	for (size_t i = 0; i < provider_count(); i++)
-		if (env_credential(provider_at(i), NULL))
+		if (env_has_credential(provider_at(i), NULL))
 			add_unique(names, provider_at(i));
 	return names;
 }
@@ -115,9 +116,10 @@ static void add_provider(cJSON *auth, const cJSON *doc, const cJSON *config, con
 	}
 	cJSON_AddStringToObject(prov, "provider", p);
 	const char *var;
-	const char *env = env_credential(p, &var);
+	char env[SECRET_MAX + 1];
+	int have_env = env_credential_copy(p, env, sizeof(env), &var);
 	char mask[MASK_MAX], eff[PROFILE_ID_MAX + 80];
-	if (env) {
+	if (have_env) {
 		secret_mask(env, mask);
 		cJSON *ev = cJSON_AddObjectToObject(prov, "env");
 		cJSON_AddStringToObject(ev, "var", var);
@@ -125,7 +127,7 @@ static void add_provider(cJSON *auth, const cJSON *doc, const cJSON *config, con
 	}
 	if (order.n)
 		snprintf(eff, sizeof(eff), "profile:%s", order.ids[0]);
-	else if (env)
+	else if (have_env)
 		snprintf(eff, sizeof(eff), "env:%s", var);
 	else
 		snprintf(eff, sizeof(eff), "none");
@@ -133,7 +135,8 @@ static void add_provider(cJSON *auth, const cJSON *doc, const cJSON *config, con
 	cJSON_AddItemToObject(prov, "order", cJSON_CreateStringArray(order.ids, (int)order.n));
 	cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(auth, "providers"), prov);
 	const cJSON *why = cJSON_GetObjectItemCaseSensitive(use, p);
-	if (why && !order.n && !env) {
+	sodium_memzero(env, sizeof(env));
+	if (why && !order.n && !have_env) {
 		cJSON *m = cJSON_CreateObject();
 		char fix[256];
 		snprintf(fix, sizeof(fix), "nova-engine models auth paste-api-key --provider %s", p);

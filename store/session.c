@@ -276,7 +276,7 @@ static void auth_for(struct store *st, const char *provider, char *out, size_t c
 	const char *var;
 	if (creds_order_effective(st, provider, &order, NULL) == 0 && cJSON_GetArraySize(order))
 		snprintf(out, cap, "%s", cJSON_GetStringValue(cJSON_GetArrayItem(order, 0)));
-	else if (env_credential(provider, &var))
+	else if (env_has_credential(provider, &var))
 		snprintf(out, cap, "env:%s", var);
 	else
 		snprintf(out, cap, "missing");

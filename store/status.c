@@ -9,6 +9,7 @@
 #include "store/timefmt.h"
 
 #include <errno.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -108,14 +109,16 @@ static void add_job(struct build_args *a, const char *id, const char *provider, 
 static void add_env(struct build_args *a, const char *provider, int first)
 {
 	const char *var;
-	const char *v = env_credential(provider, &var);
-	if (!v)
+	char v[SECRET_MAX + 1];
+	if (!env_credential_copy(provider, v, sizeof(v), &var))
 		return;
 	char mask[MASK_MAX], name[128];
 	secret_mask(v, mask);
 	snprintf(name, sizeof(name), "env:%s", var);
-	if (!wanted(a->req, name))
+	if (!wanted(a->req, name)) {
+		sodium_memzero(v, sizeof(v));
 		return;
+	}
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "profile", name);
 	cJSON_AddStringToObject(o, "provider", provider);
@@ -128,6 +131,7 @@ static void add_env(struct build_args *a, const char *provider, int first)
 	cJSON_AddBoolToObject(o, "next", first);
 	cJSON_AddItemToArray(a->out, o);
 	add_job(a, name, provider, CRED_API_KEY, v);
+	sodium_memzero(v, sizeof(v));
 }
 
 static int build_provider(const cJSON *doc, struct build_args *a, const char *provider, int64_t now)
@@ -179,7 +183,7 @@ static int build_in_doc(const cJSON *doc, void *arg, struct nv_err *err)
 		int seen = 0;
 		cJSON_ArrayForEach(n, names)
 			seen |= strcmp(n->valuestring, provider_at(i)) == 0;
-		if (!seen && env_credential(provider_at(i), NULL))
+		if (!seen && env_has_credential(provider_at(i), NULL))
 			cJSON_AddItemToArray(names, cJSON_CreateString(provider_at(i)));
 	}
 	int rc = 0;

@@ -4,18 +4,30 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+/* The test hooks are read once: the clock is asked for from every thread,
+ * and getenv must not race the daemon's environment reload. */
+static const char *pin, *file;
+static pthread_once_t hooks_once = PTHREAD_ONCE_INIT;
+
+static void read_hooks(void)
+{
+	const char *p = getenv("NOVA_ENGINE_NOW_MS"), *f = getenv("NOVA_ENGINE_NOW_FILE");
+	pin = p && *p ? strdup(p) : NULL;
+	file = f && *f ? strdup(f) : NULL;
+}
+
 int64_t now_ms(void)
 {
-	const char *pin = getenv("NOVA_ENGINE_NOW_MS");
-	if (pin && *pin)
+	pthread_once(&hooks_once, read_hooks);
+	if (pin)
 		return strtoll(pin, NULL, 10);
-	const char *file = getenv("NOVA_ENGINE_NOW_FILE"); /* tests move a running daemon's clock */
-	FILE *f = file && *file ? fopen(file, "re") : NULL;
+	FILE *f = file ? fopen(file, "re") : NULL; /* tests move a running daemon's clock */
 	if (f) {
 		long long v = 0;
 		int ok = fscanf(f, "%lld", &v) == 1;

@@ -60,22 +60,53 @@ static void process_env_wins_over_files_and_config(void **s)
 	rmdir(dir);
 }
 
+static const char *cred(const char *provider, const char **var)
+{
+	static char buf[256];
+	return env_credential_copy(provider, buf, sizeof(buf), var) ? buf : NULL;
+}
+
 static void env_credentials_first_found_wins(void **s)
 {
 	(void)s;
 	const char *var;
 	setenv("ANTHROPIC_API_KEY", "sk-test-key", 1);
 	unsetenv("ANTHROPIC_OAUTH_TOKEN");
-	assert_string_equal(env_credential("anthropic", &var), "sk-test-key");
+	assert_string_equal(cred("anthropic", &var), "sk-test-key");
 	assert_string_equal(var, "ANTHROPIC_API_KEY");
 	setenv("ANTHROPIC_OAUTH_TOKEN", "oauth-test", 1);
-	assert_string_equal(env_credential("anthropic", &var), "oauth-test");
+	assert_string_equal(cred("anthropic", &var), "oauth-test");
 	setenv("MY_PROV_X_API_KEY", "k", 1);
-	assert_string_equal(env_credential("my-prov.x", &var), "k");
+	assert_string_equal(cred("my-prov.x", &var), "k");
 	assert_string_equal(var, "MY_PROV_X_API_KEY");
 	unsetenv("GEMINI_API_KEY");
 	setenv("GOOGLE_API_KEY", "g", 1);
-	assert_string_equal(env_credential("google", &var), "g");
+	assert_string_equal(cred("google", &var), "g");
+}
+
+static void reload_changes_and_drops_file_values_but_not_the_process_env(void **s)
+{
+	(void)s;
+	char dir[] = "/tmp/nv-env-XXXXXX", path[128];
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/.env", dir);
+	cJSON *cfg = J("{}");
+	setenv("NV_R_PROC", "from-process", 1);
+	FILE *f = fopen(path, "w");
+	fputs("NV_R_FILE=one\nNV_R_PROC=from-file\nNV_R_GONE=x\n", f);
+	fclose(f);
+	assert_int_equal(env_load(NULL, dir, cfg, NULL), 0);
+	assert_string_equal(getenv("NV_R_FILE"), "one");
+	f = fopen(path, "w");
+	fputs("NV_R_FILE=two\nNV_R_PROC=from-file\n", f);
+	fclose(f);
+	assert_int_equal(env_load(NULL, dir, cfg, NULL), 0);
+	assert_string_equal(getenv("NV_R_FILE"), "two");
+	assert_null(getenv("NV_R_GONE"));
+	assert_string_equal(getenv("NV_R_PROC"), "from-process");
+	cJSON_Delete(cfg);
+	unlink(path);
+	rmdir(dir);
 }
 
 int main(void)
@@ -86,6 +117,8 @@ int main(void)
 		cmocka_unit_test(dotenv_bad_line_named_and_nothing_applied),
 		cmocka_unit_test(process_env_wins_over_files_and_config),
 		cmocka_unit_test(env_credentials_first_found_wins),
+		cmocka_unit_test(reload_changes_and_drops_file_values_but_not_the_process_env),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
+
