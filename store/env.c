@@ -8,6 +8,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
@@ -159,6 +160,12 @@ static void import_shell_env(int64_t timeout_ms, cJSON *into)
 		return;
 	pid_t pid = fork();
 	if (pid == 0) {
+		/* its own process group, no stdin/stderr of ours: on a timeout the
+		 * whole group dies and nothing it started holds our pipes */
+		setpgid(0, 0);
+		int null = open("/dev/null", O_RDWR);
+		dup2(null, 0);
+		dup2(null, 2);
 		dup2(fds[1], 1);
 		close(fds[0]);
 		execl(shell, shell, "-l", "-c", "env -0", (char *)NULL);
@@ -183,6 +190,7 @@ static void import_shell_env(int64_t timeout_ms, cJSON *into)
 	}
 	close(fds[0]);
 	if (pid > 0) {
+		kill(-pid, SIGKILL);
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 	}

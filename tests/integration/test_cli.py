@@ -219,3 +219,31 @@ def test_help_and_version(state):
     assert p.returncode == 0 and p.out.startswith("nova-engine ")
     p = state.run("frobnicate")
     assert p.returncode == 2 and p.err.startswith('Error: unknown command "frobnicate"')
+
+
+def fake_shell(tmp_path, body):
+    sh = tmp_path / "fake-login-shell"
+    sh.write_text("#!/bin/sh\n" + body + "\n")
+    sh.chmod(0o755)
+    return str(sh)
+
+
+def test_login_shell_env_imported_only_when_enabled(state, tmp_path):
+    shell = fake_shell(tmp_path, "printf 'OPENAI_API_KEY=sk-test-from-shell\\0UNRELATED=nope\\0'")
+    p = state.run("models", "auth", "token", "--provider", "openai", env={"SHELL": shell})
+    assert p.returncode == 1  # off by default
+    p = state.run("models", "auth", "token", "--provider", "openai", env={"SHELL": shell, "NOVA_ENGINE_LOAD_SHELL_ENV": "1"})
+    assert p.out == "sk-test-from-shell\n"
+    state.write_config({"env": {"shellEnv": {"enabled": True}}})
+    p = state.run("models", "auth", "token", "--provider", "openai", env={"SHELL": shell})
+    assert p.out == "sk-test-from-shell\n"
+    assert "Shell env     : on" in state.run("models", "status", env={"SHELL": shell}).out
+
+
+def test_slow_login_shell_is_bounded(state, tmp_path):
+    shell = fake_shell(tmp_path, "sleep 5; printf 'OPENAI_API_KEY=sk-test-late\\0'")
+    state.write_config({"env": {"shellEnv": {"enabled": True, "timeoutMs": 300}}})
+    t = time.time()
+    p = state.run("models", "auth", "token", "--provider", "openai", env={"SHELL": shell})
+    assert time.time() - t < 3
+    assert p.returncode == 1 and "sk-test-late" not in p.out
