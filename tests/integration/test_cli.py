@@ -247,3 +247,26 @@ def test_slow_login_shell_is_bounded(state, tmp_path):
     p = state.run("models", "auth", "token", "--provider", "openai", env={"SHELL": shell})
     assert time.time() - t < 3
     assert p.returncode == 1 and "sk-test-late" not in p.out
+
+
+def test_agent_dir_overrides_and_config_path(state, tmp_path):
+    work_dir = tmp_path / "srv-work"
+    state.write_config({"agents": {"list": [{"id": "main"}, {"id": "work", "agentDir": str(work_dir)}]}})
+    state.paste("openai", KEY, "--agent", "work")
+    assert (work_dir / "auth-profiles.json").exists()
+    env_dir = tmp_path / "main-dir"
+    p = state.run("models", "auth", "paste-api-key", "--provider", "openai", input=KEY,
+                  env={"NOVA_ENGINE_AGENT_DIR": str(env_dir)})
+    assert p.returncode == 0 and (env_dir / "auth-profiles.json").exists()
+    other_cfg = tmp_path / "elsewhere.json"
+    other_cfg.write_text('{"models": {"default": "groq/llama"}}')
+    p = state.run("models", "status", "--plain", env={"NOVA_ENGINE_CONFIG_PATH": str(other_cfg)})
+    assert p.out == "groq/llama\n"
+
+
+def test_paste_moves_the_id_to_the_front_of_config_order(state):
+    state.write_config({"auth": {"order": {"anthropic": ["anthropic:a", "anthropic:b"]}}})
+    state.paste("anthropic", KEY, "--profile-id", "b")
+    cfg = json.loads(state.config.read_text())
+    assert cfg["auth"]["order"]["anthropic"] == ["anthropic:b", "anthropic:a"]
+    assert cfg["models"]["providers"]["openai"]["baseUrl"]  # unknown keys kept on rewrite
