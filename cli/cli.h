@@ -67,6 +67,9 @@ int ask_yes(const char *question);
 /* Parse the --provider P and --json options (and the common ones). */
 void cli_provider_json(struct cli_opts *o, int argc, char **argv, const char **provider, int *json);
 
+/* The usage error for a stray argument (quoted masked when long). */
+int cli_unexpected(const char *cmd, const char *arg);
+
 /* A whole number option in [lo, hi]; a usage error otherwise. */
 int cli_number(const char *cmd, const char *opt, const char *s, long lo, long hi, long *out);
 

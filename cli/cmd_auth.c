@@ -84,7 +84,7 @@ int logout_main(int argc, char **argv)
 		yes |= c == 'y';
 	char id[PROFILE_ID_MAX + 1];
 	if (optind + 1 < argc)
-		return cli_usage(o.cmd, "unexpected argument \"%s\"", argv[optind + 1]);
+		return cli_unexpected(o.cmd, argv[optind + 1]);
 	if ((rc = profile_arg(o.cmd, optind < argc ? argv[optind] : NULL, id)))
 		return rc;
 	struct cli_ctx ctx;

@@ -67,7 +67,7 @@ int doctor_main(int argc, char **argv)
 		json |= c == 'j';
 	}
 	if (optind < argc)
-		return cli_usage(o.cmd, "unexpected argument \"%s\"", argv[optind]);
+		return cli_unexpected(o.cmd, argv[optind]);
 	struct home *h = NULL;
 	struct nv_err cfg_err = { 0 };
 	home_open_tolerant(&h, &cfg_err);

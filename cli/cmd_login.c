@@ -159,7 +159,7 @@ int login_main(int argc, char **argv)
 	}
 	char prov[PROVIDER_MAX + 1], id[PROFILE_ID_MAX + 1], code[2048];
 	if (optind < argc)
-		return cli_usage(o.cmd, "unexpected argument \"%s\"", argv[optind]);
+		return cli_unexpected(o.cmd, argv[optind]);
 	if ((rc = cli_provider(o.cmd, prov_arg, prov)))
 		return rc;
 	if (id_arg && (rc = profile_for(o.cmd, id_arg, prov, NULL, id)))

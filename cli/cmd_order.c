@@ -63,7 +63,7 @@ int order_main(int argc, char **argv)
 	if (strcmp(verb, "set") == 0 && optind >= argc)
 		return cli_usage(o.cmd, "order set needs at least one profile id (to remove the override, use order clear)");
 	if (strcmp(verb, "set") != 0 && optind < argc)
-		return cli_usage(o.cmd, "unexpected argument \"%s\"", argv[optind]);
+		return cli_unexpected(o.cmd, argv[optind]);
 	struct cli_ctx ctx;
 	if (cli_open(&ctx, o.agent))
 		return 1;

@@ -217,7 +217,7 @@ int status_main(int argc, char **argv)
 	}
 	if (optind < argc || (json && plain)) {
 		free(po);
-		return optind < argc ? cli_usage(o.cmd, "unexpected argument \"%s\"", argv[optind])
+		return optind < argc ? cli_unexpected(o.cmd, argv[optind])
 				     : cli_usage(o.cmd, "--json and --plain cannot be combined");
 	}
 	struct cli_ctx ctx;

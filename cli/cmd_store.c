@@ -32,7 +32,7 @@ int store_main(int argc, char **argv)
 	if (!verb || (strcmp(verb, "import") && strcmp(verb, "export") && strcmp(verb, "rekey")))
 		return cli_usage(o.cmd, "expected import FILE, export or rekey");
 	if (argc - optind != want)
-		return cli_usage(o.cmd, want ? "store import needs one FILE" : "unexpected argument \"%s\"", argv[optind]);
+		return want ? cli_usage(o.cmd, "store import needs one FILE") : cli_unexpected(o.cmd, argv[optind]);
 	struct cli_ctx ctx;
 	if (cli_open(&ctx, o.agent))
 		return 1;

@@ -134,3 +134,10 @@ void cli_provider_json(struct cli_opts *o, int argc, char **argv, const char **p
 		*json |= c == 'j';
 	}
 }
+
+int cli_unexpected(const char *cmd, const char *arg)
+{
+	char shown[MASK_MAX]; /* it may be a secret typed in the wrong place */
+	secret_mask(arg, shown);
+	return cli_usage(cmd, "unexpected argument \"%s\"", shown);
+}

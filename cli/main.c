@@ -124,7 +124,9 @@ int main(int argc, char **argv)
 	int words = 0;
 	const struct command *c = match(argc, argv, &words);
 	if (!c) {
-		fprintf(stderr, "Error: unknown command \"%s\"\n", argv[1]);
+		char shown[MASK_MAX]; /* a secret typed in the wrong place is not echoed */
+		secret_mask(argv[1], shown);
+		fprintf(stderr, "Error: unknown command \"%s\"\n", shown);
 		fprintf(stderr, "Run 'nova-engine --help' for the list of commands.\n");
 		return EXIT_USAGE;
 	}

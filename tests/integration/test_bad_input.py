@@ -146,3 +146,11 @@ def test_secret_given_as_profile_id_is_not_echoed(seeded):
     p = seeded.run("models", "auth", "token", "sk-ant-oat01-SecretGivenByMistake-0123456789")
     assert p.returncode == 1 and "invalid profile id" in p.err
     assert "SecretGivenByMistake" not in p.err
+
+
+def test_stray_secret_arguments_are_masked(seeded):
+    secret = "sk-ant-api03-StrayArgument-0123456789"
+    for args in (["models", "status", secret], ["store", "export", secret], [secret],
+                 ["models", "auth", "order", "get", "--provider", "openai", secret]):
+        p = seeded.run(*args)
+        assert p.returncode == 2 and "StrayArgument" not in p.err, args
