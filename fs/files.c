@@ -17,41 +17,6 @@
 #include <stdio.h>
 #include <string.h>
 
-int out_puts(struct out *o, const char *s)
-{
-	size_t n = strlen(s);
-	if (o->len + n + 1 > o->cap) {
-		size_t cap = (o->len + n + 1) * 2;
-		char *p = secmem_alloc(cap);
-		if (!p)
-			return -ENOMEM;
-		if (o->p)
-			memcpy(p, o->p, o->len);
-		secmem_free(o->p);
-		o->p = p;
-		o->cap = cap;
-	}
-	memcpy(o->p + o->len, s, n + 1);
-	o->len += n;
-	return 0;
-}
-
-int out_printf(struct out *o, const char *fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	return out_puts(o, buf);
-}
-
-void out_free(struct out *o)
-{
-	secmem_free(o->p);
-	memset(o, 0, sizeof(*o));
-}
-
 static struct store *store_of(struct fs *fs, const struct node *n)
 {
 	return fs_store(fs, n->agent);
@@ -172,13 +137,20 @@ static int render_health(struct fs *fs, const struct node *n, struct out *o)
 	return rc < 0 ? rc : out_text(o, u);
 }
 
+/* The profile a token file stands for: its own, or <provider>:default for
+ * the provider's token (where writes go and what rm deletes). */
+static void token_target(const struct node *n, char id[PROFILE_ID_MAX + 1])
+{
+	snprintf(id, PROFILE_ID_MAX + 1, n->id[0] ? "%s" : "%s:default", n->id[0] ? n->id : n->provider);
+}
+
 static int accept_token(struct fs *fs, const struct node *n, char *data, size_t len)
 {
 	struct nv_err err = { 0 };
 	char id[PROFILE_ID_MAX + 1];
 	cJSON *cred;
 	enum cred_type type;
-	snprintf(id, sizeof(id), n->id[0] ? "%s" : "%s:default", n->id[0] ? n->id : n->provider);
+	token_target(n, id);
 	if (memchr(data, '\0', len))
 		return refused(n, &(struct nv_err){ EINVAL, "token contains a NUL byte" }, -EINVAL);
 	len = secret_trim(data, len);
@@ -267,7 +239,7 @@ static int remove_token(struct fs *fs, const struct node *n)
 {
 	struct nv_err err = { 0 };
 	char id[PROFILE_ID_MAX + 1];
-	snprintf(id, sizeof(id), n->id[0] ? "%s" : "%s:default", n->id[0] ? n->id : n->provider);
+	token_target(n, id);
 	int rc = creds_delete(store_of(fs, n), id, &err);
 	if (rc < 0)
 		return rc;

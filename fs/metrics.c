@@ -56,7 +56,7 @@ static int profile_lines(const cJSON *doc, void *arg, struct nv_err *err)
 		label(id, sizeof(id), e->string);
 		snprintf(lbl, sizeof(lbl), "agent=\"%s\",profile=\"%s\",provider=\"%s\",type=\"%s\"", a->agent, id,
 			 cred_provider(e) ? cred_provider(e) : "", cred_type_name(cred_type_of(e)));
-		const cJSON *u = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "usageStats"), e->string);
+		const cJSON *u = doc_usage(doc, e->string);
 		struct health h = health_of(e, u, now);
 		if (cred_expires(e))
 			out_printf(a->o, "nova_engine_credential_expiry_seconds{%s} %lld\n", lbl, (long long)(h.left_ms / 1000));

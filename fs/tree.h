@@ -15,6 +15,7 @@
 #include "store/provider.h"
 #include "store/probe_cache.h"
 #include "store/store.h"
+#include "store/textbuf.h"
 
 #define WRITE_CAP (16 * 1024)
 
@@ -22,15 +23,6 @@ struct fs;
 
 enum node_kind { N_ROOT, N_META, N_AGENTS, N_AGENT, N_PROFILES, N_PROVIDER, N_PROFILE, N_SESSIONS, N_SESSION, N_FILE };
 enum level { L_META, L_AGENT, L_PROVIDER, L_PROFILE, L_SESSION };
-
-/* Generated content, in wiping memory. */
-struct out {
-	char *p;
-	size_t len, cap;
-};
-int out_printf(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int out_puts(struct out *o, const char *s);
-void out_free(struct out *o);
 
 struct node;
 

@@ -16,10 +16,6 @@ void selection_wipe(struct selection *sel)
 	sodium_memzero(sel, sizeof(*sel));
 }
 
-static const cJSON *profile_of(const cJSON *doc, const char *id)
-{
-	return cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "profiles"), id);
-}
 
 static int take_secret(struct selection *sel, const char *id, const cJSON *cred)
 {
@@ -54,7 +50,7 @@ static int skipped(const struct select_args *a, const char *id)
 /* An oauth profile whose refresh was refused and whose access is dead. */
 static int needs_login(const cJSON *doc, const char *id, const cJSON *cred, int64_t now)
 {
-	const cJSON *u = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "usageStats"), id);
+	const cJSON *u = doc_usage(doc, id);
 	const char *why = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(u, "disabledReason"));
 	return cred_type_of(cred) == CRED_OAUTH && why && strcmp(why, "auth") == 0 && oauth_due(cred, now);
 }
@@ -71,7 +67,7 @@ static int select_in_doc(const cJSON *doc, void *arg, struct nv_err *err)
 		return nv_fail(err, -rc, "out of memory");
 	rc = -ENOKEY;
 	for (size_t i = 0; i < l.n && rc < 0; i++) {
-		const cJSON *cred = profile_of(doc, l.ids[i]);
+		const cJSON *cred = doc_profile(doc, l.ids[i]);
 		if (skipped(a, l.ids[i]) || needs_login(doc, l.ids[i], cred, now)) {
 			a->rejected = 1;
 			continue;
@@ -146,7 +142,7 @@ struct get_args {
 static int get_in_doc(const cJSON *doc, void *arg, struct nv_err *err)
 {
 	struct get_args *a = arg;
-	const cJSON *cred = profile_of(doc, a->id);
+	const cJSON *cred = doc_profile(doc, a->id);
 	if (!cred)
 		return nv_fail(err, ENOENT, "Auth profile \"%s\" not found", a->id);
 	int64_t now = now_ms();
@@ -296,7 +292,7 @@ static int order_in_doc(cJSON *doc, void *arg, struct nv_err *err)
 	for (size_t i = 0; rc == 0 && i < a->n; i++) {
 		char prov[PROVIDER_MAX + 1];
 		rc = profile_id_parse(a->words[i], a->provider, ids[i], prov, err);
-		const cJSON *cred = rc == 0 ? profile_of(doc, ids[i]) : NULL;
+		const cJSON *cred = rc == 0 ? doc_profile(doc, ids[i]) : NULL;
 		const char *cp = cred_provider(cred);
 		if (rc == 0 && !cred)
 			rc = nv_fail(err, ENOENT, "Auth profile \"%s\" not found", ids[i]);
@@ -378,7 +374,7 @@ struct report_args {
 static int report_in_doc(cJSON *doc, void *arg, struct nv_err *err)
 {
 	struct report_args *a = arg;
-	const cJSON *cred = profile_of(doc, a->id);
+	const cJSON *cred = doc_profile(doc, a->id);
 	if (!cred)
 		return nv_fail(err, ENOENT, "Auth profile \"%s\" not found", a->id);
 	if (strcmp(a->report, "good") == 0)

@@ -85,7 +85,7 @@ static void check_order_refs(struct store_check *c, const cJSON *doc)
 	cJSON_ArrayForEach(list, cJSON_GetObjectItemCaseSensitive(doc, "order")) {
 		const cJSON *id;
 		cJSON_ArrayForEach(id, list) {
-			if (!cJSON_IsString(id) || cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "profiles"), id->valuestring))
+			if (!cJSON_IsString(id) || doc_profile(doc, id->valuestring))
 				continue;
 			char fix[256], subject[300];
 			snprintf(fix, sizeof(fix), "nova-engine models auth order set --agent %s --provider %s ...", c->agent, list->string);
@@ -101,7 +101,7 @@ static void check_expiry(struct store_check *c, const cJSON *doc)
 	int64_t now = now_ms();
 	const cJSON *e;
 	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(doc, "profiles")) {
-		const cJSON *u = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "usageStats"), e->string);
+		const cJSON *u = doc_usage(doc, e->string);
 		struct health h = health_of(e, u, now);
 		int sev = health_severity(&h);
 		char fix[300], left[16];

@@ -253,10 +253,10 @@ static void clear_rejected(cJSON *doc, const char *id)
 /* The exchange itself, with the lock held and doc a private copy. */
 static int refresh_locked(struct store *st, cJSON *doc, const char *id, struct nv_err *err)
 {
-	cJSON *cred = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "profiles"), id);
+	cJSON *cred = doc_profile(doc, id);
 	if (!oauth_due(cred, now_ms()))
 		return 1; /* fresh already: another process refreshed it */
-	const cJSON *u = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "usageStats"), id);
+	const cJSON *u = doc_usage(doc, id);
 	const char *why = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(u, "disabledReason"));
 	if (why && strcmp(why, "auth") == 0) /* its refresh token is dead: asking again is no use */
 		return nv_fail(err, EKEYREJECTED, "auth profile \"%s\": re-authentication required; run nova-engine models auth login", id);

@@ -3,6 +3,7 @@
 #include "store/order.h"
 #include "store/config.h"
 #include "store/profile.h"
+#include "store/store.h"
 
 #include <errno.h>
 #include <math.h>
@@ -85,7 +86,7 @@ static int base_list(const cJSON *doc, const cJSON *config, const char *provider
 /* Step 2: is id usable for provider? */
 static int keep(const cJSON *doc, const cJSON *config, const char *provider, const char *id, int64_t now)
 {
-	const cJSON *cred = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "profiles"), id);
+	const cJSON *cred = doc_profile(doc, id);
 	const char *p = cred_provider(cred);
 	if (!cred || !p || strcmp(p, provider) != 0)
 		return 0;
@@ -130,8 +131,8 @@ static int ranked_before(const struct ranked *a, const struct ranked *b, int exp
 
 static void rank(const cJSON *doc, struct ranked *r, const char *id, int64_t now)
 {
-	const cJSON *cred = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "profiles"), id);
-	const cJSON *usage = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "usageStats"), id);
+	const cJSON *cred = doc_profile(doc, id);
+	const cJSON *usage = doc_usage(doc, id);
 	const cJSON *lu = cJSON_GetObjectItemCaseSensitive(usage, "lastUsed");
 	static const int type_rank[] = { 2, 1, 0 };
 	enum cred_type t = cred_type_of(cred);

@@ -108,7 +108,7 @@ static void add_provider(cJSON *auth, const cJSON *doc, const cJSON *config, con
 		const char *cp = cred_provider(e);
 		if (!cp || strcmp(cp, p) != 0)
 			continue;
-		const cJSON *usage = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "usageStats"), e->string);
+		const cJSON *usage = doc_usage(doc, e->string);
 		cJSON *entry = profile_entry(e->string, e, usage, now, check);
 		cJSON_AddItemToArray(profiles, entry);
 		if (cred_type_of(e) != CRED_API_KEY)

@@ -162,9 +162,7 @@ static void add_time(cJSON *r)
 {
 	int64_t now = now_ms();
 	char buf[32];
-	time_t s = (time_t)(now / 1000);
-	struct tm tm;
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&s, &tm));
+	time_iso(now, buf);
 	cJSON_AddStringToObject(r, "checked_at", buf);
 	cJSON_AddNumberToObject(r, "checked_at_ms", (double)now);
 }

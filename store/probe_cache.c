@@ -11,9 +11,12 @@
 #include <string.h>
 #include <time.h>
 
+/* "<scope>/<profile id>": scope is an agent id */
+#define CACHE_KEY_MAX (64 + 1 + PROFILE_ID_MAX + 1)
+
 struct entry {
 	struct entry *next;
-	char key[(64 + 2 + PROFILE_ID_MAX + 32)];
+	char key[CACHE_KEY_MAX];
 	unsigned char fp[16];
 	cJSON *answer;         /* the provider's last answer */
 	int64_t answer_at;
@@ -56,7 +59,7 @@ void probe_cache_free(struct probe_cache *c)
 
 static struct entry *entry_for(struct probe_cache *c, const char *scope, const struct probe_job *job)
 {
-	char key[(64 + 2 + PROFILE_ID_MAX + 32)];
+	char key[CACHE_KEY_MAX];
 	unsigned char fp[16];
 	snprintf(key, sizeof(key), "%s/%s", scope, job->id);
 	crypto_generichash(fp, sizeof(fp), (const unsigned char *)job->secret, strlen(job->secret), NULL, 0);
@@ -198,7 +201,7 @@ int probe_cache_get(struct probe_cache *c, const char *scope, struct probe_job *
 
 cJSON *probe_cache_peek(struct probe_cache *c, const char *scope, const char *id)
 {
-	char key[(64 + 2 + PROFILE_ID_MAX + 32)];
+	char key[CACHE_KEY_MAX];
 	snprintf(key, sizeof(key), "%s/%s", scope, id);
 	pthread_mutex_lock(&c->mu);
 	struct entry *e = c->entries;

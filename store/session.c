@@ -6,6 +6,7 @@
 #include "store/fileio.h"
 #include "store/secmem.h"
 #include "store/status.h"
+#include "store/textbuf.h"
 #include "store/timefmt.h"
 
 #include <ctype.h>
@@ -197,7 +198,7 @@ struct check_args {
 static int check_in_doc(const cJSON *doc, void *arg, struct nv_err *err)
 {
 	struct check_args *a = arg;
-	const cJSON *cred = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "profiles"), a->id);
+	const cJSON *cred = doc_profile(doc, a->id);
 	(void)err;
 	a->found = cred != NULL;
 	const char *p = cred_provider(cred);
@@ -283,37 +284,7 @@ static void auth_for(struct store *st, const char *provider, char *out, size_t c
 	cJSON_Delete(order);
 }
 
-struct out_text {
-	char *p;
-	size_t len, cap;
-};
-
-static void put(struct out_text *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(struct out_text *o, const char *fmt, ...)
-{
-	char line[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if (o->len + (size_t)n + 1 > o->cap) {
-		size_t cap = (o->len + (size_t)n + 1) * 2;
-		char *p = secmem_alloc(cap);
-		if (!p)
-			return;
-		if (o->p)
-			memcpy(p, o->p, o->len);
-		secmem_free(o->p);
-		o->p = p;
-		o->cap = cap;
-	}
-	memcpy(o->p + o->len, line, (size_t)n + 1);
-	o->len += (size_t)n;
-}
-
-static void pick_line(struct store *st, struct out_text *o, const char *model, const char *why, const char *current)
+static void pick_line(struct store *st, struct out *o, const char *model, const char *why, const char *current)
 {
 	char prov[PROVIDER_MAX + 1], auth[PROFILE_ID_MAX + 100];
 	struct home *h = store_home(st);
@@ -322,12 +293,12 @@ static void pick_line(struct store *st, struct out_text *o, const char *model, c
 	pthread_mutex_unlock(&h->mu);
 	if (ok)
 		auth_for(st, prov, auth, sizeof(auth));
-	put(o, "%s %s%s [auth: %s]\n", current && strcmp(current, model) == 0 ? "*" : " ", model, why, ok ? auth : "unknown provider");
+	out_printf(o, "%s %s%s [auth: %s]\n", current && strcmp(current, model) == 0 ? "*" : " ", model, why, ok ? auth : "unknown provider");
 }
 
 static int cmd_list(struct store *st, const cJSON *s, char **reply)
 {
-	struct out_text o = { 0 };
+	struct out o = { 0 };
 	struct home *h = store_home(st);
 	struct model_ref cur;
 	int have = session_model(st, s, &cur, NULL) == 0;
@@ -340,7 +311,7 @@ static int cmd_list(struct store *st, const cJSON *s, char **reply)
 		aliases = NULL;
 	if (!cJSON_IsArray(fallbacks))
 		fallbacks = NULL;
-	put(&o, "Models:\n");
+	out_printf(&o, "Models:\n");
 	if (dm)
 		pick_line(st, &o, dm, " (default)", have ? cur.id : NULL);
 	const cJSON *e;
@@ -351,10 +322,10 @@ static int cmd_list(struct store *st, const cJSON *s, char **reply)
 		pick_line(st, &o, cur.id, " (this session)", cur.id);
 	cJSON_ArrayForEach(e, aliases)
 		if (cJSON_IsString(e))
-			put(&o, "  alias %s -> %s\n", e->string, e->valuestring);
+			out_printf(&o, "  alias %s -> %s\n", e->string, e->valuestring);
 	if (!dm && !have)
-		put(&o, "  (none configured: set models.default, or /model <provider/model>)\n");
-	put(&o, "Use /model <alias-or-id>[@<profile>] to switch; /model status for details.\n");
+		out_printf(&o, "  (none configured: set models.default, or /model <provider/model>)\n");
+	out_printf(&o, "Use /model <alias-or-id>[@<profile>] to switch; /model status for details.\n");
 	cJSON_Delete(models);
 	*reply = o.p ? o.p : secmem_strndup("", 0);
 	return 0;
@@ -368,40 +339,40 @@ static int cmd_status(struct store *st, const char *sid, const cJSON *s, char **
 	int rc = session_model(st, s, &m, err);
 	if (rc < 0)
 		return rc;
-	struct out_text o = { 0 };
+	struct out o = { 0 };
 	struct home *h = store_home(st);
-	put(&o, "Session: %s (agent %s)\n", sid, store_agent(st));
-	put(&o, "Model: %s%s%s%s\n", m.id, m.alias[0] ? " (alias " : "", m.alias, m.alias[0] ? ")" : "");
-	put(&o, "Provider: %s\n", m.provider);
+	out_printf(&o, "Session: %s (agent %s)\n", sid, store_agent(st));
+	out_printf(&o, "Model: %s%s%s%s\n", m.id, m.alias[0] ? " (alias " : "", m.alias, m.alias[0] ? ")" : "");
+	out_printf(&o, "Provider: %s\n", m.provider);
 	pthread_mutex_lock(&h->mu);
 	const cJSON *pc = cJSON_GetObjectItemCaseSensitive(config_get(h->config, "models.providers"), m.provider);
 	const char *base = cJSON_GetStringValue(cJSON_GetObjectItem(pc, "baseUrl"));
 	if (base)
-		put(&o, "Endpoint: %s\n", base);
+		out_printf(&o, "Endpoint: %s\n", base);
 	pthread_mutex_unlock(&h->mu);
-	put(&o, "Auth pin: %s\n", field(s, "pin") ? field(s, "pin") : "none");
-	put(&o, "Auto-selected: %s\n", field(s, "auto") ? field(s, "auto") : "none");
+	out_printf(&o, "Auth pin: %s\n", field(s, "pin") ? field(s, "pin") : "none");
+	out_printf(&o, "Auto-selected: %s\n", field(s, "auto") ? field(s, "auto") : "none");
 	struct selection sel;
 	struct nv_err why = { 0 };
 	if (select_for(st, sid, &sel, 0, &why) == 0)
-		put(&o, "Next auth profile: %s\n", sel.id[0] ? sel.id : sel.env_var);
+		out_printf(&o, "Next auth profile: %s\n", sel.id[0] ? sel.id : sel.env_var);
 	else
-		put(&o, "Next auth profile: none (%s)\n", why.msg);
+		out_printf(&o, "Next auth profile: none (%s)\n", why.msg);
 	selection_wipe(&sel);
 	struct status_request req = { .provider = m.provider };
 	cJSON *entries;
 	if (status_build(st, &req, &entries, err) == 0) {
-		put(&o, "Candidates:\n");
+		out_printf(&o, "Candidates:\n");
 		const cJSON *e;
 		int i = 0;
 		cJSON_ArrayForEach(e, entries) {
 			const char *cd = field(e, "cooldown");
-			put(&o, "  %d. %s %s %s%s%s%s\n", ++i, field(e, "profile"), field(e, "type"), field(e, "state"),
+			out_printf(&o, "  %d. %s %s %s%s%s%s\n", ++i, field(e, "profile"), field(e, "type"), field(e, "state"),
 			    cd && strcmp(cd, "none") ? " cooldown " : "", cd && strcmp(cd, "none") ? cd : "",
 			    cJSON_IsFalse(cJSON_GetObjectItem(e, "usable")) ? " (not usable)" : "");
 		}
 		if (!i)
-			put(&o, "  (none: add one with nova-engine models auth paste-api-key --provider %s)\n", m.provider);
+			out_printf(&o, "  (none: add one with nova-engine models auth paste-api-key --provider %s)\n", m.provider);
 		cJSON_Delete(entries);
 	}
 	*reply = o.p;
@@ -437,9 +408,9 @@ struct avail_args {
 static int available_in_doc(const cJSON *doc, void *arg, struct nv_err *err)
 {
 	struct avail_args *a = arg;
-	const cJSON *u = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "usageStats"), a->id);
+	const cJSON *u = doc_usage(doc, a->id);
 	(void)err;
-	a->ok = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "profiles"), a->id) &&
+	a->ok = doc_profile(doc, a->id) &&
 		usage_unavailable_until(u, now_ms()) == 0;
 	return 0;
 }

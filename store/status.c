@@ -18,15 +18,13 @@
 static void add_time(cJSON *o, const char *key, double ms)
 {
 	char buf[32];
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+	time_iso((int64_t)ms, buf);
 	cJSON_AddStringToObject(o, key, buf);
 }
 
 static cJSON *entry(const cJSON *doc, const char *id, const cJSON *cred, int position, int64_t now)
 {
-	const cJSON *usage = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "usageStats"), id);
+	const cJSON *usage = doc_usage(doc, id);
 	struct health h = health_of(cred, usage, now);
 	cJSON *o = cJSON_CreateObject();
 	char mask[MASK_MAX], left[16];
@@ -272,9 +270,9 @@ struct usage_args {
 static int usage_in_doc(const cJSON *doc, void *arg, struct nv_err *err)
 {
 	struct usage_args *a = arg;
-	if (!cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "profiles"), a->id))
+	if (!doc_profile(doc, a->id))
 		return nv_fail(err, ENOENT, "Auth profile \"%s\" not found", a->id);
-	const cJSON *u = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "usageStats"), a->id);
+	const cJSON *u = doc_usage(doc, a->id);
 	int64_t now = now_ms(), until = usage_unavailable_until(u, now);
 	cJSON *o = a->out;
 	char left[16];

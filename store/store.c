@@ -80,6 +80,16 @@ static int id_same(const struct file_id *a, const struct file_id *b)
 			      a->ctime.tv_sec == b->ctime.tv_sec && a->ctime.tv_nsec == b->ctime.tv_nsec);
 }
 
+cJSON *doc_profile(const cJSON *doc, const char *id)
+{
+	return cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "profiles"), id);
+}
+
+cJSON *doc_usage(const cJSON *doc, const char *id)
+{
+	return cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "usageStats"), id);
+}
+
 int store_doc_check(const cJSON *doc, const char *path, struct nv_err *err)
 {
 	if (!cJSON_IsObject(doc) || !cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(doc, "profiles")))

@@ -51,6 +51,11 @@ int store_kind(struct store *st, struct nv_err *err);
  * doctor --fix for plaintext stores). */
 int store_reseal(struct store *st, struct nv_err *err);
 
+/* In a store document: the credential, and the usage stats, of profile
+ * id (NULL when absent). */
+cJSON *doc_profile(const cJSON *doc, const char *id);
+cJSON *doc_usage(const cJSON *doc, const char *id);
+
 /* Check a parsed plaintext document has the OpenClaw shape. */
 int store_doc_check(const cJSON *doc, const char *path, struct nv_err *err);
 

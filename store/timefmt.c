@@ -80,3 +80,10 @@ void duration_format(int64_t ms, char *out, size_t cap)
 	else
 		snprintf(out, cap, "%lldd", (long long)((m + 720) / 1440));
 }
+
+void time_iso(int64_t ms, char out[32])
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+}

@@ -18,4 +18,7 @@ int duration_parse(const char *s, int64_t *ms, struct nv_err *err);
 /* Compact left time: 45m, 3h, 12d ("0m" for less than a minute). */
 void duration_format(int64_t ms, char *out, size_t cap);
 
+/* Epoch ms as ISO 8601 UTC ("2026-11-26T14:12:25Z") into out. */
+void time_iso(int64_t ms, char out[32]);
+
 #endif
