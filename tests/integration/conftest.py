@@ -195,3 +195,17 @@ def mount(state, tmp_path):
     yield make
     for m in mounts:
         m.unmount()
+
+
+@pytest.fixture(scope="module")
+def etcd():
+    """One real three-member etcd cluster per test module (tests that kill
+    members restart them before they end); always stopped, also on failure or
+    interrupt (the members run in their own process groups)."""
+    from etcd_cluster import Cluster
+    c = Cluster()
+    try:
+        c.start()
+        yield c
+    finally:
+        c.stop()
