@@ -104,6 +104,7 @@ int creds_select(struct store *st, const char *provider, const char *pin,
 		return nv_fail(err, ENOMEM, "out of memory");
 	*a = (struct select_args){ .provider = provider, .pin = pin, .agent = store_agent(st), .sel = sel, .home = store_home(st) };
 	int rc;
+	struct nv_err failed = { 0 }; /* a refresh that could not be made, and why */
 	/* each round returns, or refreshes one oauth profile once and uses it
 	 * or skips it: at most SKIP_MAX rounds */
 	for (;;) {
@@ -113,6 +114,8 @@ int creds_select(struct store *st, const char *provider, const char *pin,
 			break;
 		int64_t exp = 0;
 		rc = oauth_refresh(st, sel->id, err);
+		if (rc < 0 && rc != -EKEYREJECTED && err)
+			failed = *err;
 		struct selection keep;
 		/* refreshed, or not (a network failure never condemns a
 		 * credential): its access token serves until it expires */
@@ -128,6 +131,12 @@ int creds_select(struct store *st, const char *provider, const char *pin,
 		snprintf(a->skip[a->n_skip++], PROFILE_ID_MAX + 1, "%s", sel->id);
 	}
 	free(a);
+	if (rc == -EKEYREJECTED && failed.code) {
+		/* not the provider's verdict: say what stopped the refresh
+		 * (unreachable, or an address credentials may not go to) */
+		*err = failed;
+		rc = -failed.code;
+	}
 	return rc;
 }
 

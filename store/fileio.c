@@ -3,6 +3,7 @@
 #include "store/secmem.h"
 
 #include <errno.h>
+#include <sodium.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -12,6 +13,8 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#define TEMP_ATTEMPTS 16
 
 int file_read(const char *path, size_t cap, char **out, size_t *len, struct nv_err *err)
 {
@@ -100,15 +103,33 @@ static int fsync_dir(const char *path)
 	return rc;
 }
 
+/* A temp file beside path that nobody could have predicted (a random
+ * name: someone who can write the directory cannot plant a symlink or a
+ * file there first), created O_EXCL|O_NOFOLLOW; a collision is retried. */
+static int temp_create(const char *path, mode_t mode, char *tmp, size_t cap)
+{
+	for (int attempt = 0; attempt < TEMP_ATTEMPTS; attempt++) {
+		unsigned char r[8];
+		char hex[2 * sizeof(r) + 1];
+		randombytes_buf(r, sizeof(r));
+		sodium_bin2hex(hex, sizeof(hex), r, sizeof(r));
+		if (snprintf(tmp, cap, "%s%s%s", path, TEMP_INFIX, hex) >= (int)cap)
+			return -ENAMETOOLONG;
+		int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+		if (fd >= 0 || errno != EEXIST)
+			return fd >= 0 ? fd : -errno;
+	}
+	return -EEXIST;
+}
+
 int file_replace(const char *path, const void *data, size_t len, mode_t mode, struct nv_err *err)
 {
 	char tmp[PATH_MAX];
-	static _Atomic unsigned long seq;
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld.%lu", path, (long)getpid(), seq++) >= (int)sizeof(tmp))
+	int fd = temp_create(path, mode, tmp, sizeof(tmp));
+	if (fd == -ENAMETOOLONG)
 		return nv_fail(err, ENAMETOOLONG, "path too long: %s", path);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0)
-		return nv_fail(err, errno, "cannot write %s: %s", path, strerror(errno));
+		return nv_fail(err, -fd, "cannot write %s: %s", path, strerror(-fd));
 	int rc = write_all(fd, data, len);
 	if (rc == 0 && fsync(fd) < 0)
 		rc = -errno;

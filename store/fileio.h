@@ -21,7 +21,11 @@ int file_read_st(const char *path, size_t cap, char **out, size_t *len, struct s
  * names what is locked. */
 int file_lock(const char *path, int wait_ms, struct nv_err *err);
 
-/* Replace path atomically: temp file 0600 beside it, write, fsync, rename,
+/* Temp files are named <path> TEMP_INFIX <16 random hex digits>. */
+#define TEMP_INFIX ".tmp."
+
+/* Replace path atomically: temp file 0600 beside it (random name,
+ * O_EXCL|O_NOFOLLOW, retried on a collision), write, fsync, rename,
  * fsync the directory. A crash leaves the old or the new file. */
 int file_replace(const char *path, const void *data, size_t len, mode_t mode, struct nv_err *err);
 

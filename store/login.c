@@ -1,5 +1,6 @@
 /* PKCE login. */
 #include "store/login.h"
+#include "store/netpolicy.h"
 #include "store/secmem.h"
 
 #include <curl/curl.h>
@@ -33,6 +34,8 @@ int login_begin(struct home *h, const char *provider, struct login *l, struct nv
 		return rc;
 	if (!l->ep.authorize_url[0] || !l->ep.redirect_uri[0])
 		return nv_fail(err, ENOENT, "no OAuth login known for %s: set models.providers.%s.oauth.authorizeUrl and redirectUri", provider, provider);
+	if ((rc = net_url_allowed(l->ep.token_url, l->ep.token_setting, err)) < 0)
+		return rc; /* before the user authorizes a code that could only go there */
 	net_init(); /* curl_easy_escape below */
 	random_b64(l->verifier, sizeof(l->verifier), 32);
 	random_b64(l->state, sizeof(l->state), 24);

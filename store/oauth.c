@@ -3,6 +3,7 @@
  * in-process cache mutex, so readers are never held up by a slow provider. */
 #include "store/oauth.h"
 #include "store/config.h"
+#include "store/netpolicy.h"
 #include "store/profile.h"
 #include "store/secmem.h"
 #include "store/timefmt.h"
@@ -52,6 +53,7 @@ int oauth_endpoint_of(struct home *h, const char *provider, struct oauth_endpoin
 	const char *fmt = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "format"));
 	ep->json_body = fmt ? strcmp(fmt, "json") == 0 : known ? builtin[b].json_body : 0;
 	pthread_mutex_unlock(&h->mu);
+	snprintf(ep->token_setting, sizeof(ep->token_setting), "models.providers.%.64s.oauth.tokenUrl", provider);
 	if (!ep->token_url[0])
 		return nv_fail(err, ENOENT, "no OAuth token endpoint known for %s: set models.providers.%s.oauth.tokenUrl and clientId in the config",
 			       provider, provider);
@@ -115,6 +117,8 @@ int oauth_post(const struct oauth_endpoint *ep, const char *const *fields, long 
 	char *body = c ? body_of(c, ep, fields) : NULL;
 	int rc = 0;
 	*out = NULL;
+	if ((rc = net_url_allowed(ep->token_url, ep->token_setting, err)) < 0)
+		goto done; /* before a byte is sent */
 	if (!c || !b.p || !body) {
 		rc = nv_fail(err, ENOMEM, "out of memory");
 		goto done;
@@ -127,6 +131,7 @@ int oauth_post(const struct oauth_endpoint *ep, const char *const *fields, long 
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, OAUTH_TIMEOUT_MS);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L); /* a redirect would carry the token elsewhere */
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
 	CURLcode cc = curl_easy_perform(c);

@@ -19,6 +19,7 @@ struct oauth_endpoint {
 	char authorize_url[512];
 	char redirect_uri[512];
 	char scope[256];
+	char token_setting[160]; /* the config key that sets token_url (for errors) */
 	int json_body;
 };
 

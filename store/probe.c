@@ -1,7 +1,8 @@
 /* Probes over libcurl. TLS verification stays at libcurl's default (on);
- * only a config that names an http:// URL (tests on loopback) goes without. */
+ * plain http:// goes only to loopback (store/netpolicy.c: tests use it). */
 #include "store/probe.h"
 #include "store/config.h"
+#include "store/netpolicy.h"
 #include "store/secmem.h"
 #include "store/timefmt.h"
 
@@ -212,6 +213,20 @@ static void interrupted(struct probe_job *job)
 	give(job, "interrupted", "the check was interrupted");
 }
 
+/* The credential policy, before the request is even built: a refused
+ * job gets the reason as its result and sends nothing. */
+static int refused(struct probe_job *job)
+{
+	char setting[128];
+	struct nv_err err = { 0 };
+	snprintf(setting, sizeof(setting), "models.providers.%s.baseUrl", job->provider);
+	if (net_url_allowed(job->url, setting, &err) == 0)
+		return 0;
+	give(job, "refused", err.msg);
+	cJSON_AddStringToObject(job->result, "advice", "nothing was sent: use an https:// address (plain http only to loopback)");
+	return 1;
+}
+
 int probe_run(struct probe_job *jobs, size_t n, int concurrency, long timeout_ms,
 	      int (*stop)(void *), void *stop_arg)
 {
@@ -235,6 +250,11 @@ int probe_run(struct probe_job *jobs, size_t n, int concurrency, long timeout_ms
 				snprintf(msg, sizeof(msg), "no API address known for %s: set models.providers.%s.baseUrl in the config",
 					 jobs[next].provider, jobs[next].provider);
 				give(&jobs[next], "unknown", msg);
+				next++;
+				done++;
+				continue;
+			}
+			if (refused(&jobs[next])) {
 				next++;
 				done++;
 				continue;

@@ -95,6 +95,9 @@ class Fake:
                     return True
                 if "-slow300-" in s:
                     time.sleep(0.3)
+                if "-redirect-" in s:  # a client that follows would send the secret to /stolen
+                    self.send(302, {}, [("Location", "/stolen")])
+                    return True
                 table = {
                     "-f401-": (401, {"error": {"type": "authentication_error", "message": f"invalid x-api-key {s}"}}),
                     "-f403-": (403, {"error": {"type": "permission_error", "message": "not allowed for this organization"}}),
@@ -153,6 +156,8 @@ class Fake:
                     body = {k: v[0] for k, v in parse_qs(raw).items()}
                 with fake.lock:
                     fake.counts[path] += 1
+                if path == "/v1/oauth/moved":  # followed, the refresh token would reach /stolen
+                    return self.send(307, {}, [("Location", "/stolen")])
                 if path.startswith("/ntfy/"):
                     with fake.lock:
                         fake.notes.append((path, self.headers.get("Title", ""), raw))

@@ -1,0 +1,161 @@
+"""Trust rules (SPEC 5 and 12) tried as an attacker would: a hostile
+./.env, plain-http addresses, a lost key, symlinks under doctor --fix and
+at temp-file names. Each test stages the attack and shows it fails.
+Every secret here is made up."""
+import json
+import os
+import secrets
+import stat
+import time
+
+from test_oauth import now_ms, put_oauth, stored
+
+KEY = "sk-ant-api03-" + "TrustTestOnlyKey0123456789" * 2
+P = "agents/main/profiles"
+
+
+# -- credentials only over https, except to loopback -------------------------
+
+def test_probe_refuses_plain_http_to_a_non_loopback_host(state, fake):
+    state.write_config({"models": {"providers": {"anthropic": {"baseUrl": "http://10.0.0.1"},
+                                                 "openai": {"baseUrl": "http://api.example.invalid:8080/x"}}}})
+    state.paste("anthropic", KEY)
+    state.paste("openai", "sk-proj-" + "TrustTestOnlyOpenAI0123" * 2)
+    t0 = time.monotonic()
+    p = state.run("models", "status", "--probe", "--probe-timeout", "30000")
+    took = time.monotonic() - t0
+    assert p.returncode == 0, p.err
+    # nothing was attempted: a connect to 10.0.0.1 would hang until the 30 s timeout
+    assert took < 10, took
+    assert ("refusing to send a credential to 10.0.0.1 over http: credentials go only over https "
+            "(plain http only to loopback); set an https:// address in models.providers.anthropic.baseUrl") in p.out
+    assert "refusing to send a credential to api.example.invalid over http" in p.out
+    assert "nothing was sent" in p.out
+    assert KEY not in p.out + p.err
+    j = json.loads(state.run("models", "status", "--probe", "--json").out)
+    assert {e["probe"] for e in j["probes"]} == {"refused"}
+
+
+def test_cat_status_refuses_plain_http_in_the_mount(state, mount):
+    state.write_config({"models": {"providers": {"anthropic": {"baseUrl": "http://192.0.2.1"}}}})
+    state.paste("anthropic", KEY)
+    m = mount()
+    t0 = time.monotonic()
+    text = (m / f"{P}/anthropic/status").read_text()
+    assert time.monotonic() - t0 < 10
+    assert "refused" in text and "192.0.2.1" in text
+
+
+def test_oauth_refresh_refuses_plain_http_token_endpoint(state, fake):
+    ref = f"ref-test-{time.time_ns()}-padding"
+    fake.add_refresh_token(ref)
+    put_oauth(state, ref, now_ms() - 1000)
+    state.write_config({"models": {"providers": {"anthropic": {"oauth": {"tokenUrl": "http://10.0.0.1/v1/oauth/token"}}}}})
+    calls = fake.refresh_calls
+    t0 = time.monotonic()
+    p = state.run("models", "auth", "token", "--provider", "anthropic")
+    assert time.monotonic() - t0 < 10
+    assert p.returncode == 1
+    assert "refusing to send a credential to 10.0.0.1 over http" in p.err
+    assert "models.providers.anthropic.oauth.tokenUrl" in p.err
+    assert ref not in p.out + p.err
+    assert fake.refresh_calls == calls
+    assert stored(state)["refresh"] == ref  # nothing changed
+
+
+def test_login_refuses_plain_http_token_endpoint_before_authorizing(state):
+    state.write_config({"models": {"providers": {"anthropic": {"oauth": {"tokenUrl": "http://auth.example.invalid/token"}}}}})
+    p = state.run("models", "auth", "login", "--provider", "anthropic")
+    assert p.returncode != 0
+    assert "refusing to send a credential to auth.example.invalid over http" in p.err
+    assert "oauth/authorize" not in p.out + p.err  # no authorize URL handed out
+
+
+def test_probe_does_not_follow_a_redirect_with_the_key(state, fake):
+    key = "sk-ant-api03-" + "TrustRedirect-redirect-Only0123456789" * 2
+    state.paste("anthropic", key)
+    before = fake.count("/stolen")
+    p = state.run("models", "status", "--probe")
+    assert p.returncode == 0, p.err
+    assert fake.count(("secret", key)) == 1
+    assert fake.count("/stolen") == before
+
+
+def test_oauth_refresh_does_not_follow_a_redirect(state, fake):
+    ref = f"ref-test-{time.time_ns()}-padding"
+    fake.add_refresh_token(ref)
+    put_oauth(state, ref, now_ms() - 1000)
+    state.write_config({"models": {"providers": {"anthropic": {"oauth": {"tokenUrl": fake.url + "/v1/oauth/moved"}}}}})
+    before = fake.count("/stolen")
+    p = state.run("models", "auth", "token", "--provider", "anthropic")
+    assert p.returncode == 1
+    assert fake.count("/v1/oauth/moved") >= 1
+    assert fake.count("/stolen") == before
+    assert stored(state)["refresh"] == ref
+
+
+# -- temp files: unpredictable names, O_EXCL|O_NOFOLLOW, retried --------------
+
+def plant(directory, names, victim):
+    for n in names:
+        os.symlink(victim, directory / n)
+
+
+def victim_file(tmp_path):
+    v = tmp_path / "victim"
+    v.write_text("untouched\n")
+    os.chmod(v, 0o644)
+    return v, v.stat()
+
+
+def assert_untouched(victim, before, directory, names):
+    assert victim.read_text() == "untouched\n"
+    after = victim.stat()
+    assert (after.st_mtime_ns, after.st_mode, after.st_size) == (before.st_mtime_ns, before.st_mode, before.st_size)
+    for n in names:
+        assert (directory / n).is_symlink()
+
+
+def random_names(base, n):
+    return [f"{base}.tmp.{secrets.token_hex(8)}" for _ in range(n)]
+
+
+def test_daemon_writes_succeed_past_planted_temp_symlinks(state, mount, tmp_path):
+    state.paste("anthropic", KEY)
+    m = mount()
+    (pid,) = m.pid()
+    d = state.store().parent
+    names = [f"auth-profiles.json.tmp.{pid}.{seq}" for seq in range(64)] + random_names("auth-profiles.json", 2000)
+    cfg_names = [f"nova-engine.json.tmp.{pid}.{seq}" for seq in range(64)]
+    victim, before = victim_file(tmp_path)
+    plant(d, names, victim)
+    plant(state.dir, cfg_names, victim)
+    for i in range(6):
+        (m / f"{P}/anthropic/token").write_text(KEY[:-2] + f"{i:02d}\n")
+        os.mkdir(m / f"{P}/openai/n{i}")
+        (m / f"{P}/openai/n{i}/token").write_text("sk-proj-" + f"TrustTempName{i:02d}" * 3 + "\n")
+    assert (m / f"{P}/anthropic/token").read_text().strip() == KEY[:-2] + "05"
+    assert_untouched(victim, before, d, names)
+    assert_untouched(victim, before, state.dir, cfg_names)
+
+
+def test_cli_writes_succeed_past_planted_temp_symlinks(state, tmp_path):
+    state.paste("anthropic", KEY)
+    d = state.store().parent
+    with open("/proc/sys/kernel/ns_last_pid") as f:
+        last = int(f.read())
+    # the old names were <file>.tmp.<pid>.<seq>: cover the next pids to come
+    names = [f"auth-profiles.json.tmp.{pid}.{seq}" for pid in range(last + 1, last + 400) for seq in range(3)]
+    names += random_names("auth-profiles.json", 1000)
+    cfg_names = [f"nova-engine.json.tmp.{pid}.{seq}" for pid in range(last + 1, last + 400) for seq in range(3)]
+    victim, before = victim_file(tmp_path)
+    plant(d, names, victim)
+    plant(state.dir, cfg_names, victim)
+    for i in range(4):
+        state.paste("anthropic", KEY[:-2] + f"{i:02d}", "--profile-id", f"anthropic:t{i}")
+    assert state.run("models", "auth", "token", "anthropic:t3").out.strip() == KEY[:-2] + "03"
+    assert_untouched(victim, before, d, names)
+    assert_untouched(victim, before, state.dir, cfg_names)
+    # no temp file of ours is left beside the store
+    left = [n for n in os.listdir(d) if ".tmp." in n and not (d / n).is_symlink()]
+    assert left == []
