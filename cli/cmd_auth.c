@@ -1,6 +1,7 @@
 /* models auth list | logout | token | report: one profile at a time. */
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "store/audit.h"
 #include "store/creds.h"
 #include "store/health.h"
 #include "store/timefmt.h"
@@ -123,10 +124,14 @@ int token_main(int argc, char **argv)
 	struct selection sel;
 	struct nv_err err = { 0 };
 	rc = *id ? creds_get(ctx.store, id, &sel, &err) : creds_select(ctx.store, prov, NULL, &sel, &err);
-	if (rc < 0)
+	if (rc < 0) {
 		rc = cli_fail(&err);
-	else
+	} else {
+		struct audit_event ev = { ctx.agent, sel.id[0] ? sel.id : sel.env_var, "cli:token", NULL, 0, 0 };
+		if (audit_record(ctx.home, &ev, &err) < 0)
+			fprintf(stderr, "Warning: audit: %s\n", err.msg);
 		printf("%s\n", sel.secret);
+	}
 	selection_wipe(&sel);
 	cli_close(&ctx);
 	return rc;

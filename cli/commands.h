@@ -18,5 +18,7 @@ int doctor_main(int argc, char **argv);
 int onboard_main(int argc, char **argv);
 int mount_main(int argc, char **argv);
 int umount_main(int argc, char **argv);
+int secrets_resolve_main(int argc, char **argv);
+int audit_main(int argc, char **argv);
 
 #endif

@@ -65,6 +65,17 @@ const struct command commands[] = {
 	  "  --log FILE         log to FILE instead of syslog\n"
 	  "  -o OPTS            extra FUSE mount options\n" },
 	{ "umount", umount_main, "MOUNTPOINT", "Unmount the credential filesystem.", NULL },
+	{ "secrets resolve", secrets_resolve_main, "< REQUEST",
+	  "OpenClaw's exec secret provider (protocol v1): JSON request on stdin, secrets as JSON on stdout.",
+	  "  Request: {\"protocolVersion\":1,\"provider\":\"nova\",\"ids\":[\"anthropic\",\"anthropic:work\",\"ops/openai\"]}\n"
+	  "  An id is a provider (the credential the order selects), a profile id, or either\n"
+	  "  prefixed by an agent. Answer: {\"protocolVersion\":1,\"values\":{...},\"errors\":{id:{code,message}}}\n"
+	  "  with code NOT_FOUND, EXPIRED, REJECTED, INVALID_ID or UNAVAILABLE. Exit 0 when the\n"
+	  "  request was understood; 1 with a message for a malformed one (or over 1 MiB).\n" },
+	{ "audit", audit_main, "[--since DUR|TIME] [--json]",
+	  "Show who read which secret (the audit trail), oldest first; --agent ID shows one agent's.",
+	  "  --since DUR|TIME  only reads after a time: 90m, 2h, 7d back, or 2026-11-27T04:00:00Z\n"
+	  "  --json            a JSON array of the trail's lines\n" },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 

@@ -56,6 +56,10 @@ static void files_of(enum level lv, const char *where)
 		printf(".TP\n.B ");
 		roff(where);
 		putchar('/');
+		if (f[i].dir) {
+			roff(f[i].dir);
+			putchar('/');
+		}
 		roff(f[i].name);
 		printf("\n(mode %04o)\n.br\n", (unsigned)f[i].mode);
 		roff(f[i].doc ? f[i].doc : "");
@@ -67,13 +71,14 @@ static void page5(void)
 {
 	printf(".TH NOVA-ENGINE-FS 5 \"\" \"nova-engine %s\" \"File Formats\"\n.SH NAME\nnova-engine-fs \\- the files of the nova-engine credential filesystem\n", NOVA_VERSION);
 	printf(".SH DESCRIPTION\n");
-	roff("nova-engine mount MOUNTPOINT shows the credential store as files. Directories: .nova-engine (0555); agents (0755); agents/AGENT (0700); agents/AGENT/profiles (0700); agents/AGENT/profiles/PROVIDER (0700; mkdir adds a provider); agents/AGENT/profiles/PROVIDER/NAME (0700, the profile PROVIDER:NAME; mkdir adds one, rm -r deletes it); agents/AGENT/sessions/SID (0700, a chat session; mkdir adds one, rmdir removes it). Every file is generated when it is opened; each open reads one consistent snapshot. Listings and stat never reach a provider.\n");
+	roff("nova-engine mount MOUNTPOINT shows the credential store as files. Directories: .nova-engine (0555); agents (0755); agents/AGENT (0700); agents/AGENT/profiles (0700); agents/AGENT/profiles/PROVIDER (0700; mkdir adds a provider); agents/AGENT/profiles/PROVIDER/NAME (0700, the profile PROVIDER:NAME; mkdir adds one, rm -r deletes it); agents/AGENT/sessions/SID (0700, a chat session; mkdir adds one, rmdir removes it); agents/AGENT/native/claude and agents/AGENT/native/codex (0700, provider-native credential files). Every file is generated when it is opened; each open reads one consistent snapshot. Listings and stat never reach a provider.\n");
 	printf(".SH FILES\n");
 	files_of(L_META, ".nova-engine");
 	files_of(L_AGENT, "agents/AGENT");
 	files_of(L_PROVIDER, "agents/AGENT/profiles/PROVIDER");
 	files_of(L_PROFILE, "agents/AGENT/profiles/PROVIDER/NAME");
 	files_of(L_SESSION, "agents/AGENT/sessions/SID");
+	files_of(L_NATIVE, "agents/AGENT/native");
 	printf(".SH ERRORS\n.TP\nENOKEY, EKEYEXPIRED, EKEYREJECTED\nno credential; only expired ones; refused by the provider\n.TP\nEINVAL\na malformed write\n.TP\nEFBIG\nmore than 16 KiB written\n.TP\nEROFS\na \\-\\-read\\-only mount\n.TP\nEACCES\nanother user, or writing a read-only file\n.TP\nENOENT\nan unknown name\n.TP\nENOTEMPTY, EPERM\na removal that would lose more than asked\n");
 	printf(".SH SIGNALS\nSIGTERM and SIGINT unmount; SIGHUP reloads the config and .env files.\n.SH SEE ALSO\nnova-engine(1), fusermount3(1)\n");
 }

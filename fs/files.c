@@ -1,5 +1,6 @@
 /* The one table of files in the tree, and what each file does. Every
  * function here is a thin call into store/. */
+#include "fs/consumers.h"
 #include "fs/log.h"
 #include "fs/metrics.h"
 #include "fs/pending.h"
@@ -62,6 +63,7 @@ static int render_token(struct fs *fs, const struct node *n, struct out *o)
 	struct nv_err err = { 0 };
 	struct store *st = store_of(fs, n);
 	int rc = n->id[0] ? creds_get(st, n->id, &sel, &err) : creds_select(st, n->provider, NULL, &sel, &err);
+	fs_served_set(sel.id[0] ? sel.id : sel.env_var);
 	if (rc == 0)
 		rc = out_printf(o, "%s\n", sel.secret);
 	selection_wipe(&sel);
@@ -229,6 +231,7 @@ static int render_session_token(struct fs *fs, const struct node *n, struct out 
 	struct selection sel;
 	struct nv_err err = { 0 };
 	int rc = session_token(store_of(fs, n), n->session, &sel, &err);
+	fs_served_set(sel.id[0] ? sel.id : sel.env_var);
 	if (rc == 0)
 		rc = out_printf(o, "%s\n", sel.secret);
 	selection_wipe(&sel);
@@ -264,14 +267,19 @@ static const struct file_def meta_files[] = {
 	  .doc = "The daemon's version." },
 	{ .name = "metrics", .level = L_META, .mode = 0444, .render = render_metrics, .networked = 1,
 	  .doc = "Prometheus text: per agent and profile the seconds until expiry, the expiry state, the last live check's result and latency; per agent the token reads and writes; the OAuth refreshes made. A scrape never starts a check." },
+	{ .name = "audit", .level = L_META, .mode = 0400, .render = render_audit, .networked = 1,
+	  .doc = "The last 1,000 lines of the audit trail (<state>/audit.jsonl): one JSON object per read of a secret (time, agent, profile, how, path, uid, pid, comm, exe, ppid, pcomm). Never a secret. Owner only." },
 };
 static const struct file_def agent_files[] = {
 	{ .name = "auth-profiles.json", .level = L_AGENT, .mode = 0400, .render = render_store,
 	  .doc = "The agent's store, decrypted, in the OpenClaw auth-profiles format. Read-only." },
+	{ .name = "env", .level = L_AGENT, .mode = 0600, .render = render_env, .networked = 1, .counted = 1,
+	  .audit = "mount:env",
+	  .doc = "NAME=value lines, one per provider with a usable credential (ANTHROPIC_API_KEY or ANTHROPIC_OAUTH_TOKEN, OPENAI_API_KEY, GEMINI_API_KEY, <PROVIDER>_API_KEY ...), OAuth refreshed first, for docker run --env-file, systemd EnvironmentFile= and set -a; . ./env. A value with a character outside [A-Za-z0-9_.,:@%+/=-] is left out with a comment line, since those readers would differ on it. Read-only." },
 };
 static const struct file_def provider_files[] = {
 	{ .name = "token", .level = L_PROVIDER, .mode = 0600, .render = render_token, .accept = accept_token,
-	  .remove = remove_token, .commit_at_newline = 1, .counted = 1,
+	  .remove = remove_token, .commit_at_newline = 1, .counted = 1, .audit = "mount:token",
 	  .doc = "Read: the secret the order selects (an OAuth token is refreshed first; the environment is the fallback), one line. ENOKEY when there is none, EKEYEXPIRED when all have expired, EKEYREJECTED when the provider refused them. Write: a secret (sk-ant-oat... is stored as a token, anything else as an API key) or a JSON credential object, stored as <provider>:default; a malformed value fails the write with EINVAL. Unlink deletes <provider>:default." },
 	{ .name = "order", .level = L_PROVIDER, .mode = 0600, .render = render_order, .accept = accept_order,
 	  .truncated = truncated_order, .commit_at_newline = 1,
@@ -283,7 +291,7 @@ static const struct file_def provider_files[] = {
 };
 static const struct file_def profile_files[] = {
 	{ .name = "token", .level = L_PROFILE, .mode = 0600, .render = render_token, .accept = accept_token,
-	  .remove = remove_token, .commit_at_newline = 1, .counted = 1,
+	  .remove = remove_token, .commit_at_newline = 1, .counted = 1, .audit = "mount:token",
 	  .doc = "This profile's secret: read, write (as for the provider's token) and unlink, which deletes the credential." },
 	{ .name = "status", .level = L_PROFILE, .mode = 0440, .render = render_status, .remove = remove_generated,
 	  .networked = 1, .doc = "The status block of this profile alone." },
@@ -299,6 +307,7 @@ static const struct file_def session_files[] = {
 	  .commit_at_newline = 1,
 	  .doc = "Read: the /model status view of the session (model, pin, auto-selected and next profile, candidates with cooldowns). Write: a chat command (/model <alias-or-id>[@<profile>], /new, /reset) or just <alias-or-id>[@<profile>]; a refused one fails the write with EINVAL." },
 	{ .name = "token", .level = L_SESSION, .mode = 0400, .render = render_session_token, .counted = 1,
+	  .audit = "mount:session-token",
 	  .doc = "The token for the session's model: its pinned profile first, then the profile auto-selected for it while that is available, then the order." },
 };
 
@@ -310,6 +319,7 @@ const struct file_def *tree_files(enum level lv, size_t *count)
 	case L_AGENT: return TABLE(agent_files);
 	case L_PROVIDER: return TABLE(provider_files);
 	case L_SESSION: return TABLE(session_files);
+	case L_NATIVE: return *count = n_native_files, native_files;
 	default: return TABLE(profile_files);
 	}
 #undef TABLE

@@ -4,6 +4,7 @@
  * per handle and committed when complete (see write_commit). */
 #define FUSE_USE_VERSION 312
 #include "fs/ops.h"
+#include "fs/consumers.h"
 #include "fs/log.h"
 #include "store/secmem.h"
 
@@ -73,7 +74,7 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 		return rc;
 	static const mode_t dir_modes[] = { [N_ROOT] = 0755, [N_META] = 0555, [N_AGENTS] = 0755,
 					    [N_AGENT] = 0700, [N_PROFILES] = 0700, [N_PROVIDER] = 0700, [N_PROFILE] = 0700,
-					    [N_SESSIONS] = 0700, [N_SESSION] = 0700 };
+					    [N_SESSIONS] = 0700, [N_SESSION] = 0700, [N_NATIVE] = 0700, [N_NATIVE_APP] = 0700 };
 	if (n.kind != N_FILE) {
 		fill_dir(fs, st, dir_modes[n.kind]);
 		return 0;
@@ -156,12 +157,14 @@ static struct handle *handle_of(struct fuse_file_info *fi)
 static int op_read(const char *path, char *buf, size_t size, off_t off, struct fuse_file_info *fi)
 {
 	struct handle *h = handle_of(fi);
-	(void)path;
 	pthread_mutex_lock(&h->mu);
 	int rc = 0;
 	if (!h->generated) {
+		fs_served_set(NULL);
 		rc = h->node.file->render(ctx_fs(), &h->node, &h->content);
 		h->generated = rc == 0;
+		if (rc == 0 && h->node.file->audit)
+			fs_audit_read(ctx_fs(), &h->node, path);
 		if (h->node.file->counted)
 			fs_count(ctx_fs(), h->node.agent, FS_TOKEN_READS);
 		if (rc == 0 && h->node.file->networked)

@@ -2,6 +2,7 @@
  * managers probe (.hidden, .Trash-1000, desktop.ini) fail before any
  * store is read. */
 #include "fs/tree.h"
+#include "fs/consumers.h"
 #include "fs/pending.h"
 #include "store/session.h"
 
@@ -140,6 +141,25 @@ static int resolve_session(struct fs *fs, struct node *n, const char *sid, const
 	return as_file(n, L_SESSION, file);
 }
 
+/* agents/<a>/native[/<app>[/<file>]]: the files' own names start with a
+ * dot (Claude Code's), so they are matched here before any junk check. */
+static int resolve_native(struct node *n, const char *app, const char *file, int depth)
+{
+	if (depth == 3)
+		return n->kind = N_NATIVE, 0;
+	for (size_t i = 0; i < n_native_apps && depth <= 5; i++) {
+		if (strcmp(app, native_apps[i]) != 0)
+			continue;
+		snprintf(n->name, sizeof(n->name), "%s", app);
+		if (depth == 4)
+			return n->kind = N_NATIVE_APP, 0;
+		for (size_t f = 0; f < n_native_files; f++)
+			if (strcmp(native_files[f].dir, app) == 0 && strcmp(native_files[f].name, file) == 0)
+				return n->kind = N_FILE, n->file = &native_files[f], 0;
+	}
+	return -ENOENT;
+}
+
 int tree_resolve(struct fs *fs, const char *path, struct node *n)
 {
 	char c[6][PROFILE_NAME_MAX + 1];
@@ -165,6 +185,8 @@ int tree_resolve(struct fs *fs, const char *path, struct node *n)
 		return n->kind = N_AGENT, 0;
 	if (strcmp(c[2], "sessions") == 0)
 		return resolve_session(fs, n, c[3], c[4], depth);
+	if (strcmp(c[2], "native") == 0)
+		return resolve_native(n, c[3], c[4], depth);
 	if (strcmp(c[2], "profiles") != 0)
 		return depth == 3 ? as_file(n, L_AGENT, c[2]) : -ENOENT;
 	if (depth == 3)
@@ -294,6 +316,16 @@ int tree_list(struct fs *fs, const struct node *n, entry_fn fn, void *arg)
 		list_files(L_AGENT, fn, arg);
 		fn(arg, "profiles", 1);
 		fn(arg, "sessions", 1);
+		fn(arg, "native", 1);
+		return 0;
+	case N_NATIVE:
+		for (size_t i = 0; i < n_native_apps; i++)
+			fn(arg, native_apps[i], 1);
+		return 0;
+	case N_NATIVE_APP:
+		for (size_t f = 0; f < n_native_files; f++)
+			if (strcmp(native_files[f].dir, n->name) == 0)
+				fn(arg, native_files[f].name, 0);
 		return 0;
 	case N_SESSIONS: {
 		struct session_list a = { fn, arg };

@@ -21,8 +21,9 @@
 
 struct fs;
 
-enum node_kind { N_ROOT, N_META, N_AGENTS, N_AGENT, N_PROFILES, N_PROVIDER, N_PROFILE, N_SESSIONS, N_SESSION, N_FILE };
-enum level { L_META, L_AGENT, L_PROVIDER, L_PROFILE, L_SESSION };
+enum node_kind { N_ROOT, N_META, N_AGENTS, N_AGENT, N_PROFILES, N_PROVIDER, N_PROFILE, N_SESSIONS, N_SESSION, N_FILE,
+		 N_NATIVE, N_NATIVE_APP };
+enum level { L_META, L_AGENT, L_PROVIDER, L_PROFILE, L_SESSION, L_NATIVE };
 
 struct node;
 
@@ -45,6 +46,10 @@ struct file_def {
 	int networked;
 	/* Reads and writes count in the token metrics. */
 	int counted;
+	/* L_NATIVE: the directory under native/ it lives in. */
+	const char *dir;
+	/* A read hands out a secret: the audit trail's "how" (NULL: not audited). */
+	const char *audit;
 };
 
 struct node {
@@ -54,7 +59,7 @@ struct node {
 	char provider[PROVIDER_MAX + 1];
 	char name[PROFILE_NAME_MAX + 1];
 	char id[PROFILE_ID_MAX + 1];
-	char session[65];
+	char session[65];        /* N_NATIVE_APP and L_NATIVE files: name is the app */
 };
 
 /* Filesystem state shared by every request. */

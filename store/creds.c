@@ -364,7 +364,8 @@ static int effective_in_doc(const cJSON *doc, void *arg, struct nv_err *err)
 	pthread_mutex_unlock(&a->home->mu);
 	if (rc < 0)
 		return nv_fail(err, ENOMEM, "out of memory");
-	*a->out = cJSON_CreateStringArray(l.ids, (int)l.n);
+	/* cJSON makes no array of nothing: an empty order is an empty array */
+	*a->out = l.n ? cJSON_CreateStringArray(l.ids, (int)l.n) : cJSON_CreateArray();
 	id_list_free(&l);
 	return *a->out ? 0 : nv_fail(err, ENOMEM, "out of memory");
 }

@@ -7,20 +7,32 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* $HOME, else the password database: a program started with an empty
+ * environment (OpenClaw's exec providers) must not take its cwd for home. */
+static const char *home_dir(void)
+{
+	const char *hd = getenv("HOME");
+	if (hd && *hd)
+		return hd;
+	struct passwd *pw = getpwuid(getuid());
+	return pw && pw->pw_dir && *pw->pw_dir ? pw->pw_dir : "/";
+}
+
 static void resolve_paths(struct home *h)
 {
 	const char *sd = getenv("NOVA_ENGINE_STATE_DIR");
-	const char *hd = getenv("HOME");
+	const char *hd = home_dir();
 	if (sd && *sd)
 		snprintf(h->state_dir, sizeof(h->state_dir), "%s", sd);
 	else
-		snprintf(h->state_dir, sizeof(h->state_dir), "%s/.nova-engine", hd && *hd ? hd : ".");
+		snprintf(h->state_dir, sizeof(h->state_dir), "%s/.nova-engine", strcmp(hd, "/") ? hd : "");
 	const char *cp = getenv("NOVA_ENGINE_CONFIG_PATH");
 	if (cp && *cp)
 		snprintf(h->config_path, sizeof(h->config_path), "%s", cp);

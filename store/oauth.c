@@ -16,6 +16,12 @@
 #include <string.h>
 
 #define OAUTH_TIMEOUT_MS 15000L
+static _Atomic long timeout_ms = OAUTH_TIMEOUT_MS;
+
+void oauth_set_timeout_ms(long ms)
+{
+	timeout_ms = ms > 0 ? ms : OAUTH_TIMEOUT_MS;
+}
 #define ANSWER_CAP (64 * 1024)
 
 static const struct {
@@ -128,7 +134,7 @@ int oauth_post(const struct oauth_endpoint *ep, const char *const *fields, long 
 	curl_easy_setopt(c, CURLOPT_URL, ep->token_url);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, OAUTH_TIMEOUT_MS);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L); /* a redirect would carry the token elsewhere */

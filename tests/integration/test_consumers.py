@@ -1,0 +1,425 @@
+"""SPEC 13: real clients read credentials the way they already do. The
+exec secret provider as OpenClaw runs it, OpenClaw's file-source checks on
+a mounted token, the env file as docker, systemd and sh read it, the
+provider-native files, and the audit trail. Every secret is made up."""
+import base64
+import json
+import os
+import pathlib
+import shutil
+import stat
+import subprocess
+import tempfile
+import time
+
+from conftest import BIN, Mount
+
+P = "agents/main/profiles"
+OPENAI = "sk-test-openai-0123456789abcdefghij"
+ANTHROPIC = "sk-ant-api03-test-key-0123456789abcdef"
+OPS_KEY = "sk-test-ops-agent-0123456789abcdefgh"
+
+
+def now_ms():
+    return int(time.time() * 1000)
+
+
+def import_doc(state, profiles, agent="main"):
+    src = state.dir / f"import-{time.time_ns()}.json"
+    src.write_text(json.dumps({"version": 1, "profiles": profiles}))
+    r = state.run("store", "import", str(src), "--agent", agent)
+    assert r.returncode == 0, r.err
+    src.unlink()
+
+
+def with_ops_agent(state):
+    state.write_config({"agents": {"list": [{"id": "main"}, {"id": "ops"}]}})
+    state.run("models", "auth", "paste-api-key", "--provider", "openai", "--agent", "ops", input=OPS_KEY + "\n")
+
+
+# --- secrets resolve: OpenClaw's exec provider --------------------------
+
+def openclaw_copy(tmp_path):
+    """The user-owned copy of the binary OpenClaw's exec source accepts:
+    a regular file (no symlink) owned by the gateway's uid, not group- or
+    world-writable (README: install -m 0755)."""
+    d = tmp_path / "bin"
+    d.mkdir()
+    dst = d / "nova-engine"
+    subprocess.run(["install", "-m", "0755", BIN, str(dst)], check=True)
+    return dst
+
+
+def openclaw_checks(path):
+    """What OpenClaw's assertSecurePath checks on an exec command
+    (src/secrets/resolve.ts): absolute, not a symlink, not writable by
+    group or others, owned by the gateway's own uid."""
+    st = os.lstat(path)
+    assert os.path.isabs(path)
+    assert not stat.S_ISLNK(st.st_mode) and stat.S_ISREG(st.st_mode)
+    assert st.st_mode & 0o022 == 0
+    assert st.st_uid == os.getuid()
+
+
+def resolve_as_openclaw(state, cmd, request, extra_env=None):
+    """Run cmd exactly as OpenClaw does: no shell, an environment holding
+    only what the provider's env/passEnv give, cwd = the command's
+    directory, stdin = one JSON request then EOF, no TTY, a 5 s limit."""
+    env = {"NOVA_ENGINE_STATE_DIR": str(state.dir), **(extra_env or {})}
+    t0 = time.monotonic()
+    p = subprocess.run([str(cmd), "secrets", "resolve"], input=json.dumps(request).encode(),
+                       capture_output=True, env=env, cwd=os.path.dirname(cmd), timeout=5)
+    return p, time.monotonic() - t0
+
+
+def test_exec_provider_round_trip_as_openclaw_runs_it(state, tmp_path):
+    state.paste("openai", OPENAI)
+    state.paste("anthropic", ANTHROPIC, "--profile-id", "work")
+    with_ops_agent(state)
+    cmd = openclaw_copy(tmp_path)
+    openclaw_checks(str(cmd))
+    ids = ["openai", "anthropic:work", "ops/openai", "main/anthropic", "anthropic:nope", "ops/groq", "nosuch/openai"]
+    p, took = resolve_as_openclaw(state, cmd, {"protocolVersion": 1, "provider": "nova", "ids": ids})
+    assert p.returncode == 0, p.stderr
+    assert took < 5
+    out = json.loads(p.stdout)
+    assert out["protocolVersion"] == 1
+    assert out["values"] == {"openai": OPENAI, "anthropic:work": ANTHROPIC, "ops/openai": OPS_KEY,
+                             "main/anthropic": ANTHROPIC}
+    assert set(out["errors"]) == {"anthropic:nope", "ops/groq", "nosuch/openai"}
+    for e in out["errors"].values():
+        assert e["code"] == "NOT_FOUND" and e["message"]
+    assert p.stderr == b""
+
+
+def test_exec_provider_answers_invalid_ids_and_empty_lists(state):
+    p = state.run("secrets", "resolve", input=json.dumps({"protocolVersion": 1, "provider": "x", "ids": ["bad id", "a/b/c"]}))
+    assert p.returncode == 0, p.err
+    out = json.loads(p.out)
+    assert out["values"] == {} and {e["code"] for e in out["errors"].values()} == {"INVALID_ID"}
+    p = state.run("secrets", "resolve", input=json.dumps({"protocolVersion": 1, "provider": "x", "ids": []}))
+    assert p.returncode == 0 and json.loads(p.out) == {"protocolVersion": 1, "values": {}, "errors": {}}
+
+
+def test_exec_provider_malformed_requests_fail_clearly(state):
+    cases = [
+        ("{not json", "the request is not valid JSON"),
+        ("[]", "the request is not a JSON object"),
+        (json.dumps({"protocolVersion": 2, "ids": []}), "unsupported protocolVersion"),
+        (json.dumps({"protocolVersion": 1, "ids": "openai"}), "\"ids\" must be an array of strings"),
+        (json.dumps({"protocolVersion": 1, "ids": [1]}), "\"ids\" must be an array of strings"),
+        ("", "the request is not valid JSON"),
+    ]
+    for text, msg in cases:
+        p = state.run("secrets", "resolve", input=text)
+        assert p.returncode == 1, text
+        assert p.out == "" and p.err.startswith("Error: ") and msg in p.err, p.err
+
+
+def test_exec_provider_input_is_bounded(state):
+    big = json.dumps({"protocolVersion": 1, "ids": ["openai"], "pad": "x" * (1024 * 1024)})
+    p = state.run("secrets", "resolve", input=big)
+    assert p.returncode == 1 and "request larger than 1 MiB" in p.err and p.out == ""
+
+
+def test_exec_provider_refreshes_oauth_first(state, fake):
+    ref = f"ref-test-{time.time_ns()}-padding"
+    fake.add_refresh_token(ref, access_prefix="acc-test-resolved")
+    import_doc(state, {"anthropic:default": {"type": "oauth", "provider": "anthropic", "access": "acc-test-old-0123456789",
+                                             "refresh": ref, "expires": now_ms() - 1000}})
+    p = state.run("secrets", "resolve", input=json.dumps({"protocolVersion": 1, "ids": ["anthropic"]}))
+    assert p.returncode == 0, p.err
+    assert json.loads(p.out)["values"]["anthropic"].startswith("acc-test-resolved-")
+
+
+def test_empty_environment_takes_home_from_passwd_never_cwd(state):
+    """With no HOME (OpenClaw passes none) the state dir is the password
+    database's home, not the command's directory."""
+    base = pathlib.Path(tempfile.mkdtemp(prefix="nv-exec-"))
+    os.chmod(base, 0o755)  # uid 65534 runs the copy from here
+    cmd = openclaw_copy(base)
+    # a decoy state dir where a cwd-based home would look
+    decoy = cmd.parent / ".nova-engine"
+    shutil.copytree(state.dir, decoy)
+    r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                        "/usr/bin/env", "-i", str(cmd), "models", "status", "--json"],
+                       capture_output=True, text=True, cwd=cmd.parent, timeout=10)
+    shutil.rmtree(base)
+    nobody_home = subprocess.run(["getent", "passwd", "65534"], capture_output=True, text=True).stdout.split(":")[5]
+    assert nobody_home + "/.nova-engine/nova-engine.json" in r.stdout + r.stderr
+    assert str(decoy) not in r.stdout + r.stderr
+
+
+# --- OpenClaw's file source on a mounted token --------------------------
+
+def test_file_source_owner_and_mode_with_uid(state):
+    """OpenClaw's file source (readSecureFile) wants the file owned by the
+    gateway's uid, not readable or writable by group/others, no symlink."""
+    state.paste("openai", OPENAI)
+    base = pathlib.Path(tempfile.mkdtemp(prefix="nv-gateway-"))
+    os.chmod(base, 0o755)  # the gateway user walks to the mountpoint
+    m = Mount(state, base / "mnt", ("--allow-other", "--uid", "65534", "--gid", "65534"))
+    try:
+        check_gateway_reads(m)
+    finally:
+        m.unmount()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def check_gateway_reads(m):
+    token = m / f"{P}/openai/token"
+    st = os.lstat(token)
+    assert st.st_uid == 65534 and st.st_gid == 65534
+    assert stat.S_IMODE(st.st_mode) == 0o600 and stat.S_ISREG(st.st_mode)
+    r = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "cat", str(token)],
+                       capture_output=True, text=True, timeout=10)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == OPENAI + "\n"
+    r = subprocess.run(["setpriv", "--reuid=4321", "--regid=4321", "--clear-groups", "cat", str(token)],
+                       capture_output=True, text=True, timeout=10)
+    assert r.returncode == 1 and "Permission denied" in r.stderr
+
+
+# --- agents/<id>/env ----------------------------------------------------
+
+def docker_env_file(text):
+    """docker's --env-file rules (opts/envfile.go): a line is trimmed of
+    leading white space; empty and '#' lines are skipped; NAME=VALUE with
+    the value taken literally to the end of the line; a name without '='
+    is taken from the environment."""
+    out = {}
+    for line in text.split("\n"):
+        line = line.lstrip()
+        if not line or line.startswith("#"):
+            continue
+        name, eq, value = line.partition("=")
+        assert eq, f"docker would import {name} from its own env"
+        assert name == name.strip() and " " not in name
+        out[name] = value
+    return out
+
+
+def systemd_env_file(text):
+    """systemd's EnvironmentFile= (parse_env_file): '#'/';' comments, white
+    space around the value stripped, quotes removed, backslash escapes
+    honoured. A value of only [A-Za-z0-9_.,:@%+/=-] reads literally."""
+    out = {}
+    for line in text.split("\n"):
+        s = line.strip()
+        if not s or s[0] in "#;":
+            continue
+        name, _, value = s.partition("=")
+        value = value.strip()
+        assert not any(c in value for c in "\"'\\ \t$`"), f"systemd would change {name}"
+        out[name.strip()] = value
+    return out
+
+
+def test_env_file_reads_the_same_in_sh_docker_and_systemd(state, mount):
+    state.paste("openai", OPENAI)
+    state.paste("anthropic", ANTHROPIC)
+    m = mount()
+    envf = m / "agents/main/env"
+    st = os.stat(envf)
+    assert stat.S_IMODE(st.st_mode) == 0o600
+    text = envf.read_text()
+    assert "OPENAI_API_KEY=" + OPENAI + "\n" in text and "ANTHROPIC_API_KEY=" + ANTHROPIC + "\n" in text
+    sh = subprocess.run(["env", "-i", "sh", "-c", "set -a; . ./env; env"], cwd=m / "agents/main",
+                        capture_output=True, text=True, timeout=10)
+    assert sh.returncode == 0, sh.stderr
+    from_sh = dict(l.split("=", 1) for l in sh.stdout.splitlines() if "=" in l)
+    expected = {"OPENAI_API_KEY": OPENAI, "ANTHROPIC_API_KEY": ANTHROPIC}
+    assert {k: from_sh.get(k) for k in expected} == expected
+    assert docker_env_file(text) == expected
+    assert systemd_env_file(text) == expected
+
+
+def test_env_file_names_anthropic_tokens_as_oauth_token(state, mount):
+    import_doc(state, {"anthropic:default": {"type": "token", "provider": "anthropic",
+                                             "token": "sk-ant-oat01-" + "Tok3nForTest" * 7}})
+    m = mount()
+    text = (m / "agents/main/env").read_text()
+    assert text.startswith("ANTHROPIC_OAUTH_TOKEN=sk-ant-oat01-")
+
+
+def test_env_file_leaves_out_values_the_readers_disagree_on(state, mount):
+    # the store only holds printable secrets without spaces; a '$' or a
+    # quote is still something sh would expand or strip
+    import_doc(state, {"openai:default": {"type": "api_key", "provider": "openai", "key": "sk-test-dollar$HOME-0123456789"},
+                       "groq:default": {"type": "api_key", "provider": "groq", "key": "gsk_test_quote\"d_0123456789"},
+                       "xai:default": {"type": "api_key", "provider": "xai", "key": "xai-test-plain-0123456789abcdef"}})
+    m = mount()
+    text = (m / "agents/main/env").read_text()
+    assert "$HOME" not in text and "quote" not in text
+    assert "# OPENAI_API_KEY left out:" in text and "# GROQ_API_KEY left out:" in text
+    assert "XAI_API_KEY=xai-test-plain-0123456789abcdef\n" in text
+    assert docker_env_file(text) == systemd_env_file(text) == {"XAI_API_KEY": "xai-test-plain-0123456789abcdef"}
+
+
+# --- provider-native files ----------------------------------------------
+
+def test_native_claude_credentials_carry_access_and_expiry_only(state, mount, fake):
+    ref = f"ref-test-{time.time_ns()}-padding"
+    fake.add_refresh_token(ref, access_prefix="acc-test-claude")
+    exp = now_ms() + 3 * 3600 * 1000
+    import_doc(state, {"anthropic:key": {"type": "api_key", "provider": "anthropic", "key": ANTHROPIC},
+                       "anthropic:max": {"type": "oauth", "provider": "anthropic", "access": "acc-test-claude-0123456789",
+                                         "refresh": ref, "expires": exp}})
+    m = mount()
+    f = m / "agents/main/native/claude/.credentials.json"
+    assert stat.S_IMODE(os.stat(f).st_mode) == 0o400
+    doc = json.loads(f.read_text())
+    oauth = doc["claudeAiOauth"]
+    assert oauth["accessToken"] == "acc-test-claude-0123456789"
+    assert oauth["expiresAt"] == exp and oauth["refreshToken"] is None
+    assert "user:inference" in oauth["scopes"] and "subscriptionType" in oauth
+    assert ref not in f.read_text()
+    assert sorted(os.listdir(m / "agents/main/native")) == ["claude", "codex"]
+    assert os.listdir(m / "agents/main/native/claude") == [".credentials.json"]
+    try:
+        f.write_text("x")
+        assert False, "native files are read-only"
+    except PermissionError:
+        pass
+
+
+def test_native_claude_without_token_is_enokey(state, mount):
+    state.paste("anthropic", ANTHROPIC)  # an API key is not for this file
+    m = mount()
+    try:
+        (m / "agents/main/native/claude/.credentials.json").read_text()
+        assert False
+    except OSError as e:
+        assert e.errno == 126  # ENOKEY
+
+
+def jwt_claims(jwt):
+    h, p, s = jwt.split(".")
+    assert h and p and s
+    return json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))
+
+
+def test_native_codex_auth_json_as_codex_reads_it(state, mount, fake):
+    ref = f"ref-test-{time.time_ns()}-padding"
+    import_doc(state, {"openai-codex:me": {"type": "oauth", "provider": "openai-codex", "access": "acc-test-codex-0123456789",
+                                           "refresh": ref, "expires": now_ms() + 3600 * 1000,
+                                           "email": "me@example.com", "accountId": "acct-test-42"},
+                       "openai:default": {"type": "api_key", "provider": "openai", "key": OPENAI}})
+    m = mount()
+    text = (m / "agents/main/native/codex/auth.json").read_text()
+    doc = json.loads(text)
+    # codex-rs/login/src/auth/storage.rs AuthDotJson, token_data.rs TokenData
+    assert doc["OPENAI_API_KEY"] is None
+    t = doc["tokens"]
+    assert t["access_token"] == "acc-test-codex-0123456789" and t["account_id"] == "acct-test-42"
+    assert t["refresh_token"] == "" and ref not in text
+    claims = jwt_claims(t["id_token"])
+    assert claims["email"] == "me@example.com"
+    assert claims["https://api.openai.com/auth"]["chatgpt_account_id"] == "acct-test-42"
+    assert doc["last_refresh"].endswith("Z")
+
+
+def test_native_codex_falls_back_to_the_openai_key(state, mount):
+    state.paste("openai", OPENAI)
+    m = mount()
+    doc = json.loads((m / "agents/main/native/codex/auth.json").read_text())
+    assert doc["OPENAI_API_KEY"] == OPENAI and "tokens" not in doc
+
+
+# --- audit --------------------------------------------------------------
+
+def audit_lines(state):
+    p = state.dir / "audit.jsonl"
+    return [json.loads(l) for l in p.read_text().splitlines()] if p.exists() else []
+
+
+def test_cat_token_from_audit_probe_leaves_a_line_naming_it(state, mount, tmp_path):
+    state.paste("openai", OPENAI)
+    m = mount()
+    probe = tmp_path / "audit-probe"
+    shutil.copy("/bin/cat", probe)
+    r = subprocess.run([str(probe), str(m / f"{P}/openai/token")], capture_output=True, text=True)
+    assert r.stdout == OPENAI + "\n"
+    lines = [l for l in audit_lines(state) if l["how"] == "mount:token"]
+    assert len(lines) == 1
+    line = lines[0]
+    assert line["comm"] == "audit-probe" and line["exe"] == str(probe)
+    assert line["agent"] == "main" and line["profile"] == "openai:default"
+    assert line["uid"] == os.getuid() and line["pid"] > 0 and line["path"] == f"/{P}/openai/token"
+    assert OPENAI not in (state.dir / "audit.jsonl").read_text()
+    assert stat.S_IMODE(os.stat(state.dir / "audit.jsonl").st_mode) == 0o600
+
+
+def test_stat_and_listing_are_not_audited(state, mount):
+    state.paste("openai", OPENAI)
+    m = mount()
+    os.stat(m / f"{P}/openai/token")
+    os.listdir(m / f"{P}/openai")
+    (m / f"{P}/openai/status").read_text()
+    assert audit_lines(state) == []
+
+
+def test_every_secret_read_is_audited(state, mount):
+    state.paste("openai", OPENAI)
+    state.paste("anthropic", "sk-ant-oat01-" + "Tok3nForTest" * 7, kind="paste-token")
+    m = mount()
+    (m / "agents/main/env").read_text()
+    (m / "agents/main/native/claude/.credentials.json").read_text()
+    (m / "agents/main/native/codex/auth.json").read_text()
+    assert state.run("models", "auth", "token", "--provider", "openai").returncode == 0
+    assert state.run("secrets", "resolve", input=json.dumps({"protocolVersion": 1, "ids": ["openai"]})).returncode == 0
+    hows = [l["how"] for l in audit_lines(state)]
+    assert hows == ["mount:env", "mount:native/claude", "mount:native/codex", "cli:token", "secrets-resolve"]
+    assert audit_lines(state)[0]["profile"] == "anthropic:default,openai:default"
+    assert audit_lines(state)[3]["comm"] == "nova-engine" and audit_lines(state)[3]["pcomm"]
+
+
+def test_audit_file_in_the_mount_shows_the_last_thousand_lines(state, mount):
+    state.paste("openai", OPENAI)
+    lines = [json.dumps({"time": "2026-01-01T00:00:00Z", "ts": i, "agent": "main", "profile": "openai:default",
+                         "how": "cli:token", "n": i}) for i in range(1200)]
+    (state.dir / "audit.jsonl").write_text("\n".join(lines) + "\n")
+    os.chmod(state.dir / "audit.jsonl", 0o600)
+    m = mount()
+    f = m / ".nova-engine/audit"
+    assert stat.S_IMODE(os.stat(f).st_mode) == 0o400
+    shown = f.read_text().splitlines()
+    assert len(shown) == 1000 and json.loads(shown[0])["n"] == 200 and json.loads(shown[-1])["n"] == 1199
+
+
+def test_audit_rotates_at_max_bytes(state):
+    state.write_config({"audit": {"maxBytes": 4096}})
+    state.paste("openai", OPENAI)
+    for _ in range(25):
+        assert state.run("models", "auth", "token", "--provider", "openai").returncode == 0
+    cur, old = state.dir / "audit.jsonl", state.dir / "audit.jsonl.1"
+    assert old.exists() and cur.stat().st_size <= 4096 and old.stat().st_size <= 4096
+    n = len(old.read_text().splitlines()) + len(cur.read_text().splitlines())
+    assert 0 < n <= 25
+    # the command reads both files, oldest first
+    rows = json.loads(state.run("audit", "--json").out)
+    assert len(rows) == n and rows == sorted(rows, key=lambda r: r["ts"])
+
+
+def test_audit_command_filters_by_agent_and_time(state):
+    with_ops_agent(state)
+    state.paste("openai", OPENAI)
+    assert state.run("models", "auth", "token", "--provider", "openai").returncode == 0
+    assert state.run("models", "auth", "token", "--provider", "openai", "--agent", "ops").returncode == 0
+    rows = json.loads(state.run("audit", "--json", "--agent", "ops").out)
+    assert [r["agent"] for r in rows] == ["ops"]
+    text = state.run("audit").out.splitlines()
+    assert len(text) == 2 and "cli:token" in text[0] and "comm=nova-engine" in text[0]
+    assert json.loads(state.run("audit", "--json", "--since", "2099-01-01T00:00:00Z").out) == []
+    assert len(json.loads(state.run("audit", "--json", "--since", "1h").out)) == 2
+    r = state.run("audit", "--since", "yesterday")
+    assert r.returncode == 2 and "invalid --since \"yesterday\"" in r.err
+    assert OPENAI not in state.run("audit").out
+
+
+def test_audit_can_be_turned_off(state):
+    state.write_config({"audit": {"enabled": False}})
+    state.paste("openai", OPENAI)
+    assert state.run("models", "auth", "token", "--provider", "openai").returncode == 0
+    assert not (state.dir / "audit.jsonl").exists()
+    assert "No secret reads recorded" in state.run("audit").out
