@@ -67,7 +67,10 @@ int ask_yes(const char *question);
 /* Parse the --provider P and --json options (and the common ones). */
 void cli_provider_json(struct cli_opts *o, int argc, char **argv, const char **provider, int *json);
 
-/* The usage error for a stray argument (quoted masked when long). */
+/* A stray argument as it may be quoted in an error: a short word as
+ * typed, anything else masked (it may be a secret in the wrong place). */
+void cli_shown_arg(const char *arg, char out[MASK_MAX]);
+/* The usage error for a stray argument (quoted as cli_shown_arg says). */
 int cli_unexpected(const char *cmd, const char *arg);
 
 /* A whole number option in [lo, hi]; a usage error otherwise. */

@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 #include "store/provider.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -135,9 +136,23 @@ void cli_provider_json(struct cli_opts *o, int argc, char **argv, const char **p
 	}
 }
 
+void cli_shown_arg(const char *arg, char out[MASK_MAX])
+{
+	/* a short word of letters and dashes (a mistyped command) is shown as
+	 * typed; anything that may be a secret typed in the wrong place is
+	 * masked (SPEC 12) */
+	size_t n = strlen(arg), i = 0;
+	while (i < n && (isalpha((unsigned char)arg[i]) || arg[i] == '-' || arg[i] == '_'))
+		i++;
+	if (n > 0 && n <= 24 && i == n)
+		snprintf(out, MASK_MAX, "%s", arg);
+	else
+		secret_mask(arg, out);
+}
+
 int cli_unexpected(const char *cmd, const char *arg)
 {
-	char shown[MASK_MAX]; /* it may be a secret typed in the wrong place */
-	secret_mask(arg, shown);
+	char shown[MASK_MAX];
+	cli_shown_arg(arg, shown);
 	return cli_usage(cmd, "unexpected argument \"%s\"", shown);
 }

@@ -136,7 +136,7 @@ int main(int argc, char **argv)
 	const struct command *c = match(argc, argv, &words);
 	if (!c) {
 		char shown[MASK_MAX]; /* a secret typed in the wrong place is not echoed */
-		secret_mask(argv[1], shown);
+		cli_shown_arg(argv[1], shown);
 		fprintf(stderr, "Error: unknown command \"%s\"\n", shown);
 		fprintf(stderr, "Run 'nova-engine --help' for the list of commands.\n");
 		return EXIT_USAGE;

@@ -104,13 +104,18 @@ int secret_check(const char *s, size_t len, const char *what, struct nv_err *err
 	return 0;
 }
 
+/* SPEC 12: never more than a quarter of a secret. The ends shown count
+ * as revealed, known prefix or not (an "sk-ant-" start is only kept when
+ * it fits within that quarter), so 8 + 8 from 64 characters, 4 + 4 from
+ * 32, and a fixed placeholder below that (its length tells nothing). */
 void secret_mask(const char *s, char out[MASK_MAX])
 {
 	size_t n = s ? strlen(s) : 0;
-	if (n <= 16)
-		snprintf(out, MASK_MAX, "%s", s ? s : "");
+	int ends = n >= 64 ? 8 : n >= 32 ? 4 : 0;
+	if (ends)
+		snprintf(out, MASK_MAX, "%.*s...%s", ends, s, s + n - (size_t)ends);
 	else
-		snprintf(out, MASK_MAX, "%.8s...%s", s, s + n - 8);
+		snprintf(out, MASK_MAX, "%s", n ? SECRET_HIDDEN : "");
 }
 
 static const char *const reserved[] = { "token", "order", "status", "status.json", "health" };

@@ -39,7 +39,10 @@ int secret_check(const char *s, size_t len, const char *what, struct nv_err *err
 /* Strip leading and trailing white space in place; returns new length. */
 size_t secret_trim(char *s, size_t len);
 
-/* Mask for display: <= 16 chars whole, else first 8 + "..." + last 8. */
+/* Mask for display (SPEC 12, the one masking rule of every view): first
+ * 8 + "..." + last 8 from 64 characters, 4 + "..." + 4 from 32, and
+ * SECRET_HIDDEN under 32 (empty for an empty secret). */
+#define SECRET_HIDDEN "(hidden)"
 void secret_mask(const char *s, char out[MASK_MAX]);
 
 /* Build a credential for provider from text written by a user: a JSON

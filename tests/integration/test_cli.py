@@ -131,7 +131,7 @@ def test_status_json_matches_text(state):
     j = json.loads(state.run("models", "status", "--json").out)
     prov = {p["provider"]: p for p in j["auth"]["providers"]}
     assert prov["openai"]["effective"] == "profile:openai:default"
-    assert prov["openai"]["profiles"][0]["secret"] == KEY[:8] + "..." + KEY[-8:]
+    assert prov["openai"]["profiles"][0]["secret"] == KEY[:4] + "..." + KEY[-4:]
     assert KEY not in json.dumps(j)
 
 

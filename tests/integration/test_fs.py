@@ -164,7 +164,7 @@ def test_order_file(fs, state):
 def test_status_files(fs):
     text = (fs / f"{P}/openai/status").read_text()
     assert "profile: openai:default\n" in text and "state: static\n" in text and "next: true\n" in text
-    assert KEY not in text and (KEY[:8] + "..." + KEY[-8:]) in text
+    assert KEY not in text and (KEY[:4] + "..." + KEY[-4:]) in text
     j = json.loads((fs / f"{P}/openai/status.json").read_text())
     assert j[0]["profile"] == "openai:default" and j[0]["state"] == "static"
     one = json.loads((fs / f"{P}/openai/default/status.json").read_text())

@@ -2,19 +2,45 @@
 #include "unit.h"
 #include "store/profile.h"
 
-static void mask_shows_short_secrets_whole(void **s)
+/* A secret of n characters, distinct characters so a leak is visible. */
+static const char *secret_of(size_t n)
 {
-	char m[MASK_MAX];
-	(void)s;
-	secret_mask("sk-1234567890abc", m); /* 16 chars */
-	assert_string_equal(m, "sk-1234567890abc");
+	static char buf[80];
+	for (size_t i = 0; i < n; i++)
+		buf[i] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"[i % 62];
+	buf[n] = '\0';
+	return buf;
 }
 
-static void mask_long_secret_first8_last8(void **s)
+static void mask_hides_secrets_under_32_whole(void **s)
 {
 	char m[MASK_MAX];
 	(void)s;
-	secret_mask("sk-ant-api03-AAAAAAAAAAAAAAAAAAAAAAAAAAAA-12345678", m);
+	secret_mask(secret_of(16), m);
+	assert_string_equal(m, SECRET_HIDDEN);
+	secret_mask(secret_of(31), m);
+	assert_string_equal(m, SECRET_HIDDEN);
+	secret_mask("", m);
+	assert_string_equal(m, "");
+}
+
+static void mask_from_32_shows_first4_last4(void **s)
+{
+	char m[MASK_MAX];
+	(void)s;
+	secret_mask(secret_of(32), m);
+	assert_string_equal(m, "ABCD...cdef");
+	secret_mask(secret_of(63), m);
+	assert_string_equal(m, "ABCD...789A");
+}
+
+static void mask_from_64_shows_first8_last8(void **s)
+{
+	char m[MASK_MAX];
+	(void)s;
+	secret_mask(secret_of(64), m);
+	assert_string_equal(m, "ABCDEFGH...456789AB");
+	secret_mask("sk-ant-api03-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA-12345678", m);
 	assert_string_equal(m, "sk-ant-a...12345678");
 }
 
@@ -129,8 +155,9 @@ int main(void)
 {
 	secmem_init();
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(mask_shows_short_secrets_whole),
-		cmocka_unit_test(mask_long_secret_first8_last8),
+		cmocka_unit_test(mask_hides_secrets_under_32_whole),
+		cmocka_unit_test(mask_from_32_shows_first4_last4),
+		cmocka_unit_test(mask_from_64_shows_first8_last8),
 		cmocka_unit_test(secret_check_refuses_bad_input),
 		cmocka_unit_test(trim_strips_both_ends),
 		cmocka_unit_test(type_inferred_from_prefix),
