@@ -40,6 +40,7 @@ int mount_main(int argc, char **argv)
 			if ((rc = cli_number(o.cmd, "--gid", optarg, 0, 0xfffffffeL, &id)))
 				return rc;
 			fo.gid = (gid_t)id;
+			fo.group_given = 1;
 			break;
 		}
 	}

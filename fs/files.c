@@ -265,7 +265,7 @@ static int remove_generated(struct fs *fs, const struct node *n)
 static const struct file_def meta_files[] = {
 	{ .name = "version", .level = L_META, .mode = 0444, .render = render_version,
 	  .doc = "The daemon's version." },
-	{ .name = "metrics", .level = L_META, .mode = 0444, .render = render_metrics, .networked = 1,
+	{ .name = "metrics", .level = L_META, .mode = 0440, .render = render_metrics, .networked = 1,
 	  .doc = "Prometheus text: per agent and profile the seconds until expiry, the expiry state, the last live check's result and latency; per agent the token reads and writes; the OAuth refreshes made. A scrape never starts a check." },
 	{ .name = "audit", .level = L_META, .mode = 0400, .render = render_audit, .networked = 1,
 	  .doc = "The last 1,000 lines of the audit trail (<state>/audit.jsonl): one JSON object per read of a secret (time, agent, profile, how, path, uid, pid, comm, exe, ppid, pcomm). Never a secret. Owner only." },

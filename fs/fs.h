@@ -13,6 +13,7 @@ struct fs_options {
 	int read_only;
 	uid_t uid;
 	gid_t gid;
+	int group_given;                    /* --gid: private files get group bits */
 	const char *agents[FS_MAX_AGENTS];  /* only these, when n_agents > 0 */
 	int n_agents;
 	const char *fuse_opts;              /* extra -o options, may be NULL */

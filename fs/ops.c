@@ -63,6 +63,14 @@ static void fill_dir(struct fs *fs, struct stat *st, mode_t mode)
 	st->st_mtime = st->st_ctime = st->st_atime = fs->started;
 }
 
+/* SPEC 12: what names agents or profiles (every mode without bits for
+ * others: agents/, metrics, status, ...) is the owner's alone; its group
+ * bits count only when the user gave a group (--gid). */
+static mode_t shown_mode(const struct fs *fs, mode_t mode)
+{
+	return (mode & 0007) || fs->opt.group_given ? mode : mode & ~(mode_t)0070;
+}
+
 static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
 {
 	struct fs *fs = ctx_fs();
@@ -72,15 +80,15 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 	int rc = tree_resolve(fs, path, &n);
 	if (rc < 0)
 		return rc;
-	static const mode_t dir_modes[] = { [N_ROOT] = 0755, [N_META] = 0555, [N_AGENTS] = 0755,
+	static const mode_t dir_modes[] = { [N_ROOT] = 0755, [N_META] = 0555, [N_AGENTS] = 0750,
 					    [N_AGENT] = 0700, [N_PROFILES] = 0700, [N_PROVIDER] = 0700, [N_PROFILE] = 0700,
 					    [N_SESSIONS] = 0700, [N_SESSION] = 0700, [N_NATIVE] = 0700, [N_NATIVE_APP] = 0700 };
 	if (n.kind != N_FILE) {
-		fill_dir(fs, st, dir_modes[n.kind]);
+		fill_dir(fs, st, shown_mode(fs, dir_modes[n.kind]));
 		return 0;
 	}
 	fill_dir(fs, st, 0);
-	st->st_mode = S_IFREG | n.file->mode;
+	st->st_mode = S_IFREG | shown_mode(fs, n.file->mode);
 	st->st_nlink = 1;
 	if (n.file->networked) { /* stat never waits on a provider */
 		st->st_size = (off_t)fs_size_get(fs, &n);

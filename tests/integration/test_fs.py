@@ -41,7 +41,8 @@ def test_tree_and_modes(fs):
     assert mode(f"{P}/openai") == 0o700
     assert mode(f"{P}/openai/token") == 0o600
     assert mode(f"{P}/openai/order") == 0o600
-    assert mode(f"{P}/openai/status") == 0o440
+    assert mode(f"{P}/openai/status") == 0o400  # 0440 only with --gid
+    assert mode("agents") == 0o700 and mode(".nova-engine/metrics") == 0o400
     assert mode("agents/main/auth-profiles.json") == 0o400
     assert {"anthropic", "openai", "openrouter", "google"} <= set(os.listdir(fs / P))
     assert sorted(os.listdir(fs / f"{P}/openai")) == ["default", "order", "status", "status.json", "token"]
