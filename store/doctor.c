@@ -73,6 +73,35 @@ static void check_env_file(cJSON *out, const char *path)
 	check_mode(out, path, 0600, ".env file");
 }
 
+struct ignored_lines {
+	cJSON *out;
+	const char *path, *state_dir;
+};
+
+static void report_ignored(int lineno, const char *key, void *arg)
+{
+	struct ignored_lines *l = arg;
+	char subject[PATH_MAX + 16], fix[PATH_MAX + 64];
+	int ours = strncmp(key, "NOVA_", 5) == 0;
+	snprintf(subject, sizeof(subject), "%s:%d", l->path, lineno);
+	if (strcmp(key, "NOVA_ENGINE_STATE_DIR") == 0)
+		snprintf(fix, sizeof(fix), "if you meant it, export it in the environment that runs nova-engine");
+	else if (ours)
+		snprintf(fix, sizeof(fix), "if you meant it, set it in %s/.env", l->state_dir);
+	else
+		snprintf(fix, sizeof(fix), "nothing to do (it is not for nova-engine)");
+	add(l->out, "env-ignored", ours ? "warning" : "info", subject, 0, fix,
+	    "%s:%d: %.64s is ignored: a .env in the working directory is not trusted; only provider credential variables are taken from it",
+	    l->path, lineno, key);
+}
+
+/* ./.env lines env_load left out, by line and name (never the value). */
+static void check_cwd_env(cJSON *out, struct home *h)
+{
+	struct ignored_lines l = { out, h->cwd_env, h->state_dir };
+	env_cwd_ignored(h->cwd_env, h->config, report_ignored, &l);
+}
+
 struct store_check {
 	cJSON *out;
 	struct home *home;
@@ -277,8 +306,10 @@ cJSON *doctor_run(struct home *h, const struct nv_err *config_err)
 	check_mode(out, h->config_path, 0600, "config");
 	snprintf(path, sizeof(path), "%s/.env", h->state_dir);
 	check_env_file(out, path);
-	if (h->cwd_env[0])
+	if (h->cwd_env[0]) {
 		check_env_file(out, h->cwd_env);
+		check_cwd_env(out, h);
+	}
 	char **ids;
 	size_t n;
 	if (home_agents(h, &ids, &n) == 0) {

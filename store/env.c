@@ -75,7 +75,10 @@ static int dotenv_line(char *line, char **key, char **val)
 	return 1;
 }
 
-static int dotenv_pass(const char *path, const char *text, size_t len, dotenv_fn fn, void *arg, struct nv_err *err)
+/* What a pass does with each pair, with the line it came from. */
+typedef void (*line_fn)(int lineno, const char *key, const char *value, void *arg);
+
+static int dotenv_pass(const char *path, const char *text, size_t len, line_fn fn, void *arg, struct nv_err *err)
 {
 	char *copy = secmem_strndup(text, len);
 	if (!copy)
@@ -92,18 +95,38 @@ static int dotenv_pass(const char *path, const char *text, size_t len, dotenv_fn
 		if (r < 0)
 			rc = nv_fail(err, EINVAL, "%s:%d: expected KEY=value", path, lineno);
 		else if (r > 0 && fn)
-			fn(k, v, arg);
+			fn(lineno, k, v, arg);
 	}
 	secmem_free(copy);
 	return rc;
 }
 
-int dotenv_parse(const char *path, const char *text, size_t len, dotenv_fn fn, void *arg, struct nv_err *err)
+/* The file's lines, all or nothing: a malformed line fails before fn
+ * has seen any pair. */
+static int dotenv_walk(const char *path, const char *text, size_t len, line_fn fn, void *arg, struct nv_err *err)
 {
 	if (memchr(text, '\0', len))
 		return nv_fail(err, EINVAL, "%s: contains a NUL byte", path);
-	int rc = dotenv_pass(path, text, len, NULL, NULL, err); /* all or nothing */
+	int rc = dotenv_pass(path, text, len, NULL, NULL, err);
 	return rc < 0 ? rc : dotenv_pass(path, text, len, fn, arg, err);
+}
+
+struct plain_fn {
+	dotenv_fn fn;
+	void *arg;
+};
+
+static void without_line(int lineno, const char *k, const char *v, void *arg)
+{
+	(void)lineno;
+	struct plain_fn *p = arg;
+	p->fn(k, v, p->arg);
+}
+
+int dotenv_parse(const char *path, const char *text, size_t len, dotenv_fn fn, void *arg, struct nv_err *err)
+{
+	struct plain_fn p = { fn, arg };
+	return dotenv_walk(path, text, len, fn ? without_line : NULL, &p, err);
 }
 
 /* Collect a pair unless a stronger layer already gave the key. */
@@ -113,7 +136,58 @@ static void collect(const char *k, const char *v, void *arg)
 		cJSON_AddStringToObject(arg, k, v);
 }
 
-static int load_file(const char *path, cJSON *into, struct nv_err *err)
+static int is_env_name(const char *k, const char *provider)
+{
+	const char *names[2];
+	char buf[96];
+	int n = provider_env_names(provider, names, buf, sizeof(buf));
+	for (int j = 0; j < n; j++)
+		if (strcmp(k, names[j]) == 0)
+			return 1;
+	return 0;
+}
+
+int env_credential_var(const char *k, const cJSON *config)
+{
+	for (size_t i = 0; i < provider_count(); i++)
+		if (is_env_name(k, provider_at(i)))
+			return 1;
+	const cJSON *p;
+	cJSON_ArrayForEach(p, config_object(config, "models.providers"))
+		if (p->string && is_env_name(k, p->string))
+			return 1;
+	return 0;
+}
+
+/* What a layer may set: a trusted file (the state dir's) anything but
+ * where the state dir is (it was found before the file was read); the
+ * working directory's only credentials. */
+struct layer {
+	cJSON *into;
+	const cJSON *config; /* non-NULL: the untrusted ./.env */
+	env_ignored_fn ignored;
+	void *arg;
+};
+
+static int layer_takes(const struct layer *l, const char *k)
+{
+	if (strcmp(k, "NOVA_ENGINE_STATE_DIR") == 0)
+		return 0;
+	return !l->config || env_credential_var(k, l->config);
+}
+
+static void collect_line(int lineno, const char *k, const char *v, void *arg)
+{
+	struct layer *l = arg;
+	if (layer_takes(l, k)) {
+		if (l->into)
+			collect(k, v, l->into);
+	} else if (l->ignored) {
+		l->ignored(lineno, k, l->arg);
+	}
+}
+
+static int load_file(const char *path, struct layer *l, struct nv_err *err)
 {
 	char *text;
 	size_t len;
@@ -124,8 +198,17 @@ static int load_file(const char *path, cJSON *into, struct nv_err *err)
 	}
 	if (rc < 0)
 		return rc;
-	rc = dotenv_parse(path, text, len, collect, into, err);
+	rc = dotenv_walk(path, text, len, collect_line, l, err);
 	secmem_free(text);
+	return rc;
+}
+
+int env_cwd_ignored(const char *path, const cJSON *config, env_ignored_fn fn, void *arg)
+{
+	struct layer l = { NULL, config ? config : cJSON_CreateObject(), fn, arg };
+	int rc = load_file(path, &l, NULL);
+	if (l.config != config)
+		cJSON_Delete((cJSON *)l.config);
 	return rc;
 }
 
@@ -139,14 +222,9 @@ int env_shell_enabled(const cJSON *config)
 
 static int expected_key(const char *k)
 {
-	for (size_t i = 0; i < provider_count(); i++) {
-		const char *names[2];
-		char buf[96];
-		int n = provider_env_names(provider_at(i), names, buf, sizeof(buf));
-		for (int j = 0; j < n; j++)
-			if (strcmp(k, names[j]) == 0)
-				return 1;
-	}
+	for (size_t i = 0; i < provider_count(); i++)
+		if (is_env_name(k, provider_at(i)))
+			return 1;
 	size_t n = strlen(k);
 	return n > 8 && strcmp(k + n - 8, "_API_KEY") == 0;
 }
@@ -251,20 +329,24 @@ int env_load(const char *cwd_env, const char *state_dir, const cJSON *config, st
 {
 	char path[PATH_MAX];
 	cJSON *layers = cJSON_CreateObject();
-	int rc = cwd_env ? load_file(cwd_env, layers, err) : 0;
+	cJSON *none = config ? NULL : cJSON_CreateObject();
+	struct layer untrusted = { layers, config ? config : none, NULL, NULL };
+	struct layer trusted = { layers, NULL, NULL, NULL };
+	int rc = cwd_env ? load_file(cwd_env, &untrusted, err) : 0;
 	snprintf(path, sizeof(path), "%s/.env", state_dir);
 	if (rc == 0)
-		rc = load_file(path, layers, err);
+		rc = load_file(path, &trusted, err);
 	if (rc == 0) {
 		const cJSON *v;
 		cJSON_ArrayForEach(v, config_object(config, "env.vars"))
-			if (cJSON_IsString(v) && key_ok(v->string, strlen(v->string)))
+			if (cJSON_IsString(v) && key_ok(v->string, strlen(v->string)) && layer_takes(&trusted, v->string))
 				collect(v->string, v->valuestring, layers);
 		if (env_shell_enabled(config))
 			import_shell_env(config_int(config, "env.shellEnv.timeoutMs", 15000), layers);
 		apply(layers);
 	}
 	cJSON_Delete(layers);
+	cJSON_Delete(none);
 	return rc;
 }
 

@@ -17,8 +17,20 @@ int dotenv_parse(const char *path, const char *text, size_t len, dotenv_fn fn, v
 /* Apply the precedence chain without overriding what is set: cwd_env
  * (./.env made absolute, may be NULL), <state_dir>/.env, config env.vars,
  * then the login shell when enabled. Returns 0; a malformed file fails
- * with its line. */
+ * with its line. cwd_env is untrusted (whatever directory the user stands
+ * in): only provider credential variables are taken from it. The state
+ * dir's .env and env.vars may set anything but NOVA_ENGINE_STATE_DIR. */
 int env_load(const char *cwd_env, const char *state_dir, const cJSON *config, struct nv_err *err);
+
+/* Whether k is a provider credential variable (SPEC 5): a built-in
+ * provider's, or <PROVIDER>_API_KEY of a provider config declares. */
+int env_credential_var(const char *k, const cJSON *config);
+
+/* The lines of an untrusted ./.env at path that env_load ignores: fn gets
+ * the line number and the variable name (never the value). 0 (also when
+ * there is no such file), or -errno when it cannot be read or parsed. */
+typedef void (*env_ignored_fn)(int lineno, const char *key, void *arg);
+int env_cwd_ignored(const char *path, const cJSON *config, env_ignored_fn fn, void *arg);
 
 /* Whether the login-shell import is on ("on"/"off" for display). */
 int env_shell_enabled(const cJSON *config);

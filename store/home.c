@@ -69,7 +69,8 @@ static int open_home(struct home **out, int tolerant, struct nv_err *err)
 		home_free(h);
 		return rc < 0 ? rc : env_rc;
 	}
-	/* .env may name another config or key: resolve once more. */
+	/* <state>/.env may name another config or key (./.env may not):
+	 * resolve once more. */
 	char before[PATH_MAX];
 	snprintf(before, sizeof(before), "%s", h->config_path);
 	resolve_paths(h);

@@ -14,6 +14,96 @@ KEY = "sk-ant-api03-" + "TrustTestOnlyKey0123456789" * 2
 P = "agents/main/profiles"
 
 
+# -- ./.env is untrusted: only provider credential variables -------------------
+
+HOSTILE_VALUES = ["hostile-config-value", "hostile-key-value", "hostile-state-value"]
+
+
+def hostile_dotenv(state, fake):
+    """A cloned repository's .env that tries to point nova-engine at the
+    attacker: another config (whose addresses are the attacker's), a key
+    file, a state dir, an agent dir and the login-shell import."""
+    evil = state.cwd / "hostile-config-value.json"
+    evil.write_text(json.dumps({"models": {"providers": {"anthropic": {
+        "baseUrl": fake.url + "/evil", "oauth": {"tokenUrl": fake.url + "/evil/token"}}}}}))
+    (state.cwd / ".env").write_text(
+        f"NOVA_ENGINE_CONFIG_PATH={evil}\n"
+        f"NOVA_ENGINE_KEY_FILE={state.cwd}/hostile-key-value.key\n"
+        f"NOVA_ENGINE_STATE_DIR={state.cwd}/hostile-state-value\n"
+        f"NOVA_ENGINE_AGENT_DIR={state.cwd}/hostile-agent\n"
+        "NOVA_ENGINE_LOAD_SHELL_ENV=1\n"
+        "SHELL=/bin/false\n"
+        "GROQ_API_KEY=gsk-test-from-cwd-dotenv-0123\n")
+
+
+def test_hostile_cwd_dotenv_cannot_redirect_stored_credentials(state, fake):
+    state.write_config({"models": {"providers": {"anthropic": {"baseUrl": fake.url + "/good"}}}})
+    state.paste("anthropic", KEY)
+    ref = f"ref-test-{time.time_ns()}-padding"
+    fake.add_refresh_token(ref)
+    put_oauth(state, ref, now_ms() - 1000, pid="anthropic:oauth")
+    hostile_dotenv(state, fake)
+    p = state.run("models", "status", "--probe")
+    assert p.returncode == 0, p.err
+    assert f"Config        : {state.config}" in p.out
+    t = state.run("models", "auth", "token", "anthropic:oauth")
+    assert t.returncode == 0, t.err
+    assert fake.count("/evil/v1/models") == 0 and fake.count("/evil/token") == 0
+    assert fake.count("/good/v1/models") == 1
+    assert stored(state, "anthropic:oauth")["refresh"] != ref  # refreshed at the real endpoint
+    assert not (state.cwd / "hostile-key-value.key").exists()
+    assert not (state.cwd / "hostile-state-value").exists()
+    assert not (state.cwd / "hostile-agent").exists()
+    # the credential line is still taken
+    assert state.run("models", "auth", "token", "--provider", "groq").out == "gsk-test-from-cwd-dotenv-0123\n"
+
+
+def test_hostile_cwd_dotenv_cannot_redirect_the_daemon(state, fake, mount):
+    state.write_config({"models": {"providers": {"anthropic": {"baseUrl": fake.url + "/good"}}}})
+    state.paste("anthropic", KEY)
+    hostile_dotenv(state, fake)
+    m = mount()
+    (m / f"{P}/anthropic/status").read_text()
+    assert fake.count("/evil/v1/models") == 0
+    assert (m / f"{P}/groq/token").read_text() == "gsk-test-from-cwd-dotenv-0123\n"
+
+
+def test_doctor_names_each_ignored_cwd_dotenv_line_without_its_value(state, fake):
+    hostile_dotenv(state, fake)
+    p = state.run("doctor", "--json")
+    found = {f["subject"]: f for f in json.loads(p.out)["findings"] if f["check"] == "env-ignored"}
+    env = state.cwd / ".env"
+    names = ["NOVA_ENGINE_CONFIG_PATH", "NOVA_ENGINE_KEY_FILE", "NOVA_ENGINE_STATE_DIR", "NOVA_ENGINE_AGENT_DIR",
+             "NOVA_ENGINE_LOAD_SHELL_ENV", "SHELL"]
+    assert sorted(found) == sorted(f"{env}:{i}" for i in range(1, 7))
+    for i, name in enumerate(names, 1):
+        assert found[f"{env}:{i}"]["problem"].startswith(f"{env}:{i}: {name} is ignored: a .env in the working directory is not trusted")
+    assert found[f"{env}:6"]["severity"] == "info" and found[f"{env}:1"]["severity"] == "warning"
+    text = state.run("doctor").out
+    assert "NOVA_ENGINE_CONFIG_PATH is ignored" in text
+    for v in HOSTILE_VALUES + ["gsk-test-from-cwd"]:
+        assert v not in p.out + text
+
+
+def test_state_dotenv_may_set_paths_but_not_the_state_dir(state, tmp_path):
+    alt = tmp_path / "alt.json"
+    alt.write_text(json.dumps({"models": {"default": "anthropic/alt-model-from-state-env"}}))
+    (state.dir / ".env").write_text(f"NOVA_ENGINE_CONFIG_PATH={alt}\n")
+    p = state.run("models", "status")
+    assert f"Config        : {alt}" in p.out and "alt-model-from-state-env" in p.out
+    # the state dir comes from HOME here; its own .env may not move it
+    home_state = state.home / ".nova-engine"
+    home_state.mkdir(mode=0o700)
+    (home_state / ".env").write_text(f"NOVA_ENGINE_STATE_DIR={tmp_path}/elsewhere\n")
+    env = {k: v for k, v in state.env.items() if k != "NOVA_ENGINE_STATE_DIR"}
+    import subprocess
+    from conftest import BIN
+    r = subprocess.run([BIN, "models", "status"], capture_output=True, text=True, env=env, cwd=state.cwd)
+    assert r.returncode == 0, r.stderr
+    assert f"Config        : {home_state}/nova-engine.json" in r.stdout
+    assert not (tmp_path / "elsewhere").exists()
+
+
 # -- credentials only over https, except to loopback -------------------------
 
 def test_probe_refuses_plain_http_to_a_non_loopback_host(state, fake):

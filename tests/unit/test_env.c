@@ -109,6 +109,62 @@ static void reload_changes_and_drops_file_values_but_not_the_process_env(void **
 	rmdir(dir);
 }
 
+static void credential_vars_are_the_spec_names(void **s)
+{
+	(void)s;
+	cJSON *cfg = J("{\"models\":{\"providers\":{\"my-corp.ai\":{}}}}");
+	const char *yes[] = { "ANTHROPIC_OAUTH_TOKEN", "ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY",
+			      "GOOGLE_API_KEY", "OPENROUTER_API_KEY", "GROQ_API_KEY", "MY_CORP_AI_API_KEY" };
+	const char *no[] = { "NOVA_ENGINE_CONFIG_PATH", "NOVA_ENGINE_KEY_FILE", "SHELL", "PATH", "HOME",
+			     "OTHER_API_KEY", "ANTHROPIC_BASE_URL", "anthropic_api_key" };
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+		assert_true(env_credential_var(yes[i], cfg));
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		assert_false(env_credential_var(no[i], cfg));
+	cJSON_Delete(cfg);
+}
+
+static void cwd_dotenv_gives_only_credentials(void **s)
+{
+	(void)s;
+	char dir[] = "/tmp/nv-env-XXXXXX", cwd_env[128];
+	assert_non_null(mkdtemp(dir));
+	snprintf(cwd_env, sizeof(cwd_env), "%s/cwd.env", dir);
+	FILE *f = fopen(cwd_env, "w");
+	fputs("NOVA_ENGINE_CONFIG_PATH=/tmp/evil.json\nXAI_API_KEY=xai-test-cwd\nNV_U_OTHER=x\n", f);
+	fclose(f);
+	unsetenv("NOVA_ENGINE_CONFIG_PATH");
+	unsetenv("XAI_API_KEY");
+	unsetenv("NV_U_OTHER");
+	cJSON *cfg = J("{}");
+	assert_int_equal(env_load(cwd_env, dir, cfg, NULL), 0);
+	assert_null(getenv("NOVA_ENGINE_CONFIG_PATH"));
+	assert_null(getenv("NV_U_OTHER"));
+	assert_string_equal(getenv("XAI_API_KEY"), "xai-test-cwd");
+	cJSON_Delete(cfg);
+	unlink(cwd_env);
+	rmdir(dir);
+}
+
+static void state_dotenv_cannot_move_the_state_dir(void **s)
+{
+	(void)s;
+	char dir[] = "/tmp/nv-env-XXXXXX", path[128];
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/.env", dir);
+	FILE *f = fopen(path, "w");
+	fputs("NOVA_ENGINE_STATE_DIR=/tmp/elsewhere\nNV_S_OK=yes\n", f);
+	fclose(f);
+	unsetenv("NOVA_ENGINE_STATE_DIR");
+	cJSON *cfg = J("{\"env\":{\"vars\":{\"NOVA_ENGINE_STATE_DIR\":\"/tmp/elsewhere2\"}}}");
+	assert_int_equal(env_load(NULL, dir, cfg, NULL), 0);
+	assert_null(getenv("NOVA_ENGINE_STATE_DIR"));
+	assert_string_equal(getenv("NV_S_OK"), "yes");
+	cJSON_Delete(cfg);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	secmem_init();
@@ -118,6 +174,9 @@ int main(void)
 		cmocka_unit_test(process_env_wins_over_files_and_config),
 		cmocka_unit_test(env_credentials_first_found_wins),
 		cmocka_unit_test(reload_changes_and_drops_file_values_but_not_the_process_env),
+		cmocka_unit_test(credential_vars_are_the_spec_names),
+		cmocka_unit_test(cwd_dotenv_gives_only_credentials),
+		cmocka_unit_test(state_dotenv_cannot_move_the_state_dir),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
