@@ -21,6 +21,7 @@ STORE   := $(patsubst %.c,$(B)/%.o,$(wildcard store/*.c))
 FACES   := $(patsubst %.c,$(B)/%.o,$(wildcard cli/*.c fs/*.c))
 UNITS   := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 BENCHES := $(patsubst tests/bench/%.c,$(B)/bench/%,$(wildcard tests/bench/*.c))
+DRIVERS := $(patsubst tests/drivers/%.c,$(B)/drivers/%,$(wildcard tests/drivers/*.c))
 
 FUZZERS := envelope config dotenv credential command response document
 REPLAYS := $(patsubst %,$(B)/fuzz/replay_%,$(FUZZERS))
@@ -62,6 +63,12 @@ $(B)/tests/%: tests/unit/%.c $(B)/libnovastore.a
 	@[ "$(V)" = 1 ] || echo "  CC    $<"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libnovastore.a $(LDLIBS) -lcmocka
 
+# Command-line drivers of store/ modules that the integration tests run.
+$(B)/drivers/%: tests/drivers/%.c $(B)/libnovastore.a
+	@mkdir -p $(dir $@)
+	@[ "$(V)" = 1 ] || echo "  CC    $<"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libnovastore.a $(LDLIBS)
+
 $(B)/bench/%: tests/bench/%.c $(B)/libnovastore.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libnovastore.a $(LDLIBS)
@@ -73,12 +80,13 @@ $(B)/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(B)/libnovastore.a
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -Itests/fuzz -o $@ tests/fuzz/replay.c $< $(B)/libnovastore.a $(LDLIBS)
 
 # Unit tests first, then the integration suite: its summary is the last line.
-test: all $(UNITS) $(REPLAYS)
+test: all $(UNITS) $(REPLAYS) $(DRIVERS)
 	$(Q)for t in $(UNITS); do $$t >$$t.log 2>&1 || { cat $$t.log; echo "unit test failed: $$t"; exit 1; }; \
 	  echo "  PASS  $$t"; done
 	$(Q)for f in $(FUZZERS); do $(B)/fuzz/replay_$$f tests/fuzz/corpus/$$f tests/fuzz/regressions/$$f >/dev/null || \
 	  { echo "fuzz replay failed: $$f"; exit 1; }; echo "  PASS  fuzz replay $$f"; done
-	$(Q)NOVA_ENGINE_SANITIZE=$(SANITIZE) NOVA_ENGINE_BIN=$(CURDIR)/$(B)/nova-engine $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
+	$(Q)NOVA_ENGINE_SANITIZE=$(SANITIZE) NOVA_ENGINE_BIN=$(CURDIR)/$(B)/nova-engine NOVA_ENGINE_DRIVERS=$(CURDIR)/$(B)/drivers \
+	  $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
 
 # libFuzzer over every harness for FUZZ_SECONDS each (clang, ASan, UBSan).
 # New inputs stay in $(FB)/corpus; a crash fails the run and is saved under
