@@ -6,6 +6,7 @@
  * in the Authorization header, and is fetched again when etcd says it is
  * no longer valid (tokens expire; a restarted member forgets them). */
 #include "store/etcd_impl.h"
+#include "store/netpolicy.h"
 #include "store/secmem.h"
 
 #include <arpa/inet.h>
@@ -23,17 +24,6 @@
 /* Why one attempt at one member failed, to pick the next step and the
  * final message. */
 enum outcome { OK, UNREACHABLE, NO_QUORUM, TOKEN_STALE, FINAL };
-
-static int is_loopback_url(const char *url)
-{
-	const char *h = strstr(url, "://");
-	h = h ? h + 3 : url;
-	if (!strncmp(h, "localhost", 9) && (h[9] == ':' || h[9] == '/' || !h[9]))
-		return 1;
-	if (!strncmp(h, "[::1]", 5))
-		return 1;
-	return !strncmp(h, "127.", 4);
-}
 
 static int add_endpoint(struct etcd *e, const char *s, size_t len, struct nv_err *err)
 {
@@ -74,10 +64,11 @@ static int set_credentials(struct etcd *e, const struct etcd_opts *o, struct nv_
 		return 0;
 	if (!o->password)
 		return nv_fail(err, EINVAL, "store.etcd.username is set but no password: set store.etcd.passwordFile");
-	for (size_t i = 0; i < e->n; i++)
-		if (!strncmp(e->endpoint[i], "http://", 7) && !is_loopback_url(e->endpoint[i]))
-			return nv_fail(err, EINVAL, "refusing to send the etcd password over plain http to %s: use https://",
-				       e->endpoint[i]);
+	for (size_t i = 0; i < e->n; i++) {
+		int rc = net_url_allowed(e->endpoint[i], "store.etcd.endpoints", err);
+		if (rc < 0)
+			return rc;
+	}
 	e->username = secmem_strndup(o->username, strlen(o->username));
 	e->password = secmem_strndup(o->password, strlen(o->password));
 	return e->username && e->password ? 0 : nv_fail(err, ENOMEM, "out of memory");

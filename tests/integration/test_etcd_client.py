@@ -97,8 +97,9 @@ def test_bad_endpoint_is_refused_before_sending():
 
 def test_password_never_goes_over_plain_http_to_another_host():
     p = drive("http://192.0.2.1:2379", "get", "/x", env={"ETCD_USER": "u", "ETCD_PASSWORD": "made-up-pw"})
-    assert p.returncode == errno.EINVAL
-    assert p.stderr == "Error: refusing to send the etcd password over plain http to http://192.0.2.1:2379: use https://\n"
+    assert p.returncode == errno.EPERM
+    assert p.stderr == ("Error: refusing to send a credential to 192.0.2.1 over http: credentials go only over https "
+                        "(plain http only to loopback); set an https:// address in store.etcd.endpoints in the config\n")
     assert "made-up-pw" not in p.stderr
 
 
