@@ -66,7 +66,8 @@ int etcd_list(struct etcd *e, const char *prefix, int keys_only,
  * exist) and, when fence is non-NULL, the key fence exists (a lock key:
  * a write by a lock holder whose lease died is refused). On success
  * *new_revision (may be NULL) is the write's revision. -ESTALE when the
- * comparison failed: *current (may be NULL) then holds the key as it is. */
+ * comparison failed: *current (may be NULL) then holds the key as it is;
+ * otherwise *current is left empty (etcd_kv_clear it either way). */
 int etcd_cas(struct etcd *e, const char *key, const void *value, size_t len, int64_t expect,
 	     const char *fence, int64_t *new_revision, struct etcd_kv *current, struct nv_err *err);
 

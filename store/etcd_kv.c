@@ -136,6 +136,8 @@ static int run_txn(struct etcd *e, const char *key, cJSON *t, const char *fence,
 		   int64_t *new_revision, struct etcd_kv *current, struct nv_err *err)
 {
 	cJSON *ans = NULL;
+	if (current)
+		memset(current, 0, sizeof(*current));
 	int rc = call(e, "/v3/kv/txn", t, &ans, err);
 	if (rc == 0 && !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ans, "succeeded"))) {
 		txn_current(ans, current);
