@@ -43,6 +43,14 @@ int cli_failf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void cli_help(const struct command *c, FILE *out);
 
+/* Text from stores, configs, providers, the environment or the user, made
+ * visible for printing (store/vis.h: no escape sequence reaches the
+ * terminal). Valid until the eighth call after this one: enough for one
+ * printf. */
+const char *cli_vis(const char *s);
+/* Print v as formatted JSON (control characters escaped) and a newline. */
+int cli_print_json(const cJSON *v);
+
 /* Options every command takes: --agent and --help. Parse argv with the
  * command's own long options appended after these two; returns the
  * getopt_long result for the caller's switch, with --agent and --help

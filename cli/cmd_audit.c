@@ -27,17 +27,14 @@ static int since_arg(const char *cmd, const char *s, int64_t *ms)
 }
 
 /* Text from a file anyone with the user's rights can edit: control
- * characters shown as '?'. */
+ * characters made visible. */
 static const char *field(const cJSON *row, const char *key, char *buf, size_t cap)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(row, key);
 	if (cJSON_IsNumber(v))
 		snprintf(buf, cap, "%.0f", v->valuedouble);
 	else
-		snprintf(buf, cap, "%s", cJSON_IsString(v) ? v->valuestring : "-");
-	for (char *c = buf; *c; c++)
-		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			*c = '?';
+		snprintf(buf, cap, "%s", cli_vis(cJSON_IsString(v) ? v->valuestring : "-"));
 	return buf;
 }
 
@@ -76,9 +73,7 @@ int audit_main(int argc, char **argv)
 	if (rc < 0)
 		return cli_fail(&err);
 	if (json) {
-		char *t = cJSON_Print(rows);
-		printf("%s\n", t);
-		cJSON_free(t);
+		cli_print_json(rows);
 	} else if (!cJSON_GetArraySize(rows)) {
 		printf("No secret reads recorded%s.\n", o.agent || since ? " that match" : "");
 	} else {

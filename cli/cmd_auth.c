@@ -5,6 +5,7 @@
 #include "store/creds.h"
 #include "store/health.h"
 #include "store/timefmt.h"
+#include "store/vis.h"
 
 #include <string.h>
 #include <unistd.h>
@@ -58,10 +59,8 @@ int list_main(int argc, char **argv)
 		cJSON_AddItemToArray(rows, r);
 	}
 	if (json) {
-		char *t = cJSON_Print(rows);
-		printf("%s\n", t);
-		cJSON_free(t);
-	} else if (!cJSON_GetArraySize(rows)) {
+		cli_print_json(rows);
+	} else if (vis_json(rows), !cJSON_GetArraySize(rows)) {
 		printf("No auth profiles stored for agent %s.\n", ctx.agent);
 	} else {
 		cJSON_ArrayForEach(e, rows)
@@ -99,7 +98,7 @@ int logout_main(int argc, char **argv)
 	else if (creds_delete(ctx.store, id, &err) < 0)
 		rc = cli_fail(&err);
 	else
-		printf("Deleted auth profile %s.\n", id);
+		printf("Deleted auth profile %s.\n", cli_vis(id));
 	cli_close(&ctx);
 	return rc;
 }
@@ -157,7 +156,7 @@ int report_main(int argc, char **argv)
 	if (creds_report(ctx.store, id, report, &err) < 0)
 		rc = cli_fail(&err);
 	else
-		printf("Recorded %s for %s.\n", report, id);
+		printf("Recorded %s for %s.\n", cli_vis(report), cli_vis(id));
 	cli_close(&ctx);
 	return rc;
 }

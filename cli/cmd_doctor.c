@@ -22,9 +22,9 @@ static void print_findings(const cJSON *findings)
 	cJSON_ArrayForEach(f, findings) {
 		char tag[16];
 		snprintf(tag, sizeof(tag), "[%s]", field(f, "severity"));
-		printf("%-10s %s\n", tag, field(f, "problem"));
+		printf("%-10s %s\n", tag, cli_vis(field(f, "problem")));
 		if (*field(f, "fix"))
-			printf("%-10s fix: %s%s\n", "", field(f, "fix"), cJSON_IsTrue(cJSON_GetObjectItem(f, "fixable")) ? "  (doctor --fix does this)" : "");
+			printf("%-10s fix: %s%s\n", "", cli_vis(field(f, "fix")), cJSON_IsTrue(cJSON_GetObjectItem(f, "fixable")) ? "  (doctor --fix does this)" : "");
 	}
 }
 
@@ -37,12 +37,12 @@ static cJSON *apply(struct home *h, const cJSON *findings, int ask)
 		if (!cJSON_IsTrue(cJSON_GetObjectItem(f, "fixable")))
 			continue;
 		char q[700];
-		snprintf(q, sizeof(q), "Fix: %s?", field(f, "fix"));
+		snprintf(q, sizeof(q), "Fix: %s?", cli_vis(field(f, "fix")));
 		if (ask && !ask_yes(q))
 			continue;
 		struct nv_err err = { 0 };
 		if (doctor_fix(h, f, &err) < 0)
-			fprintf(stderr, "Error: %s\n", err.msg);
+			cli_fail(&err);
 		else
 			cJSON_AddItemToArray(fixed, cJSON_CreateString(field(f, "problem")));
 	}
@@ -86,14 +86,12 @@ int doctor_main(int argc, char **argv)
 		cJSON_AddItemToObject(out, "findings", findings);
 		if (fixed)
 			cJSON_AddItemToObject(out, "fixed", fixed);
-		char *t = cJSON_Print(out);
-		printf("%s\n", t);
-		cJSON_free(t);
+		cli_print_json(out);
 		cJSON_Delete(out);
 	} else {
 		const cJSON *f;
 		cJSON_ArrayForEach(f, fixed)
-			printf("Fixed: %s\n", f->valuestring);
+			printf("Fixed: %s\n", cli_vis(f->valuestring));
 		print_findings(findings);
 		cJSON_Delete(findings);
 		cJSON_Delete(fixed);

@@ -116,7 +116,7 @@ static int wait_code(const struct login *l, int lfd, char *code, size_t cap, str
 				stdin_open = 0;
 				rc = lfd >= 0 ? -EAGAIN : nv_fail(err, ENODATA, "stdin closed before a code was pasted");
 			} else if (rc < 0 && rc != -EAGAIN && tty) {
-				fprintf(stderr, "Error: %s\nPaste again: ", err->msg);
+				fprintf(stderr, "Error: %s\nPaste again: ", cli_vis(err->msg));
 				rc = -EAGAIN;
 			}
 		}
@@ -178,10 +178,10 @@ int login_main(int argc, char **argv)
 	int port = login_loopback_port(l);
 	if (port && (lfd = listen_on(port)) < 0)
 		fprintf(stderr, "Note: cannot listen on 127.0.0.1:%d (%s); paste the redirect URL instead.\n", port, strerror(errno));
-	fprintf(stderr, "Open this URL in a browser and authorize nova-engine:\n\n  %s\n\n", l->url);
+	fprintf(stderr, "Open this URL in a browser and authorize nova-engine:\n\n  %s\n\n", cli_vis(l->url));
 	fprintf(stderr, lfd >= 0 ? "Waiting for the browser to come back to %s,\nor paste the URL it ends on (or the code) here: "
 				 : "Paste the code the page shows (or the whole URL the browser ends on): ",
-		l->ep.redirect_uri);
+		cli_vis(l->ep.redirect_uri));
 	fflush(stderr);
 	if ((rc = wait_code(l, lfd, code, sizeof(code), &err)) < 0 || (rc = login_finish(l, code, &cred, &err)) < 0) {
 		rc = cli_fail(&err);
@@ -196,7 +196,7 @@ int login_main(int argc, char **argv)
 		rc = cli_fail(&err);
 		goto out;
 	}
-	printf("Updated %s\nAuth profile: %s (%s/oauth)\n", ctx.home->config_path, id, prov);
+	printf("Updated %s\nAuth profile: %s (%s/oauth)\n", cli_vis(ctx.home->config_path), cli_vis(id), prov);
 out:
 	sodium_memzero(code, sizeof(code));
 	cJSON_Delete(cred);

@@ -58,7 +58,7 @@ static int choose_agent(struct home *h, const char *given, char *agent)
 		return 0;
 	if (home_config_change(h, add_agent, answer, &err) < 0)
 		return cli_fail(&err);
-	fprintf(stderr, "Added agent %s to %s\n", answer, h->config_path);
+	fprintf(stderr, "Added agent %s to %s\n", answer, cli_vis(h->config_path));
 	snprintf(agent, AGENT_MAX + 1, "%s", answer);
 	return 0;
 }

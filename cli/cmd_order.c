@@ -9,7 +9,7 @@ static void print_ids(const cJSON *arr)
 {
 	const cJSON *e;
 	cJSON_ArrayForEach(e, arr)
-		printf("%s%s", e->valuestring, e->next ? ", " : "");
+		printf("%s%s", cli_vis(e->valuestring), e->next ? ", " : "");
 }
 
 static int get(struct cli_ctx *ctx, const char *prov, int json)
@@ -26,13 +26,11 @@ static int get(struct cli_ctx *ctx, const char *prov, int json)
 		cJSON_AddStringToObject(o, "storePath", store_path(ctx->store));
 		cJSON_AddItemToObject(o, "order", over ? over : cJSON_CreateNull());
 		cJSON_AddItemToObject(o, "effective", eff);
-		char *t = cJSON_Print(o);
-		printf("%s\n", t);
-		cJSON_free(t);
+		cli_print_json(o);
 		cJSON_Delete(o);
 		return 0;
 	}
-	printf("Agent: %s\nProvider: %s\nAuth store: %s\nOrder override: ", ctx->agent, prov, store_path(ctx->store));
+	printf("Agent: %s\nProvider: %s\nAuth store: %s\nOrder override: ", ctx->agent, prov, cli_vis(store_path(ctx->store)));
 	if (over && cJSON_GetArraySize(over))
 		print_ids(over);
 	else

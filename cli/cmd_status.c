@@ -4,6 +4,7 @@
 #include "store/config.h"
 #include "store/overview.h"
 #include "store/status.h"
+#include "store/vis.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -167,6 +168,7 @@ static int run_probes(struct cli_ctx *ctx, const struct probe_opts *p, cJSON *vi
 		cJSON_AddNumberToObject(view, "probeMs", (double)ms);
 		return 0;
 	}
+	vis_json(entries); /* a provider's message may carry escape sequences */
 	printf("\nLive checks (%d, %ld ms)\n", cJSON_GetArraySize(entries), ms);
 	if (!cJSON_GetArraySize(entries))
 		printf("(nothing to check)\n");
@@ -235,14 +237,14 @@ int status_main(int argc, char **argv)
 	if (po->on && json)
 		rc = run_probes(&ctx, po, view, 1);
 	if (json) {
-		char *text = cJSON_Print(view);
-		printf("%s\n", text);
-		cJSON_free(text);
+		cli_print_json(view);
 	} else if (plain) {
+		vis_json(view); /* text views: control bytes made visible */
 		const char *dm = str(view, "defaultModel");
 		if (dm)
 			printf("%s\n", dm);
 	} else {
+		vis_json(view);
 		print_models(view);
 		print_auth(get(view, "auth"));
 		if (po->on)

@@ -15,9 +15,7 @@ static int export_store(struct cli_ctx *ctx)
 		return cli_fail(&err);
 	if (isatty(1))
 		fprintf(stderr, "Warning: printing the store of agent %s in plaintext, secrets included.\n", ctx->agent);
-	char *t = cJSON_Print(doc);
-	printf("%s\n", t);
-	cJSON_free(t);
+	cli_print_json(doc);
 	cJSON_Delete(doc);
 	return 0;
 }
@@ -44,11 +42,11 @@ int store_main(int argc, char **argv)
 		if (store_import(ctx.store, argv[optind], &count, &err) < 0)
 			rc = cli_fail(&err);
 		else
-			printf("Imported %d auth profile%s into %s (sealed).\n", count, count == 1 ? "" : "s", store_path(ctx.store));
+			printf("Imported %d auth profile%s into %s (sealed).\n", count, count == 1 ? "" : "s", cli_vis(store_path(ctx.store)));
 	} else if (store_rekey(ctx.home, &count, &err) < 0) {
 		rc = cli_fail(&err);
 	} else {
-		printf("Resealed %d store%s with a new key in %s.\n", count, count == 1 ? "" : "s", ctx.home->key_path);
+		printf("Resealed %d store%s with a new key in %s.\n", count, count == 1 ? "" : "s", cli_vis(ctx.home->key_path));
 	}
 	cli_close(&ctx);
 	return rc;

@@ -1,6 +1,8 @@
 /* Helpers shared by every command: opening the store, errors, options. */
 #include "cli/cli.h"
 #include "store/provider.h"
+#include "store/secmem.h"
+#include "store/vis.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -8,9 +10,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Messages quote what a user, a config or a provider gave: printed with
+ * control bytes made visible (store/vis.h). */
+static void print_error(const char *msg)
+{
+	fprintf(stderr, "Error: %s\n", cli_vis(msg));
+}
+
+static void print_errorv(const char *fmt, va_list ap)
+{
+	struct out o = { 0 };
+	print_error(out_vprintf(&o, fmt, ap) == 0 ? o.p : "out of memory");
+	out_free(&o);
+}
+
 int cli_fail(const struct nv_err *err)
 {
-	fprintf(stderr, "Error: %s\n", err->msg[0] ? err->msg : "unknown failure");
+	print_error(err->msg[0] ? err->msg : "unknown failure");
 	return 1;
 }
 
@@ -18,9 +34,7 @@ int cli_failf(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	fputs("Error: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	print_errorv(fmt, ap);
 	va_end(ap);
 	return 1;
 }
@@ -29,11 +43,30 @@ int cli_usage(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	fputs("Error: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\nRun 'nova-engine %s --help' for usage.\n", cmd);
+	print_errorv(fmt, ap);
 	va_end(ap);
+	fprintf(stderr, "Run 'nova-engine %s --help' for usage.\n", cmd);
 	return EXIT_USAGE;
+}
+
+const char *cli_vis(const char *s)
+{
+	static char *ring[8]; /* the CLI prints from one thread */
+	static unsigned next;
+	char **slot = &ring[next++ % 8];
+	secmem_free(*slot);
+	*slot = vis_dup(s ? s : "");
+	return *slot ? *slot : "?";
+}
+
+int cli_print_json(const cJSON *v)
+{
+	char *t = vis_json_print(v, 1);
+	if (!t)
+		return cli_failf("out of memory");
+	printf("%s\n", t);
+	cJSON_free(t);
+	return 0;
 }
 
 void cli_help(const struct command *c, FILE *out)

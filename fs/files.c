@@ -11,6 +11,7 @@
 #include "store/session.h"
 #include "store/status.h"
 #include "store/version.h"
+#include "store/vis.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -31,10 +32,10 @@ static int refused(const struct node *n, const struct nv_err *err, int rc)
 	return rc;
 }
 
-/* Put the JSON value as text; consumes v. */
+/* Put the JSON value as text (terminal-safe, store/vis.h); consumes v. */
 static int out_json(struct out *o, cJSON *v)
 {
-	char *t = cJSON_Print(v);
+	char *t = vis_json_print(v, 1);
 	cJSON_Delete(v);
 	int rc = t ? out_puts(o, t) : -ENOMEM;
 	if (t && rc == 0)
@@ -77,9 +78,12 @@ static int render_order(struct fs *fs, const struct node *n, struct out *o)
 	int rc = creds_order_effective(store_of(fs, n), n->provider, &ids, &err);
 	if (rc < 0)
 		return rc;
-	cJSON_ArrayForEach(e, ids)
+	cJSON_ArrayForEach(e, ids) {
 		if (rc == 0)
-			rc = out_printf(o, "%s\n", e->valuestring);
+			rc = vis_put(o, e->valuestring); /* a legacy store's ids may hold anything */
+		if (rc == 0)
+			rc = out_puts(o, "\n");
+	}
 	cJSON_Delete(ids);
 	return rc;
 }
@@ -105,10 +109,8 @@ static int status_entries(struct fs *fs, const struct node *n, cJSON **out)
 /* Put the value as "key: value" text; consumes v. */
 static int out_text(struct out *o, cJSON *v)
 {
-	char *t = status_text(v);
+	int rc = status_text(v, o);
 	cJSON_Delete(v);
-	int rc = t ? out_puts(o, t) : -ENOMEM;
-	cJSON_free(t);
 	return rc;
 }
 

@@ -1,5 +1,6 @@
 /* Where the daemon's messages go. */
 #include "fs/log.h"
+#include "store/vis.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -26,23 +27,30 @@ int log_open(const char *file, int foreground)
 	return 0;
 }
 
+/* Messages quote ids, paths and errors that users and configs gave: a
+ * log read with cat or tail shows their control bytes made visible. */
 void log_msg(int level, const char *fmt, ...)
 {
+	struct out raw = { 0 }, shown = { 0 };
 	va_list ap;
 	va_start(ap, fmt);
+	int rc = out_vprintf(&raw, fmt, ap);
+	va_end(ap);
+	if (rc == 0)
+		rc = vis_put(&shown, raw.p);
+	const char *msg = rc == 0 ? shown.p : "(a message was lost: out of memory)";
 	if (!log_fp) {
-		vsyslog(level, fmt, ap);
+		syslog(level, "%s", msg);
 	} else {
 		char ts[32];
 		time_t t = time(NULL);
 		struct tm tm;
 		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
 		pthread_mutex_lock(&log_mu);
-		fprintf(log_fp, "%s nova-engine[%s]: ", ts, level <= LOG_ERR ? "error" : level == LOG_WARNING ? "warning" : "info");
-		vfprintf(log_fp, fmt, ap);
-		fputc('\n', log_fp);
+		fprintf(log_fp, "%s nova-engine[%s]: %s\n", ts, level <= LOG_ERR ? "error" : level == LOG_WARNING ? "warning" : "info", msg);
 		fflush(log_fp);
 		pthread_mutex_unlock(&log_mu);
 	}
-	va_end(ap);
+	out_free(&raw);
+	out_free(&shown);
 }

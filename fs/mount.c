@@ -5,6 +5,7 @@
 #include "fs/log.h"
 #include "fs/ops.h"
 #include "store/secmem.h"
+#include "store/vis.h"
 
 #include <errno.h>
 #include <fuse.h>
@@ -16,11 +17,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Before the daemon detaches: "Error: ..." on stderr, control bytes of
+ * the mountpoint and the message made visible. */
 static int fail(const char *fmt, const char *a, const char *b)
 {
-	fprintf(stderr, "Error: ");
-	fprintf(stderr, fmt, a, b);
-	fputc('\n', stderr);
+	struct out o = { 0 };
+	char *shown = out_printf(&o, fmt, a, b) == 0 ? vis_dup(o.p) : NULL;
+	fprintf(stderr, "Error: %s\n", shown ? shown : "out of memory");
+	secmem_free(shown);
+	out_free(&o);
 	return 1;
 }
 

@@ -11,6 +11,7 @@
 #include "store/consumer.h"
 #include "store/creds.h"
 #include "store/timefmt.h"
+#include "store/vis.h"
 
 #include <errno.h>
 #include <sodium.h>
@@ -151,9 +152,11 @@ static int first_of(struct store *st, const char *provider, unsigned want, struc
 
 static int put_json(struct out *o, cJSON *v)
 {
-	char *t = v ? cJSON_Print(v) : NULL;
+	char *t = v ? vis_json_print(v, 1) : NULL; /* terminal-safe, same values */
 	cJSON_Delete(v);
-	int rc = t ? out_printf(o, "%s\n", t) : -ENOMEM;
+	int rc = t ? out_puts(o, t) : -ENOMEM;
+	if (rc == 0)
+		rc = out_puts(o, "\n");
 	cJSON_free(t);
 	return rc;
 }

@@ -8,6 +8,7 @@
 #include "store/status.h"
 #include "store/textbuf.h"
 #include "store/timefmt.h"
+#include "store/vis.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -379,6 +380,23 @@ static int cmd_status(struct store *st, const char *sid, const cJSON *s, char **
 	return 0;
 }
 
+/* The reply is shown on terminals: model names, endpoints and profile
+ * ids come from the config and the store, so their control bytes are made
+ * visible (the reply's own line breaks stay). */
+static int visible_reply(char **reply, struct nv_err *err)
+{
+	struct out o = { 0 };
+	if (!*reply || !vis_needed(*reply))
+		return 0;
+	if (vis_put_lines(&o, *reply) < 0) {
+		out_free(&o);
+		return nv_fail(err, ENOMEM, "out of memory");
+	}
+	secmem_free(*reply);
+	*reply = o.p;
+	return 0;
+}
+
 int session_command(struct store *st, const char *sid, const char *line, char **reply, struct nv_err *err)
 {
 	struct model_cmd c;
@@ -387,17 +405,19 @@ int session_command(struct store *st, const char *sid, const char *line, char **
 		rc = model_cmd_parse(line, &c, err);
 	if (rc < 0)
 		return rc;
-	if (c.kind == MC_SET)
-		return cmd_set(st, sid, &c, reply, err);
-	if (c.kind == MC_NEW || c.kind == MC_RESET)
-		return cmd_reset(st, sid, reply, err);
-	int exists;
-	cJSON *s = session_get(st, sid, &exists, err);
-	if (!s)
-		return -EIO;
-	rc = c.kind == MC_LIST ? cmd_list(st, s, reply) : cmd_status(st, sid, s, reply, err);
-	cJSON_Delete(s);
-	return rc;
+	if (c.kind == MC_SET) {
+		rc = cmd_set(st, sid, &c, reply, err);
+	} else if (c.kind == MC_NEW || c.kind == MC_RESET) {
+		rc = cmd_reset(st, sid, reply, err);
+	} else {
+		int exists;
+		cJSON *s = session_get(st, sid, &exists, err);
+		if (!s)
+			return -EIO;
+		rc = c.kind == MC_LIST ? cmd_list(st, s, reply) : cmd_status(st, sid, s, reply, err);
+		cJSON_Delete(s);
+	}
+	return rc < 0 ? rc : visible_reply(reply, err);
 }
 
 struct avail_args {

@@ -7,6 +7,7 @@
 #include "store/order.h"
 #include "store/profile.h"
 #include "store/timefmt.h"
+#include "store/vis.h"
 
 #include <errno.h>
 #include <sodium.h>
@@ -306,50 +307,38 @@ int usage_build(struct store *st, const char *id, cJSON **out, struct nv_err *er
 	return rc;
 }
 
-static size_t block_len(const cJSON *o)
-{
-	size_t n = 2;
-	const cJSON *f;
-	cJSON_ArrayForEach(f, o) {
-		char *v = cJSON_IsString(f) ? NULL : cJSON_PrintUnformatted(f);
-		n += strlen(f->string) + 3 + (v ? strlen(v) : strlen(f->valuestring));
-		cJSON_free(v);
-	}
-	return n;
-}
-
-static char *block_put(char *p, const cJSON *o)
+/* One "key: value" line per field, control bytes made visible (a
+ * provider's message may carry escape sequences). */
+static int block_put(struct out *o, const cJSON *entry)
 {
 	const cJSON *f;
-	cJSON_ArrayForEach(f, o) {
+	int rc = 0;
+	cJSON_ArrayForEach(f, entry) {
 		char *v = cJSON_IsString(f) ? NULL : cJSON_PrintUnformatted(f);
-		p += sprintf(p, "%s: %s\n", f->string, v ? v : f->valuestring);
+		if (rc == 0)
+			rc = vis_put(o, f->string);
+		if (rc == 0)
+			rc = out_puts(o, ": ");
+		if (rc == 0)
+			rc = vis_put(o, v ? v : f->valuestring);
+		if (rc == 0)
+			rc = out_puts(o, "\n");
 		cJSON_free(v);
 	}
-	return p;
+	return rc;
 }
 
-char *status_text(const cJSON *entries)
+int status_text(const cJSON *entries, struct out *o)
 {
-	size_t n = 1;
-	const cJSON *o;
-	int single = cJSON_IsObject(entries);
-	if (single)
-		n += block_len(entries);
-	else
-		cJSON_ArrayForEach(o, entries)
-			n += block_len(o);
-	char *buf = cJSON_malloc(n), *p = buf;
-	if (!buf)
-		return NULL;
-	*p = '\0';
-	if (single)
-		return block_put(p, entries), buf;
-	cJSON_ArrayForEach(o, entries) {
-		if (p != buf)
-			*p++ = '\n';
-		p = block_put(p, o);
+	const cJSON *e;
+	int rc = 0;
+	if (cJSON_IsObject(entries))
+		return block_put(o, entries);
+	cJSON_ArrayForEach(e, entries) {
+		if (rc == 0 && e != entries->child)
+			rc = out_puts(o, "\n");
+		if (rc == 0)
+			rc = block_put(o, e);
 	}
-	*p = '\0';
-	return buf;
+	return rc;
 }

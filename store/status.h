@@ -6,6 +6,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "store/textbuf.h"
+
 #include "store/probe_cache.h"
 #include "store/store.h"
 
@@ -35,8 +37,9 @@ int status_build(struct store *st, const struct status_request *req, cJSON **out
 /* Usage facts of one profile (cooldown, lastUsed, failures) as JSON. */
 int usage_build(struct store *st, const char *id, cJSON **out, struct nv_err *err);
 
-/* Render an array of flat objects as "key: value" blocks separated by a
- * blank line (nested values as compact JSON). Caller frees with cJSON_free. */
-char *status_text(const cJSON *entries);
+/* Append an array of flat objects (or one) to o as "key: value" blocks
+ * separated by a blank line, nested values as compact JSON, control
+ * bytes made visible (store/vis.h); 0 or -ENOMEM. */
+int status_text(const cJSON *entries, struct out *o);
 
 #endif

@@ -3,6 +3,7 @@
 #ifndef NV_TEXTBUF_H
 #define NV_TEXTBUF_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 struct out {
@@ -12,7 +13,9 @@ struct out {
 
 /* Append; 0 or -ENOMEM (the buffer is unchanged then). */
 int out_puts(struct out *o, const char *s);
+int out_putn(struct out *o, const char *s, size_t n);  /* n bytes of s */
 int out_printf(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int out_vprintf(struct out *o, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* Wipe and free; the buffer is empty and reusable after. */
 void out_free(struct out *o);
 

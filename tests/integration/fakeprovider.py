@@ -5,7 +5,8 @@ token endpoints with rotating single-use refresh tokens.
 Faults are chosen by the credential itself, so one run can hold many: a
 secret containing "-f401-" gets a 401, "-f403-", "-f402-", "-f429-" (with
 retry-after: 30), "-f529-", "-f500-", "-f418-", "-quota-" (429 insufficient_quota),
-"-restricted-" (Anthropic's Claude Code-only 400), "-badgoogle-" (Gemini
+"-restricted-" (Anthropic's Claude Code-only 400), "-esc-" (401 whose
+message is terminal escape sequences), "-badgoogle-" (Gemini
 400 API_KEY_INVALID), "-hang-" (no answer for 30 s), "-drop-" (connection
 closed), "-slow300-" (answers after 300 ms), "-garbage-" (not JSON),
 "-huge-" (a 10 MiB body). Anything else answers 200. It counts every
@@ -20,6 +21,8 @@ from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
+# A hostile message: retitles the terminal, clears it, then a C1 CSI.
+ESCAPES = "\x1b]0;PWNED\x07\x1b[2J\u009b31m"
 RESTRICTED = "This credential is only authorized for use with Claude Code and cannot be used for other API requests."
 
 
@@ -106,6 +109,7 @@ class Fake:
                     "-f529-": (529, {"error": {"type": "overloaded_error", "message": "Overloaded"}}),
                     "-f500-": (500, {"error": {"message": "internal error"}}),
                     "-f418-": (418, {"error": {"message": "I'm a teapot"}}),
+                    "-esc-": (401, {"error": {"message": ESCAPES}}),
                     "-restricted-": (400, {"type": "error", "error": {"type": "invalid_request_error", "message": RESTRICTED}}),
                     "-badgoogle-": (400, {"error": {"code": 400, "message": "API key not valid. Please pass a valid API key.",
                                                     "status": "INVALID_ARGUMENT", "details": [{"reason": "API_KEY_INVALID"}]}}),
