@@ -152,7 +152,7 @@ static void print_probe(const cJSON *e)
 
 static int run_probes(struct cli_ctx *ctx, const struct probe_opts *p, cJSON *view, int json)
 {
-	struct status_probe probe = { NULL, { 0, p->timeout_ms, NULL, NULL }, p->concurrency };
+	struct status_probe probe = { NULL, { 0, p->timeout_ms, NULL, NULL, 0 }, p->concurrency };
 	struct status_request req = { .providers = p->n_providers ? p->providers : NULL, .n_providers = p->n_providers,
 				      .ids = p->n_profiles ? p->profiles : NULL, .n_ids = p->n_profiles, .probe = &probe };
 	struct nv_err err = { 0 };

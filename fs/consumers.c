@@ -32,8 +32,12 @@ void fs_audit_read(struct fs *fs, const struct node *n, const char *path)
 
 int render_env(struct fs *fs, const struct node *n, struct out *o)
 {
-	char what[SERVED_MAX];
-	int rc = envfile_render(fs_store(fs, n->agent), o, what, NULL);
+	char what[SERVED_MAX] = "";
+	if (n->local)
+		return -EAGAIN; /* stat: rendering refreshes first */
+	struct store *st = fs_store(fs, n->agent);
+	int rc = st ? envfile_render(st, o, what, NULL) : -ENOMEM;
+	fs_store_put(fs, st);
 	fs_served_set(what);
 	return rc;
 }
@@ -46,16 +50,24 @@ int render_audit(struct fs *fs, const struct node *n, struct out *o)
 
 static int render_claude(struct fs *fs, const struct node *n, struct out *o)
 {
-	char what[SERVED_MAX];
-	int rc = native_claude_render(fs_store(fs, n->agent), o, what, NULL);
+	char what[SERVED_MAX] = "";
+	if (n->local)
+		return -EAGAIN; /* stat: rendering refreshes first */
+	struct store *st = fs_store(fs, n->agent);
+	int rc = st ? native_claude_render(st, o, what, NULL) : -ENOMEM;
+	fs_store_put(fs, st);
 	fs_served_set(what);
 	return rc;
 }
 
 static int render_codex(struct fs *fs, const struct node *n, struct out *o)
 {
-	char what[SERVED_MAX];
-	int rc = native_codex_render(fs_store(fs, n->agent), o, what, NULL);
+	char what[SERVED_MAX] = "";
+	if (n->local)
+		return -EAGAIN; /* stat: rendering refreshes first */
+	struct store *st = fs_store(fs, n->agent);
+	int rc = st ? native_codex_render(st, o, what, NULL) : -ENOMEM;
+	fs_store_put(fs, st);
 	fs_served_set(what);
 	return rc;
 }

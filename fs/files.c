@@ -14,14 +14,22 @@
 #include "store/vis.h"
 
 #include <ctype.h>
+#include <stdatomic.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+/* The agent's store for one call: held until put_store. */
 static struct store *store_of(struct fs *fs, const struct node *n)
 {
 	return fs_store(fs, n->agent);
+}
+
+static int put_store(struct fs *fs, struct store *st, int rc)
+{
+	fs_store_put(fs, st);
+	return rc;
 }
 
 /* Log a refused change (ids and the message; never content). */
@@ -54,7 +62,8 @@ static int render_store(struct fs *fs, const struct node *n, struct out *o)
 {
 	struct nv_err err = { 0 };
 	cJSON *doc;
-	int rc = creds_snapshot(store_of(fs, n), &doc, &err);
+	struct store *st = store_of(fs, n);
+	int rc = put_store(fs, st, creds_snapshot(st, &doc, &err));
 	return rc < 0 ? rc : out_json(o, doc);
 }
 
@@ -63,19 +72,25 @@ static int render_token(struct fs *fs, const struct node *n, struct out *o)
 	struct selection sel;
 	struct nv_err err = { 0 };
 	struct store *st = store_of(fs, n);
-	int rc = n->id[0] ? creds_get(st, n->id, &sel, &err) : creds_select(st, n->provider, NULL, &sel, &err);
+	int rc;
+	if (n->local) /* stat: the stored secret as it is, never a refresh */
+		rc = n->id[0] ? creds_get_unrefreshed(st, n->id, &sel, &(int64_t){ 0 })
+			      : creds_select_local(st, n->provider, NULL, &sel, &err);
+	else
+		rc = n->id[0] ? creds_get(st, n->id, &sel, &err) : creds_select(st, n->provider, NULL, &sel, &err);
 	fs_served_set(sel.id[0] ? sel.id : sel.env_var);
 	if (rc == 0)
 		rc = out_printf(o, "%s\n", sel.secret);
 	selection_wipe(&sel);
-	return rc;
+	return put_store(fs, st, rc);
 }
 
 static int render_order(struct fs *fs, const struct node *n, struct out *o)
 {
 	struct nv_err err = { 0 };
 	cJSON *ids, *e;
-	int rc = creds_order_effective(store_of(fs, n), n->provider, &ids, &err);
+	struct store *st = store_of(fs, n);
+	int rc = put_store(fs, st, creds_order_effective(st, n->provider, &ids, &err));
 	if (rc < 0)
 		return rc;
 	cJSON_ArrayForEach(e, ids) {
@@ -88,6 +103,13 @@ static int render_order(struct fs *fs, const struct node *n, struct out *o)
 	return rc;
 }
 
+/* Status readers that may wait on a provider at once. The rest (and
+ * stat) get the last answer, or "pending", at once: waiting readers hold
+ * FUSE workers, and FS_MAX_THREADS - STATUS_WAITERS_MAX of those stay
+ * free for everything else, so one hung provider never stalls a token
+ * read whatever the number of its readers. */
+#define STATUS_WAITERS_MAX 128
+
 static int status_entries(struct fs *fs, const struct node *n, cJSON **out)
 {
 	struct nv_err err = { 0 };
@@ -97,13 +119,21 @@ static int status_entries(struct fs *fs, const struct node *n, cJSON **out)
 	struct status_probe probe = {
 		fs->probes,
 		{ config_int(h->config, "fs.probeTtlSeconds", 60) * 1000, (long)config_int(h->config, "fs.probeTimeoutMs", 8000),
-		  fs->interrupted, NULL },
+		  fs->interrupted, NULL, 0 },
 		8,
 	};
 	pthread_mutex_unlock(&h->mu);
 	struct status_request req = { .provider = n->provider, .ids = n->id[0] ? &only : NULL,
 				      .n_ids = n->id[0] ? 1 : 0, .probe = &probe };
-	return status_build(store_of(fs, n), &req, out, &err);
+	int waits = !n->local && atomic_fetch_add(&fs->status_waiting, 1) < STATUS_WAITERS_MAX;
+	if (!n->local && !waits)
+		atomic_fetch_sub(&fs->status_waiting, 1);
+	probe.policy.no_wait = !waits;
+	struct store *st = store_of(fs, n);
+	int rc = put_store(fs, st, st ? status_build(st, &req, out, &err) : -ENOMEM);
+	if (waits)
+		atomic_fetch_sub(&fs->status_waiting, 1);
+	return rc;
 }
 
 /* Put the value as "key: value" text; consumes v. */
@@ -137,7 +167,8 @@ static int render_health(struct fs *fs, const struct node *n, struct out *o)
 {
 	struct nv_err err = { 0 };
 	cJSON *u;
-	int rc = usage_build(store_of(fs, n), n->id, &u, &err);
+	struct store *st = store_of(fs, n);
+	int rc = put_store(fs, st, usage_build(st, n->id, &u, &err));
 	return rc < 0 ? rc : out_text(o, u);
 }
 
@@ -161,7 +192,8 @@ static int accept_token(struct fs *fs, const struct node *n, char *data, size_t 
 	int rc = cred_from_text(n->provider, data, len, CRED_NONE, &cred, &err);
 	if (rc < 0)
 		return refused(n, &err, -EINVAL);
-	rc = creds_save(store_of(fs, n), id, n->provider, cred, &type, &err);
+	struct store *st = store_of(fs, n);
+	rc = put_store(fs, st, creds_save(st, id, n->provider, cred, &type, &err));
 	if (rc < 0) /* a store key that is not there is ENOKEY, like a missing credential */
 		return refused(n, &err, rc == -ENOENT ? -ENOKEY : rc);
 	log_msg(LOG_INFO, "agent %s: stored %s (%s)", n->agent, id, cred_type_name(type));
@@ -181,6 +213,7 @@ static int accept_order(struct fs *fs, const struct node *n, char *data, size_t 
 			words[count++] = w;
 	struct store *st = store_of(fs, n);
 	int rc = count ? creds_order_set(st, n->provider, words, count, &err) : creds_order_clear(st, n->provider, &err);
+	put_store(fs, st, 0);
 	if (rc < 0)
 		return refused(n, &err, rc == -ENOENT ? -EINVAL : rc);
 	log_msg(LOG_INFO, "agent %s: order for %s %s", n->agent, n->provider, count ? "set" : "cleared");
@@ -198,7 +231,8 @@ static int accept_health(struct fs *fs, const struct node *n, char *data, size_t
 	if (memchr(data, '\0', len))
 		return -EINVAL;
 	secret_trim(data, len);
-	int rc = creds_report(store_of(fs, n), n->id, data, &err);
+	struct store *st = store_of(fs, n);
+	int rc = put_store(fs, st, creds_report(st, n->id, data, &err));
 	return rc < 0 ? refused(n, &err, rc == -ENOENT ? -EINVAL : rc) : 0;
 }
 
@@ -206,7 +240,10 @@ static int render_session_model(struct fs *fs, const struct node *n, struct out 
 {
 	struct nv_err err = { 0 };
 	char *reply = NULL;
-	int rc = session_command(store_of(fs, n), n->session, "/model status", &reply, &err);
+	if (n->local)
+		return -EAGAIN; /* the view selects (and may refresh) a credential */
+	struct store *st = store_of(fs, n);
+	int rc = put_store(fs, st, session_command(st, n->session, "/model status", &reply, &err));
 	if (rc == 0)
 		rc = out_puts(o, reply);
 	secmem_free(reply);
@@ -220,7 +257,8 @@ static int accept_session_model(struct fs *fs, const struct node *n, char *data,
 	if (memchr(data, '\0', len))
 		return -EINVAL;
 	secret_trim(data, len);
-	int rc = session_command(store_of(fs, n), n->session, data, &reply, &err);
+	struct store *st = store_of(fs, n);
+	int rc = put_store(fs, st, session_command(st, n->session, data, &reply, &err));
 	secmem_free(reply);
 	if (rc < 0)
 		return refused(n, &err, rc == -ENOENT ? -EINVAL : rc);
@@ -232,7 +270,10 @@ static int render_session_token(struct fs *fs, const struct node *n, struct out 
 {
 	struct selection sel;
 	struct nv_err err = { 0 };
-	int rc = session_token(store_of(fs, n), n->session, &sel, &err);
+	if (n->local)
+		return -EAGAIN; /* reading it selects, refreshes and records */
+	struct store *st = store_of(fs, n);
+	int rc = put_store(fs, st, session_token(st, n->session, &sel, &err));
 	fs_served_set(sel.id[0] ? sel.id : sel.env_var);
 	if (rc == 0)
 		rc = out_printf(o, "%s\n", sel.secret);
@@ -245,7 +286,8 @@ static int remove_token(struct fs *fs, const struct node *n)
 	struct nv_err err = { 0 };
 	char id[PROFILE_ID_MAX + 1];
 	token_target(n, id);
-	int rc = creds_delete(store_of(fs, n), id, &err);
+	struct store *st = store_of(fs, n);
+	int rc = put_store(fs, st, creds_delete(st, id, &err));
 	if (rc < 0)
 		return rc;
 	log_msg(LOG_INFO, "agent %s: deleted %s", n->agent, id);
@@ -259,7 +301,8 @@ static int remove_token(struct fs *fs, const struct node *n)
 static int remove_generated(struct fs *fs, const struct node *n)
 {
 	struct selection sel;
-	int rc = creds_get(store_of(fs, n), n->id, &sel, NULL);
+	struct store *st = store_of(fs, n);
+	int rc = put_store(fs, st, creds_get_unrefreshed(st, n->id, &sel, &(int64_t){ 0 }));
 	selection_wipe(&sel);
 	return rc == -ENOENT ? 0 : -EPERM;
 }
@@ -273,7 +316,7 @@ static const struct file_def meta_files[] = {
 	  .doc = "The last 1,000 lines of the audit trail (<state>/audit.jsonl): one JSON object per read of a secret (time, agent, profile, how, path, uid, pid, comm, exe, ppid, pcomm). Never a secret. Owner only." },
 };
 static const struct file_def agent_files[] = {
-	{ .name = "auth-profiles.json", .level = L_AGENT, .mode = 0400, .render = render_store,
+	{ .name = "auth-profiles.json", .level = L_AGENT, .mode = 0400, .render = render_store, .static_content = 1,
 	  .doc = "The agent's store, decrypted, in the OpenClaw auth-profiles format. Read-only." },
 	{ .name = "env", .level = L_AGENT, .mode = 0600, .render = render_env, .networked = 1, .counted = 1,
 	  .audit = "mount:env",
@@ -287,7 +330,7 @@ static const struct file_def provider_files[] = {
 	  .truncated = truncated_order, .commit_at_newline = 1,
 	  .doc = "Read: the effective order, one profile id a line. Write: ids or short names separated by spaces, commas or newlines set the agent's override (each must exist and be this provider's, else EINVAL). Truncating it with nothing written clears the override." },
 	{ .name = "status", .level = L_PROVIDER, .mode = 0440, .render = render_status, .networked = 1,
-	  .doc = "One key: value block per credential, in order: type, source, masked secret, expiry state, cooldown, and a live check (probe) of it, cached for fs.probeTtlSeconds; the last answer is shown, marked stale with its age, when the provider does not answer within fs.probeTimeoutMs." },
+	  .doc = "One key: value block per credential, in order: type, source, masked secret, expiry state, cooldown, and a live check (probe) of it, cached for fs.probeTtlSeconds; the last answer is shown, marked stale with its age, when the provider does not answer within fs.probeTimeoutMs. At most 128 readers wait on providers at once; the next gets the last answer, or probe: pending, at once." },
 	{ .name = "status.json", .level = L_PROVIDER, .mode = 0440, .render = render_status_json, .networked = 1,
 	  .doc = "The same as status, as a JSON array." },
 };
@@ -306,9 +349,9 @@ static const struct file_def profile_files[] = {
 
 static const struct file_def session_files[] = {
 	{ .name = "model", .level = L_SESSION, .mode = 0600, .render = render_session_model, .accept = accept_session_model,
-	  .commit_at_newline = 1,
+	  .commit_at_newline = 1, .networked = 1,
 	  .doc = "Read: the /model status view of the session (model, pin, auto-selected and next profile, candidates with cooldowns). Write: a chat command (/model <alias-or-id>[@<profile>], /new, /reset) or just <alias-or-id>[@<profile>]; a refused one fails the write with EINVAL." },
-	{ .name = "token", .level = L_SESSION, .mode = 0400, .render = render_session_token, .counted = 1,
+	{ .name = "token", .level = L_SESSION, .mode = 0400, .render = render_session_token, .counted = 1, .networked = 1,
 	  .audit = "mount:session-token",
 	  .doc = "The token for the session's model: its pinned profile first, then the profile auto-selected for it while that is available, then the order." },
 };

@@ -78,7 +78,10 @@ static int agent_lines(void *arg, const char *agent, int is_dir)
 	struct metric_args *a = arg;
 	(void)is_dir;
 	a->agent = agent;
-	store_read(fs_store(a->fs, agent), profile_lines, a, NULL);
+	struct store *st = fs_store(a->fs, agent);
+	if (st)
+		store_read(st, profile_lines, a, NULL);
+	fs_store_put(a->fs, st);
 	out_printf(a->o, "nova_engine_token_reads_total{agent=\"%s\"} %lu\n", agent, fs_counted(a->fs, agent, FS_TOKEN_READS));
 	out_printf(a->o, "nova_engine_token_writes_total{agent=\"%s\"} %lu\n", agent, fs_counted(a->fs, agent, FS_TOKEN_WRITES));
 	return 0;

@@ -3,6 +3,7 @@
 #define FUSE_USE_VERSION 312
 #include "fs/fs.h"
 #include "fs/log.h"
+#include "fs/notify.h"
 #include "fs/ops.h"
 #include "store/secmem.h"
 #include "store/vis.h"
@@ -59,7 +60,9 @@ static int preflight(struct fs *fs)
 		struct store *s;
 		if (home_agent_resolve(fs->home, agent, out, &err) < 0)
 			return fail("%s%s", err.msg, "");
-		if ((s = fs_store(fs, out)) && store_kind(s, &err) < 0)
+		int rc = (s = fs_store(fs, out)) ? store_kind(s, &err) : 0;
+		fs_store_put(fs, s);
+		if (rc < 0)
 			return fail("%s%s", err.msg, "");
 	}
 	return 0;
@@ -97,7 +100,13 @@ static void *hup_thread(void *arg)
 	return NULL;
 }
 
-static int serve(struct fs *fs, struct fuse *f)
+/* Workers: status readers waiting on a provider hold one each, at most
+ * STATUS_WAITERS_MAX of them (fs/files.c), so the rest stay free for
+ * every other request. Idle ones beyond FS_IDLE_THREADS exit. */
+#define FS_MAX_THREADS 192
+#define FS_IDLE_THREADS 16
+
+static int serve(struct fs *fs, struct fuse *f, const char *root)
 {
 	struct fuse_session *se = fuse_get_session(f);
 	if (fuse_set_signal_handlers(se) != 0)
@@ -109,10 +118,12 @@ static int serve(struct fs *fs, struct fuse *f)
 	pthread_t hup;
 	pthread_create(&hup, NULL, hup_thread, fs);
 	pthread_detach(hup);
+	if (fs_notify_start(fs, root) < 0)
+		log_msg(LOG_WARNING, "change notices are off: cannot start their thread");
 	struct fuse_loop_config *cfg = fuse_loop_cfg_create();
 	/* keep idle workers: creating one per burst costs more than a request */
-	fuse_loop_cfg_set_max_threads(cfg, 16);
-	fuse_loop_cfg_set_idle_threads(cfg, 16);
+	fuse_loop_cfg_set_max_threads(cfg, FS_MAX_THREADS);
+	fuse_loop_cfg_set_idle_threads(cfg, FS_IDLE_THREADS);
 	int rc = fuse_loop_mt(f, cfg);
 	fuse_loop_cfg_destroy(cfg);
 	fuse_remove_signal_handlers(se);
@@ -126,7 +137,9 @@ int fs_run(const struct fs_options *opt)
 	struct fs fs;
 	if (home_open(&h, &err) < 0)
 		return fail("%s%s", err.msg, "");
-	if (fs_init(&fs, h, opt) < 0 || preflight(&fs) != 0) {
+	char root[PATH_MAX];
+	if (fs_init(&fs, h, opt) < 0 || fs_notify_init(&fs) < 0 || preflight(&fs) != 0) {
+		fs_notify_free(&fs);
 		fs_release(&fs);
 		home_free(h);
 		return 1;
@@ -135,6 +148,10 @@ int fs_run(const struct fs_options *opt)
 	build_args(&fs, &args);
 	struct fuse *f = fuse_new(&args, &nova_ops, sizeof(nova_ops), &fs);
 	int rc = 1;
+	fs.fuse = f;
+	/* the daemon moves to / : the notify thread needs the absolute path */
+	if (!realpath(opt->mountpoint, root))
+		snprintf(root, sizeof(root), "%s", opt->mountpoint);
 	if (!f) {
 		fail("cannot start FUSE with options %s%s", args.argv[2], "");
 	} else if (fuse_mount(f, opt->mountpoint) != 0) {
@@ -144,14 +161,16 @@ int fs_run(const struct fs_options *opt)
 			fail("cannot open log file %s%s", opt->log_file, "");
 		else if (fuse_daemonize(opt->foreground) == 0) {
 			log_msg(LOG_INFO, "mounted on %s", opt->mountpoint);
-			rc = serve(&fs, f);
+			rc = serve(&fs, f, root);
 			log_msg(LOG_INFO, "unmounting %s", opt->mountpoint);
 		}
 		fuse_unmount(f);
+		fs_notify_stop(&fs); /* after the unmount: a touch in flight fails now */
 	}
 	if (f)
 		fuse_destroy(f);
 	fuse_opt_free_args(&args);
+	fs_notify_free(&fs);
 	fs_release(&fs);
 	home_free(h);
 	return rc;

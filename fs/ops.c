@@ -6,11 +6,13 @@
 #include "fs/ops.h"
 #include "fs/consumers.h"
 #include "fs/log.h"
+#include "fs/notify.h"
 #include "store/secmem.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <fuse.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +20,7 @@ struct handle {
 	struct node node;
 	pthread_mutex_t mu;     /* protects everything below */
 	struct out content;     /* generated on first read */
+	struct timespec source; /* the source stamp it was generated from */
 	int generated;
 	char *wbuf;             /* written bytes (wiping memory) */
 	size_t wlen;
@@ -54,13 +57,38 @@ static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	return fs;
 }
 
-static void fill_dir(struct fs *fs, struct stat *st, mode_t mode)
+static int ts_after(struct timespec a, struct timespec b)
+{
+	return a.tv_sec != b.tv_sec ? a.tv_sec > b.tv_sec : a.tv_nsec > b.tv_nsec;
+}
+
+/* When what n shows was last changed at its source: the agent's store
+ * file or the config (whichever is newer) for an agent's files, the
+ * mount's start for the rest. Two stats, no decryption. */
+static struct timespec node_source(struct fs *fs, const struct node *n)
+{
+	struct timespec t = { 0, 0 };
+	struct file_stamp s;
+	if (n->agent[0]) {
+		struct store *st = fs_store(fs, n->agent);
+		if (st && store_stamp(st, &s) == 0 && s.exists)
+			t = s.mtime;
+		fs_store_put(fs, st);
+		if (file_stamp_get(fs->home->config_path, &s) == 0 && s.exists && ts_after(s.mtime, t))
+			t = s.mtime;
+	}
+	if (!t.tv_sec)
+		t.tv_sec = fs->started;
+	return t;
+}
+
+static void fill_dir(struct fs *fs, struct stat *st, mode_t mode, struct timespec when)
 {
 	st->st_mode = S_IFDIR | mode;
 	st->st_nlink = 2;
 	st->st_uid = fs->opt.uid;
 	st->st_gid = fs->opt.gid;
-	st->st_mtime = st->st_ctime = st->st_atime = fs->started;
+	st->st_mtim = st->st_ctim = st->st_atim = when;
 }
 
 /* SPEC 12: what names agents or profiles (every mode without bits for
@@ -69,6 +97,31 @@ static void fill_dir(struct fs *fs, struct stat *st, mode_t mode)
 static mode_t shown_mode(const struct fs *fs, mode_t mode)
 {
 	return (mode & 0007) || fs->opt.group_given ? mode : mode & ~(mode_t)0070;
+}
+
+/* A file's size and times from local state only (SPEC: stat never waits
+ * on a provider or a lock): the last rendering when the file may talk to
+ * the network (or its content depends on nothing but the unchanged
+ * store), else a local rendering (token: the stored secret the order
+ * picks, not refreshed). */
+static void file_attr(struct fs *fs, struct node *n, struct stat *st)
+{
+	struct timespec src = node_source(fs, n);
+	struct content_info ci;
+	int known = fs_content_get(fs, n, src, &ci);
+	if (!(known && (n->file->networked || (n->file->static_content && ci.current)))) {
+		struct out o = { 0 };
+		n->local = 1;
+		if (n->file->render(fs, n, &o) == 0) {
+			fs_content_note(fs, n, o.p, o.len, src);
+			fs_content_get(fs, n, src, &ci);
+		}
+		out_free(&o);
+	}
+	fill_dir(fs, st, 0, ci.changed);
+	st->st_mode = S_IFREG | shown_mode(fs, n->file->mode);
+	st->st_nlink = 1;
+	st->st_size = (off_t)ci.len;
 }
 
 static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
@@ -83,21 +136,10 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 	static const mode_t dir_modes[] = { [N_ROOT] = 0755, [N_META] = 0555, [N_AGENTS] = 0750,
 					    [N_AGENT] = 0700, [N_PROFILES] = 0700, [N_PROVIDER] = 0700, [N_PROFILE] = 0700,
 					    [N_SESSIONS] = 0700, [N_SESSION] = 0700, [N_NATIVE] = 0700, [N_NATIVE_APP] = 0700 };
-	if (n.kind != N_FILE) {
-		fill_dir(fs, st, shown_mode(fs, dir_modes[n.kind]));
-		return 0;
-	}
-	fill_dir(fs, st, 0);
-	st->st_mode = S_IFREG | shown_mode(fs, n.file->mode);
-	st->st_nlink = 1;
-	if (n.file->networked) { /* stat never waits on a provider */
-		st->st_size = (off_t)fs_size_get(fs, &n);
-		return 0;
-	}
-	struct out o = { 0 };
-	if (n.file->render(fs, &n, &o) == 0)
-		st->st_size = (off_t)o.len;
-	out_free(&o);
+	if (n.kind != N_FILE)
+		fill_dir(fs, st, shown_mode(fs, dir_modes[n.kind]), node_source(fs, &n));
+	else
+		file_attr(fs, &n, st);
 	return 0;
 }
 
@@ -168,15 +210,17 @@ static int op_read(const char *path, char *buf, size_t size, off_t off, struct f
 	pthread_mutex_lock(&h->mu);
 	int rc = 0;
 	if (!h->generated) {
+		struct fs *fs = ctx_fs();
+		struct timespec src = node_source(fs, &h->node);
 		fs_served_set(NULL);
-		rc = h->node.file->render(ctx_fs(), &h->node, &h->content);
+		rc = h->node.file->render(fs, &h->node, &h->content);
 		h->generated = rc == 0;
 		if (rc == 0 && h->node.file->audit)
 			fs_audit_read(ctx_fs(), &h->node, path);
 		if (h->node.file->counted)
-			fs_count(ctx_fs(), h->node.agent, FS_TOKEN_READS);
-		if (rc == 0 && h->node.file->networked)
-			fs_size_put(ctx_fs(), &h->node, h->content.len);
+			fs_count(fs, h->node.agent, FS_TOKEN_READS);
+		if (rc == 0) /* what stat shows next: this length, and whether it changed */
+			fs_content_note(fs, &h->node, h->content.p, h->content.len, src);
 	}
 	if (rc == 0) {
 		size_t len = h->content.len;
@@ -187,6 +231,19 @@ static int op_read(const char *path, char *buf, size_t size, off_t off, struct f
 	}
 	pthread_mutex_unlock(&h->mu);
 	return rc;
+}
+
+/* A change went through: tell the kernel and the listeners (fs/notify.h).
+ * A token file names its profile; the rest may touch any of the agent. */
+static void changed(struct fs *fs, const struct node *n)
+{
+	char id[PROFILE_ID_MAX + 1];
+	if (n->kind != N_FILE || n->session[0])
+		return; /* sessions: the file itself, which the kernel already knows */
+	int one = strcmp(n->file->name, "token") == 0 || n->file->level == L_PROFILE;
+	if (one)
+		snprintf(id, sizeof(id), n->id[0] ? "%s" : "%s:default", n->id[0] ? n->id : n->provider);
+	fs_notify_change(fs, n->agent, one ? id : NULL);
 }
 
 /* Commit the buffered content. Caller holds h->mu. */
@@ -201,7 +258,9 @@ static int write_commit(struct fs *fs, struct handle *h)
 	secmem_free(copy);
 	if (rc < 0)
 		h->failed = 1;
-	else if (h->node.file->counted)
+	else
+		changed(fs, &h->node);
+	if (rc == 0 && h->node.file->counted)
 		fs_count(fs, h->node.agent, FS_TOKEN_WRITES);
 	return rc;
 }
@@ -240,7 +299,8 @@ static int finish(struct fs *fs, struct handle *h)
 	int rc = write_commit(fs, h);
 	if (rc == 0 && h->truncated && !h->wrote && !h->trunc_done && h->node.file->truncated) {
 		h->trunc_done = 1;
-		rc = h->node.file->truncated(fs, &h->node);
+		if ((rc = h->node.file->truncated(fs, &h->node)) == 0)
+			changed(fs, &h->node);
 	}
 	return rc;
 }
@@ -298,7 +358,11 @@ static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 		pthread_mutex_unlock(&h->mu);
 		return 0;
 	}
-	return n.file->truncated ? n.file->truncated(fs, &n) : 0;
+	if (!n.file->truncated)
+		return 0;
+	if ((rc = n.file->truncated(fs, &n)) == 0)
+		changed(fs, &n);
+	return rc;
 }
 
 static int op_unlink(const char *path)
@@ -308,7 +372,11 @@ static int op_unlink(const char *path)
 	int rc = file_to_change(fs, path, &n);
 	if (rc < 0)
 		return rc;
-	return n.file->remove ? n.file->remove(fs, &n) : -EPERM;
+	if (!n.file->remove)
+		return -EPERM;
+	if ((rc = n.file->remove(fs, &n)) == 0)
+		changed(fs, &n);
+	return rc;
 }
 
 static int op_mkdir(const char *path, mode_t mode)

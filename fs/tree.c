@@ -64,6 +64,7 @@ static int stored(struct fs *fs, const char *agent, const char *provider, const 
 	if (!st)
 		return -ENOMEM;
 	int rc = store_read(st, find_in_doc, &a, NULL);
+	fs_store_put(fs, st);
 	return rc < 0 ? rc : a.found;
 }
 
@@ -132,7 +133,9 @@ static int resolve_session(struct fs *fs, struct node *n, const char *sid, const
 		return n->kind = N_SESSIONS, 0;
 	if (depth > 5 || junk_name(sid) || session_id_check(sid, NULL) < 0)
 		return -ENOENT;
-	int rc = session_exists(fs_store(fs, n->agent), sid);
+	struct store *st = fs_store(fs, n->agent);
+	int rc = st ? session_exists(st, sid) : -ENOMEM;
+	fs_store_put(fs, st);
 	if (rc <= 0)
 		return rc < 0 ? rc : -ENOENT;
 	snprintf(n->session, sizeof(n->session), "%s", sid);
@@ -233,19 +236,29 @@ static int list_agents(struct fs *fs, entry_fn fn, void *arg)
 	return 0;
 }
 
+/* Child names gathered from several places (built-in providers, the
+ * store, mkdir'd directories), listed once each and sorted. */
 struct names_args {
 	const char *provider;   /* NULL: collect providers, else profile names */
 	char (*names)[PROFILE_NAME_MAX + 1];
 	size_t n, cap;
+	int failed;
 };
 
-static void add_name(struct names_args *a, const char *name)
+static int add_name(void *arg, const char *name, int is_dir)
 {
-	for (size_t i = 0; i < a->n; i++)
-		if (strcmp(a->names[i], name) == 0)
-			return;
-	if (a->n < a->cap)
-		snprintf(a->names[a->n++], PROFILE_NAME_MAX + 1, "%s", name);
+	struct names_args *a = arg;
+	(void)is_dir;
+	if (a->n == a->cap) {
+		size_t cap = a->cap ? a->cap * 2 : 64;
+		void *g = realloc(a->names, cap * sizeof(*a->names));
+		if (!g)
+			return a->failed = 1;
+		a->names = g;
+		a->cap = cap;
+	}
+	snprintf(a->names[a->n++], PROFILE_NAME_MAX + 1, "%s", name);
+	return 0;
 }
 
 static int names_in_doc(const cJSON *doc, void *arg, struct nv_err *err)
@@ -259,34 +272,40 @@ static int names_in_doc(const cJSON *doc, void *arg, struct nv_err *err)
 		if (!p || !colon)
 			continue;
 		if (!a->provider && strlen(p) <= PROVIDER_MAX)
-			add_name(a, p);
+			add_name(a, p, 1);
 		else if (a->provider && strcmp(p, a->provider) == 0 && strncmp(e->string, p, strlen(p)) == 0 &&
 			 e->string + strlen(p) == colon && profile_name_check(colon + 1, NULL) == 0)
-			add_name(a, colon + 1);
+			add_name(a, colon + 1, 1);
 	}
 	return 0;
 }
 
-#define LIST_MAX 1024
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
 
 static int list_children(struct fs *fs, const struct node *n, entry_fn fn, void *arg)
 {
-	struct names_args a = { n->kind == N_PROVIDER ? n->provider : NULL, NULL, 0, LIST_MAX };
-	a.names = calloc(LIST_MAX, sizeof(*a.names));
+	struct names_args a = { n->kind == N_PROVIDER ? n->provider : NULL, NULL, 0, 0, 0 };
 	struct store *st = fs_store(fs, n->agent);
-	if (!a.names || !st) {
-		free(a.names);
+	if (!st)
 		return -ENOMEM;
-	}
 	if (n->kind == N_PROFILES)
 		for (size_t i = 0; i < provider_count(); i++)
-			add_name(&a, provider_at(i));
+			add_name(&a, provider_at(i), 1);
 	int rc = store_read(st, names_in_doc, &a, NULL);
-	for (size_t i = 0; rc == 0 && i < a.n; i++)
-		fn(arg, a.names[i], 1);
-	free(a.names);
+	fs_store_put(fs, st);
 	if (rc == 0)
-		pending_each(fs, n->agent, a.provider, fn, arg);
+		rc = pending_each(fs, n->agent, a.provider, add_name, &a);
+	if (rc == 0 && a.failed)
+		rc = -ENOMEM;
+	if (rc == 0 && a.n)
+		qsort(a.names, a.n, sizeof(*a.names), cmp_name);
+	for (size_t i = 0; rc == 0 && i < a.n; i++)
+		if (i == 0 || strcmp(a.names[i], a.names[i - 1]) != 0)
+			fn(arg, a.names[i], 1);
+	free(a.names);
 	return rc;
 }
 
@@ -329,7 +348,10 @@ int tree_list(struct fs *fs, const struct node *n, entry_fn fn, void *arg)
 		return 0;
 	case N_SESSIONS: {
 		struct session_list a = { fn, arg };
-		return session_each(fs_store(fs, n->agent), list_session, &a);
+		struct store *st = fs_store(fs, n->agent);
+		int rc = st ? session_each(st, list_session, &a) : -ENOMEM;
+		fs_store_put(fs, st);
+		return rc;
 	}
 	case N_SESSION:
 		return list_files(L_SESSION, fn, arg);
@@ -380,7 +402,10 @@ int tree_mkdir(struct fs *fs, const char *path)
 	if (parent.kind == N_SESSIONS) {
 		if (junk_name(leaf) || session_id_check(leaf, NULL) < 0)
 			return -EINVAL;
-		return session_create(fs_store(fs, parent.agent), leaf, NULL);
+		struct store *st = fs_store(fs, parent.agent);
+		rc = st ? session_create(st, leaf, NULL) : -ENOMEM;
+		fs_store_put(fs, st);
+		return rc;
 	}
 	return -EPERM;
 }
@@ -405,7 +430,11 @@ int tree_rmdir(struct fs *fs, const char *path)
 			return -EPERM; /* a built-in provider is always listed */
 		return pending_del(fs, n.agent, n.provider, NULL);
 	}
-	if (n.kind == N_SESSION)
-		return session_delete(fs_store(fs, n.agent), n.session, NULL);
+	if (n.kind == N_SESSION) {
+		struct store *st = fs_store(fs, n.agent);
+		rc = st ? session_delete(st, n.session, NULL) : -ENOMEM;
+		fs_store_put(fs, st);
+		return rc;
+	}
 	return n.kind == N_FILE ? -ENOTDIR : -EPERM;
 }

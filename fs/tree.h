@@ -32,7 +32,9 @@ struct file_def {
 	const char *doc;    /* one paragraph for nova-engine-fs(5) */
 	enum level level;
 	mode_t mode;
-	/* Fill o; 0 or -errno. Never touches the network when local is set. */
+	/* Fill o; 0 or -errno. With n->local set (stat, not read) it must
+	 * answer from local state only: no network, no store lock, no
+	 * change; -EAGAIN when it cannot. */
 	int (*render)(struct fs *fs, const struct node *n, struct out *o);
 	/* Take complete written content (NUL-terminated); 0 or -errno. */
 	int (*accept)(struct fs *fs, const struct node *n, char *data, size_t len);
@@ -42,8 +44,12 @@ struct file_def {
 	int (*remove)(struct fs *fs, const struct node *n);
 	/* A write is complete at a newline and may commit at once. */
 	int commit_at_newline;
-	/* Rendering may talk to a provider: stat shows the last length. */
+	/* Rendering may talk to a provider: stat shows the last length
+	 * (a local rendering when there is none yet). */
 	int networked;
+	/* The content depends on the store document only (not on time):
+	 * stat reuses the last length while the store is unchanged. */
+	int static_content;
 	/* Reads and writes count in the token metrics. */
 	int counted;
 	/* L_NATIVE: the directory under native/ it lives in. */
@@ -60,6 +66,14 @@ struct node {
 	char name[PROFILE_NAME_MAX + 1];
 	char id[PROFILE_ID_MAX + 1];
 	char session[65];        /* N_NATIVE_APP and L_NATIVE files: name is the app */
+	int local;               /* render for stat: local state only */
+};
+
+/* What the mount knows of a file's content. */
+struct content_info {
+	size_t len;              /* the last rendered length */
+	int current;             /* rendered from the current source */
+	struct timespec changed; /* when the content last changed */
 };
 
 /* Filesystem state shared by every request. */
@@ -67,29 +81,50 @@ struct fs {
 	struct home *home;
 	struct fs_options opt;
 	time_t started;
-	pthread_mutex_t mu;        /* protects stores, pending */
-	struct agent_slot **slots; /* hash of agent id -> store */
-	size_t n_slots;
+	pthread_mutex_t mu;        /* protects slots, pending, memo */
+	struct slots *slots;       /* open stores (LRU) and counters */
 	struct pending *pending;   /* directories made by mkdir, not yet stored */
+	struct content_memo *memo; /* last length and change time per file */
+	struct notifier *notify;   /* change notices (fs/notify.h) */
+	struct fuse *fuse;         /* for kernel invalidations */
 	struct probe_cache *probes;/* live status results, shared by readers */
 	int (*interrupted)(void *);/* has the current request been interrupted? */
-	struct size_memo *sizes;   /* last length of networked files */
+	_Atomic int status_waiting;/* status readers that may wait on a provider */
 };
+
+/* Stores kept open at once (each holds a decrypted document). */
+#define FS_STORES_MAX 256
 
 /* Per-agent counters for metrics. */
 enum fs_counter { FS_TOKEN_READS, FS_TOKEN_WRITES, FS_COUNTERS };
 void fs_count(struct fs *fs, const char *agent, enum fs_counter which);
 unsigned long fs_counted(struct fs *fs, const char *agent, enum fs_counter which);
 
-/* Last rendered length of a networked file (0 when never rendered). */
-size_t fs_size_get(struct fs *fs, const struct node *n);
-void fs_size_put(struct fs *fs, const struct node *n, size_t len);
+/* Record a rendering of n's content (p, len) made from a source whose
+ * stamp (store and config modification time) was source. */
+void fs_content_note(struct fs *fs, const struct node *n, const char *p, size_t len, struct timespec source);
+/* What is known of n's content; 0 (ci says "changed at source") when it
+ * was never rendered. */
+int fs_content_get(struct fs *fs, const struct node *n, struct timespec source, struct content_info *ci);
 
 int fs_init(struct fs *fs, struct home *h, const struct fs_options *opt);
 void fs_release(struct fs *fs);
 
-/* The agent's store handle (made on first use, kept for the mount). */
+/* The agent's store handle, held for the caller until fs_store_put
+ * (NULL: out of memory). Opened on first use; at most FS_STORES_MAX stay
+ * open, and the least recently used one nobody holds is closed, its
+ * decrypted document wiped. */
 struct store *fs_store(struct fs *fs, const char *agent);
+void fs_store_put(struct fs *fs, struct store *st);   /* NULL does nothing */
+size_t fs_stores_open(struct fs *fs);
+
+/* For the watcher: the open agents whose store file changed since the
+ * last call (at most cap names into agents); fs_store_seen records the
+ * file as it is now (after a change this mount announced itself). */
+size_t fs_stores_changed(struct fs *fs, char (*agents)[AGENT_MAX + 1], size_t cap);
+void fs_store_seen(struct fs *fs, const char *agent);
+/* The open agents, most recently used first (at most cap). */
+size_t fs_stores_list(struct fs *fs, char (*agents)[AGENT_MAX + 1], size_t cap);
 
 /* Parse path into n and check it exists. 0, -ENOENT, or -errno. */
 int tree_resolve(struct fs *fs, const char *path, struct node *n);

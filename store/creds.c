@@ -37,6 +37,7 @@ struct select_args {
 	char skip[SKIP_MAX][PROFILE_ID_MAX + 1];  /* refused by their provider in this call */
 	int n_skip, rejected;
 	int due;                                  /* sel is oauth and needs a refresh */
+	int local;                                /* take what is stored, refresh nothing */
 };
 
 static int skipped(const struct select_args *a, const char *id)
@@ -72,7 +73,7 @@ static int select_in_doc(const cJSON *doc, void *arg, struct nv_err *err)
 			a->rejected = 1;
 			continue;
 		}
-		a->due = oauth_due(cred, now);
+		a->due = !a->local && oauth_due(cred, now);
 		rc = a->due ? 0 : take_secret(a->sel, l.ids[i], cred);
 		if (a->due)
 			snprintf(a->sel->id, sizeof(a->sel->id), "%s", l.ids[i]);
@@ -94,6 +95,20 @@ static int select_in_doc(const cJSON *doc, void *arg, struct nv_err *err)
 		return nv_fail(err, EKEYEXPIRED, "every %s credential has expired: store a new one with `nova-engine models auth paste-token --provider %s`", a->provider, a->provider);
 	return nv_fail(err, ENOKEY, "no usable %s credential for agent \"%s\": add one with `nova-engine models auth paste-api-key --provider %s` or set %s",
 		       a->provider, a->agent, a->provider, var);
+}
+
+int creds_select_local(struct store *st, const char *provider, const char *pin,
+		       struct selection *sel, struct nv_err *err)
+{
+	struct select_args *a = calloc(1, sizeof(*a));
+	if (!a)
+		return nv_fail(err, ENOMEM, "out of memory");
+	*a = (struct select_args){ .provider = provider, .pin = pin, .agent = store_agent(st), .sel = sel,
+				   .home = store_home(st), .local = 1 };
+	memset(sel, 0, sizeof(*sel));
+	int rc = store_read(st, select_in_doc, a, err);
+	free(a);
+	return rc;
 }
 
 int creds_select(struct store *st, const char *provider, const char *pin,

@@ -26,6 +26,12 @@ struct selection {
 int creds_select(struct store *st, const char *provider, const char *pin,
 		 struct selection *sel, struct nv_err *err);
 
+/* The same choice from what is stored, with no refresh, no network and
+ * no store lock (for stat): a due OAuth profile gives its access token as
+ * it is. */
+int creds_select_local(struct store *st, const char *provider, const char *pin,
+		       struct selection *sel, struct nv_err *err);
+
 /* The secret of one profile, refreshed first when it is oauth and due.
  * -ENOENT when it does not exist. */
 int creds_get(struct store *st, const char *id, struct selection *sel, struct nv_err *err);

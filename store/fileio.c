@@ -187,3 +187,29 @@ int file_lock(const char *path, int wait_ms, struct nv_err *err)
 	close(fd);
 	return nv_fail(err, e, "cannot lock %s: %s", path, strerror(e));
 }
+
+struct file_stamp file_stamp_of(const struct stat *s)
+{
+	struct file_stamp id = { 1, s->st_dev, s->st_ino, s->st_size, s->st_mtim, s->st_ctim };
+	return id;
+}
+
+int file_stamp_get(const char *path, struct file_stamp *out)
+{
+	struct stat s;
+	memset(out, 0, sizeof(*out));
+	if (stat(path, &s) == 0)
+		*out = file_stamp_of(&s);
+	else if (errno != ENOENT && errno != ENOTDIR)
+		return -errno;
+	return 0;
+}
+
+int file_stamp_same(const struct file_stamp *a, const struct file_stamp *b)
+{
+	if (a->exists != b->exists)
+		return 0;
+	return !a->exists || (a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+			      a->mtime.tv_sec == b->mtime.tv_sec && a->mtime.tv_nsec == b->mtime.tv_nsec &&
+			      a->ctime.tv_sec == b->ctime.tv_sec && a->ctime.tv_nsec == b->ctime.tv_nsec);
+}

@@ -29,6 +29,20 @@ int file_lock(const char *path, int wait_ms, struct nv_err *err);
  * fsync the directory. A crash leaves the old or the new file. */
 int file_replace(const char *path, const void *data, size_t len, mode_t mode, struct nv_err *err);
 
+/* A file's identity as stat sees it: a change by any process (even an
+ * atomic replace of the same size within one mtime tick) changes it. */
+struct file_stamp {
+	int exists;
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime, ctime;
+};
+struct file_stamp file_stamp_of(const struct stat *st);
+/* stat path into *out; absent is {0} and not an error. 0 or -errno. */
+int file_stamp_get(const char *path, struct file_stamp *out);
+int file_stamp_same(const struct file_stamp *a, const struct file_stamp *b);
+
 /* mkdir -p with the given mode for every directory it creates. */
 int dir_make(const char *path, mode_t mode, struct nv_err *err);
 

@@ -112,6 +112,19 @@ int home_reload(struct home *h, struct nv_err *err)
 	return 0;
 }
 
+int home_config_reload(struct home *h, struct nv_err *err)
+{
+	cJSON *cfg;
+	int rc = config_load(h->config_path, &cfg, err);
+	if (rc < 0)
+		return rc;
+	pthread_mutex_lock(&h->mu);
+	cJSON_Delete(h->config);
+	h->config = cfg;
+	pthread_mutex_unlock(&h->mu);
+	return 0;
+}
+
 int agent_id_check(const char *a, struct nv_err *err)
 {
 	size_t n = strlen(a);

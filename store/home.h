@@ -39,6 +39,10 @@ int home_open_tolerant(struct home **out, struct nv_err *err);
 /* Re-read .env files and config (SIGHUP). Keeps the old config on error. */
 int home_reload(struct home *h, struct nv_err *err);
 
+/* Re-read the config file alone (a daemon that saw it change on disk);
+ * keeps the old config on error. */
+int home_config_reload(struct home *h, struct nv_err *err);
+
 /* Default agent id: config agents.default, else "main". */
 void home_default_agent(struct home *h, char out[AGENT_MAX + 1]);
 

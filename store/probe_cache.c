@@ -109,6 +109,16 @@ static cJSON *present(const struct entry *e, int64_t now)
 	return r;
 }
 
+/* For a reader that may not wait: no answer yet. */
+static cJSON *pending(const struct entry *e)
+{
+	cJSON *r = cJSON_CreateObject();
+	cJSON_AddStringToObject(r, "result", "pending");
+	cJSON_AddStringToObject(r, "message", e->in_flight ? "a live check is in progress: read again for its answer"
+							   : "not checked yet: read again for a live check");
+	return r;
+}
+
 static void store_result(struct entry *e, cJSON *r, int64_t now)
 {
 	const char *b = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "result"));
@@ -164,7 +174,7 @@ int probe_cache_get(struct probe_cache *c, const char *scope, struct probe_job *
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		struct entry *e = es[i] = entry_for(c, scope, &jobs[i]);
 		int64_t last = e && e->answer_at > e->failure_at ? e->answer_at : e ? e->failure_at : 0;
-		if (!e || e->in_flight || (last && now - last < p->ttl_ms))
+		if (!e || e->in_flight || p->no_wait || (last && now - last < p->ttl_ms))
 			continue;
 		e->in_flight = 1;
 		mine[m] = jobs[i];
@@ -188,7 +198,11 @@ int probe_cache_get(struct probe_cache *c, const char *scope, struct probe_job *
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		if (!es[i] || jobs[i].result)
 			continue;
-		if ((rc = wait_for(c, es[i], p)) < 0)
+		if (p->no_wait && !es[i]->answer && !es[i]->failure) {
+			jobs[i].result = pending(es[i]);
+			continue;
+		}
+		if (!p->no_wait && (rc = wait_for(c, es[i], p)) < 0)
 			break;
 		jobs[i].result = present(es[i], now_ms());
 	}

@@ -17,13 +17,16 @@ struct probe_policy {
 	long timeout_ms;       /* one probe's deadline */
 	int (*stop)(void *);   /* polled while waiting; true ends the wait */
 	void *stop_arg;
+	int no_wait;           /* cache only: start no probe, wait for none */
 };
 
 /* Give every job a result: a fresh cached one, the one another thread is
  * fetching now, or a new probe (all new ones run in parallel). When the
  * provider does not answer in time and an older answer exists, that answer
  * comes back with "stale": true and its "age_s". scope separates agents.
- * Returns 0 or -EINTR when stop() said so. */
+ * With policy->no_wait nothing is started or waited for: a profile with
+ * no answer yet gets {"result": "pending"}. Returns 0 or -EINTR when
+ * stop() said so. */
 int probe_cache_get(struct probe_cache *c, const char *scope, struct probe_job *jobs, size_t n,
 		    const struct probe_policy *policy);
 

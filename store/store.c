@@ -16,14 +16,6 @@
 
 #define STORE_MAX (16 << 20)
 
-struct file_id {
-	int exists;
-	dev_t dev;
-	ino_t ino;
-	off_t size;
-	struct timespec mtime, ctime;
-};
-
 struct store {
 	struct home *home;
 	char agent[AGENT_MAX + 1];
@@ -32,7 +24,7 @@ struct store {
 	char lock_path[PATH_MAX];
 	pthread_mutex_t mu;   /* protects doc, id, kind */
 	cJSON *doc;           /* cached document, NULL until first read */
-	struct file_id id;    /* identity of the file doc came from */
+	struct file_stamp id; /* identity of the file doc came from */
 	int kind;
 };
 
@@ -65,19 +57,9 @@ const char *store_dir(const struct store *st) { return st->dir; }
 const char *store_agent(const struct store *st) { return st->agent; }
 struct home *store_home(const struct store *st) { return st->home; }
 
-static struct file_id id_of(const struct stat *s)
+int store_stamp(const struct store *st, struct file_stamp *out)
 {
-	struct file_id id = { 1, s->st_dev, s->st_ino, s->st_size, s->st_mtim, s->st_ctim };
-	return id;
-}
-
-static int id_same(const struct file_id *a, const struct file_id *b)
-{
-	if (a->exists != b->exists)
-		return 0;
-	return !a->exists || (a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
-			      a->mtime.tv_sec == b->mtime.tv_sec && a->mtime.tv_nsec == b->mtime.tv_nsec &&
-			      a->ctime.tv_sec == b->ctime.tv_sec && a->ctime.tv_nsec == b->ctime.tv_nsec);
+	return file_stamp_get(st->path, out);
 }
 
 cJSON *doc_profile(const cJSON *doc, const char *id)
@@ -147,12 +129,12 @@ static int decode(struct store *st, const char *text, size_t len, cJSON **doc, i
 static int refresh_locked(struct store *st, struct nv_err *err)
 {
 	struct stat s;
-	struct file_id now = { 0 };
+	struct file_stamp now = { 0 };
 	if (stat(st->path, &s) == 0)
-		now = id_of(&s);
+		now = file_stamp_of(&s);
 	else if (errno != ENOENT)
 		return nv_fail(err, errno, "cannot open store %s: %s", st->path, strerror(errno));
-	if (st->doc && id_same(&now, &st->id))
+	if (st->doc && file_stamp_same(&now, &st->id))
 		return 0;
 	char *text = NULL;
 	size_t len = 0;
@@ -160,7 +142,7 @@ static int refresh_locked(struct store *st, struct nv_err *err)
 	int kind = STORE_ABSENT;
 	int rc = now.exists ? file_read_st(st->path, STORE_MAX, &text, &len, &s, err) : -ENOENT;
 	if (rc == 0) {
-		now = id_of(&s);
+		now = file_stamp_of(&s);
 		rc = decode(st, text, len, &doc, &kind, err);
 	} else if (rc == -ENOENT) {
 		now.exists = 0;
@@ -219,7 +201,7 @@ static int write_locked(struct store *st, cJSON *doc, struct nv_err *err)
 	if (rc == 0 && stat(st->path, &s) == 0) {
 		cJSON_Delete(st->doc);
 		st->doc = doc;
-		st->id = id_of(&s);
+		st->id = file_stamp_of(&s);
 		st->kind = STORE_SEALED;
 		return 0;
 	}

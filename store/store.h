@@ -7,6 +7,7 @@
 #include <cjson/cJSON.h>
 
 #include "store/error.h"
+#include "store/fileio.h"
 #include "store/home.h"
 
 struct store;
@@ -20,6 +21,10 @@ const char *store_path(const struct store *st);
 const char *store_dir(const struct store *st);   /* the agent dir */
 const char *store_agent(const struct store *st);
 struct home *store_home(const struct store *st);
+
+/* The store file's identity now (exists 0 when there is none): a cheap
+ * stat, never a decryption, for watchers and modification times. */
+int store_stamp(const struct store *st, struct file_stamp *out);
 
 /* Run fn on the current document (read-only). A missing file reads as an
  * empty store. Errors opening the file (wrong key, tampering) name it. */

@@ -175,6 +175,14 @@ def is_dead_mount(path):
         return e.errno == 107  # ENOTCONN
 
 
+def rss_kib(pid):
+    """A process's resident memory in KiB."""
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
 def wait_for(cond, timeout=5.0):
     deadline = time.time() + timeout
     while time.time() < deadline:

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import BIN, wait_for
+from conftest import BIN, rss_kib, wait_for
 
 P = "agents/main/profiles"
 
@@ -82,13 +82,6 @@ def test_canary_secret_never_leaks(state, mount, tmp_path):
     limits = open(f"/proc/{pid}/limits").read()
     assert [l for l in limits.splitlines() if l.startswith("Max core file size")][0].split()[4:6] == ["0", "0"]
     assert not [f for f in os.listdir(tmp_path) if f.startswith("core")]
-
-
-def rss_kib(pid):
-    for line in open(f"/proc/{pid}/status"):
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
 
 
 def test_load_8_readers_100000_reads_while_writing(state, mount):
