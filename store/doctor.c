@@ -50,6 +50,11 @@ static void check_mode(cJSON *out, const char *path, mode_t want, const char *wh
 	char fix[PATH_MAX + 32];
 	if (lstat(path, &st) != 0)
 		return;
+	if (S_ISLNK(st.st_mode)) { /* what it points to can change under us: only report */
+		add(out, "symlink", "warning", path, 0, "replace the link with the real file or directory, or check its mode yourself",
+		    "%s %s is a symbolic link: doctor checks and fixes modes only on the real thing, never through a link", what, path);
+		return;
+	}
 	if (st.st_uid != geteuid())
 		add(out, "owner", "error", path, 0, "", "%s %s is owned by uid %u, not by you (uid %u): chown it back",
 		    what, path, (unsigned)st.st_uid, (unsigned)geteuid());
@@ -215,8 +220,9 @@ static void check_agent(cJSON *out, struct home *h, const char *agent)
 		    agent, store_path(st));
 	}
 	check_leftovers(out, store_dir(st));
-	if (kind > 0) {
+	if (kind != 0) /* even one that does not open: it may be a link */
 		check_mode(out, store_path(st), 0600, "store");
+	if (kind > 0) {
 		struct store_check c = { out, h, agent, store_path(st) };
 		store_read(st, doc_checks, &c, NULL);
 	}
@@ -383,11 +389,8 @@ int doctor_fix(struct home *h, const cJSON *f, struct nv_err *err)
 	const char *subject = cJSON_GetStringValue(cJSON_GetObjectItem(f, "subject"));
 	if (!cJSON_IsTrue(cJSON_GetObjectItem(f, "fixable")) || !check || !subject)
 		return nv_fail(err, EINVAL, "this finding has no automatic fix");
-	if (strcmp(check, "mode") == 0) {
-		struct stat st;
-		mode_t want = lstat(subject, &st) == 0 && S_ISDIR(st.st_mode) ? 0700 : 0600;
-		return chmod(subject, want) == 0 ? 0 : nv_fail(err, errno, "chmod %s: %s", subject, strerror(errno));
-	}
+	if (strcmp(check, "mode") == 0)
+		return file_fix_mode(subject, 0700, 0600, err);
 	if (strcmp(check, "plaintext-store") == 0) {
 		struct store *st;
 		int rc = store_open(h, subject, &st, err);

@@ -213,3 +213,42 @@ int file_stamp_same(const struct file_stamp *a, const struct file_stamp *b)
 			      a->mtime.tv_sec == b->mtime.tv_sec && a->mtime.tv_nsec == b->mtime.tv_nsec &&
 			      a->ctime.tv_sec == b->ctime.tv_sec && a->ctime.tv_nsec == b->ctime.tv_nsec);
 }
+
+/* chmod what fd is (O_PATH: fchmod would say EBADF, so through its
+ * /proc/self/fd entry, which names that same inode, not a path). */
+static int fd_chmod(int fd, int is_path, mode_t mode)
+{
+	char proc[64];
+	if (!is_path)
+		return fchmod(fd, mode) < 0 ? -errno : 0;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	return chmod(proc, mode) < 0 ? -errno : 0;
+}
+
+int file_fix_mode(const char *path, mode_t dir_mode, mode_t file_mode, struct nv_err *err)
+{
+	int is_path = 0;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0 && errno == EACCES) { /* a mode that lets even us not read it */
+		fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		is_path = 1;
+	}
+	if (fd < 0 && errno == ELOOP)
+		return nv_fail(err, ELOOP, "%s is a symbolic link: no mode is changed through a link (check what it points to yourself)", path);
+	if (fd < 0)
+		return nv_fail(err, errno, "cannot open %s: %s", path, strerror(errno));
+	struct stat st;
+	int rc = fstat(fd, &st) < 0 ? -errno : 0;
+	if (rc < 0)
+		rc = nv_fail(err, -rc, "cannot stat %s: %s", path, strerror(-rc));
+	else if (S_ISLNK(st.st_mode))
+		rc = nv_fail(err, ELOOP, "%s is a symbolic link: no mode is changed through a link (check what it points to yourself)", path);
+	else if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
+		rc = nv_fail(err, EINVAL, "%s is neither a file nor a directory: not changed", path);
+	else if (st.st_uid != geteuid())
+		rc = nv_fail(err, EPERM, "%s is owned by uid %u, not by you: not changed", path, (unsigned)st.st_uid);
+	else if ((rc = fd_chmod(fd, is_path, S_ISDIR(st.st_mode) ? dir_mode : file_mode)) < 0)
+		rc = nv_fail(err, -rc, "chmod %s: %s", path, strerror(-rc));
+	close(fd);
+	return rc;
+}

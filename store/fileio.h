@@ -43,6 +43,12 @@ struct file_stamp file_stamp_of(const struct stat *st);
 int file_stamp_get(const char *path, struct file_stamp *out);
 int file_stamp_same(const struct file_stamp *a, const struct file_stamp *b);
 
+/* Set the mode of path itself (dir_mode for a directory, file_mode for a
+ * regular file) on the descriptor that was checked: opened O_NOFOLLOW, so
+ * a symbolic link is refused (ELOOP), never followed; also refused when
+ * not owned by us (EPERM) or neither file nor directory (EINVAL). */
+int file_fix_mode(const char *path, mode_t dir_mode, mode_t file_mode, struct nv_err *err);
+
 /* mkdir -p with the given mode for every directory it creates. */
 int dir_make(const char *path, mode_t mode, struct nv_err *err);
 

@@ -3,6 +3,7 @@
 #include "store/config.h"
 #include "store/env.h"
 #include "store/fileio.h"
+#include "store/secmem.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -13,6 +14,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#define STORE_FILE "auth-profiles.json" /* as store/store.c names it */
+#define STORE_SCAN_MAX (16 << 20)
 
 /* $HOME, else the password database: a program started with an empty
  * environment (OpenClaw's exec providers) must not take its cwd for home. */
@@ -276,18 +280,56 @@ static int same_file(const struct stat *a, const struct stat *b)
 	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
 }
 
+/* A sealed store under any agent dir (agentDir overrides included): the
+ * key that opens it exists somewhere, so a new one must not be made. An
+ * unreadable store counts as sealed (when in doubt, refuse). */
+static int sealed_store_exists(struct home *h)
+{
+	char **ids;
+	size_t n;
+	int found = home_agents(h, &ids, &n) < 0; /* cannot tell: refuse */
+	for (size_t i = 0; !found && i < n; i++) {
+		char path[PATH_MAX + 32], *text;
+		size_t len;
+		home_agent_dir(h, ids[i], path, PATH_MAX);
+		strcat(path, "/" STORE_FILE);
+		int rc = file_read(path, STORE_SCAN_MAX, &text, &len, NULL);
+		found = rc != -ENOENT && (rc < 0 || seal_is_envelope(text, len));
+		if (rc == 0)
+			secmem_free(text);
+	}
+	home_agents_free(ids, n);
+	return found;
+}
+
+static int key_missing(struct nv_err *err, const char *path)
+{
+	return nv_fail(err, ENOKEY, "store key missing: restore %s from your backup", path);
+}
+
+int home_key_check(struct home *h, struct nv_err *err)
+{
+	if (access(h->key_path, F_OK) == 0 || errno != ENOENT)
+		return 0; /* there, or a problem loading it will name */
+	return sealed_store_exists(h) ? key_missing(err, h->key_path) : 0;
+}
+
 /* Make h->key the key the file holds now. A process that lives long (the
  * daemon) must see a rekey made by another one, or it would seal with a
  * key nobody has any more. A vanished key file still lets it read; it may
- * not write (what it sealed could never be opened again). Caller holds mu. */
-static int key_current(struct home *h, int create, struct nv_err *err)
+ * not write (what it sealed could never be opened again). sealed: a
+ * sealed store exists, so a missing key is lost, not yet to be made.
+ * Caller holds mu. */
+static int key_current(struct home *h, int create, int sealed, struct nv_err *err)
 {
 	struct stat st;
 	int present = stat(h->key_path, &st) == 0;
 	if (h->key && present && same_file(&st, &h->key_stamp))
 		return 0;
+	if (!present && create && (h->key || sealed))
+		return key_missing(err, h->key_path);
 	if (h->key && !present)
-		return create ? nv_fail(err, ENOENT, "key file %s vanished: restore it before storing anything", h->key_path) : 0;
+		return 0;
 	struct seal_key *fresh = NULL;
 	int rc = seal_key_load(h->key_path, create && h->key_creatable, &fresh, err);
 	if (rc == -ENOENT)
@@ -306,8 +348,11 @@ static int key_current(struct home *h, int create, struct nv_err *err)
 
 int home_key(struct home *h, const char *keyid, int create, const struct seal_key **key, struct nv_err *err)
 {
+	/* one key forever: before making one, look for stores sealed with a
+	 * lost one (outside mu: the scan reads the config under it) */
+	int sealed = create && access(h->key_path, F_OK) != 0 && sealed_store_exists(h);
 	pthread_mutex_lock(&h->mu);
-	int rc = key_current(h, create, err);
+	int rc = key_current(h, create, sealed, err);
 	*key = h->key;
 	if (rc == 0 && keyid && strcmp(keyid, h->key->id) != 0) {
 		rc = load_next_key(h, err);

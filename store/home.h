@@ -64,6 +64,12 @@ void home_agents_free(char **ids, size_t n);
  * create: make the key file on first write. The key stays owned by h. */
 int home_key(struct home *h, const char *keyid, int create, const struct seal_key **key, struct nv_err *err);
 
+/* Before a write creates anything: -ENOKEY ("store key missing: restore
+ * <path> from your backup") when the key file is absent while a sealed
+ * store exists under any agent dir, since a new key could never open it.
+ * home_key with create refuses the same way and never makes a second key. */
+int home_key_check(struct home *h, struct nv_err *err);
+
 /* Change the config under its lock: re-read from disk, fn edits, save.
  * fn returns 0 to save, 1 for "no change", <0 to abort. */
 typedef int (*config_edit_fn)(cJSON *cfg, void *arg, struct nv_err *err);

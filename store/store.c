@@ -241,7 +241,9 @@ int store_locked_write(struct store *st, cJSON *doc, struct nv_err *err)
 
 static int change(struct store *st, store_change_fn fn, void *arg, int force, struct nv_err *err)
 {
-	int fd = store_lock(st, err);
+	int fd = home_key_check(st->home, err); /* a lost key: create nothing */
+	if (fd == 0)
+		fd = store_lock(st, err);
 	if (fd < 0)
 		return fd;
 	cJSON *doc;

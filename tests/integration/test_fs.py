@@ -378,4 +378,4 @@ def test_daemon_refuses_to_store_when_the_key_file_vanished(state, mount):
     assert r.returncode == 1 and "Required key not available" in r.stderr
     (state.dir / "store.key.bak").rename(state.dir / "store.key")
     assert state.run("models", "auth", "token", "--provider", "openai").out == KEY + "\n"
-    assert "vanished" in m.log.read_text()
+    assert "store key missing: restore" in m.log.read_text()

@@ -2,6 +2,7 @@
 ./.env, plain-http addresses, a lost key, symlinks under doctor --fix and
 at temp-file names. Each test stages the attack and shows it fails.
 Every secret here is made up."""
+import errno
 import json
 import os
 import secrets
@@ -249,3 +250,118 @@ def test_cli_writes_succeed_past_planted_temp_symlinks(state, tmp_path):
     # no temp file of ours is left beside the store
     left = [n for n in os.listdir(d) if ".tmp." in n and not (d / n).is_symlink()]
     assert left == []
+
+
+# -- one store key, forever ------------------------------------------------------
+
+def two_agents_and_a_lost_key(state, tmp_path):
+    custom = tmp_path / "custom-agent-dir"
+    state.write_config({"agents": {"list": [{"id": "main"}, {"id": "work", "agentDir": str(custom)},
+                                            {"id": "fresh"}]}})
+    state.paste("anthropic", KEY)
+    state.paste("openai", "sk-proj-" + "TrustKeyWork0123" * 3, "--agent", "work")
+    key = state.dir / "store.key"
+    backup = tmp_path / "store.key.backup"
+    key.rename(backup)
+    return key, backup, custom
+
+
+def assert_refused_and_nothing_made(p, state, key):
+    assert p.returncode == 1
+    assert p.err == f"Error: store key missing: restore {key} from your backup\n"
+    assert not key.exists()
+    assert not (state.dir / "agents" / "fresh").exists()
+
+
+def test_no_second_key_while_sealed_stores_exist(state, tmp_path):
+    key, backup, _ = two_agents_and_a_lost_key(state, tmp_path)
+    config = state.config.read_bytes()
+    p = state.run("models", "auth", "paste-api-key", "--provider", "openai", "--agent", "fresh",
+                  input="sk-proj-" + "TrustKeyFresh0123" * 3 + "\n")
+    assert_refused_and_nothing_made(p, state, key)
+    assert state.config.read_bytes() == config
+    # restoring the backup opens both agents, as before
+    backup.rename(key)
+    assert state.run("models", "auth", "token", "--provider", "anthropic").out == KEY + "\n"
+    assert state.run("models", "auth", "token", "--provider", "openai", "--agent", "work").out.startswith("sk-proj-TrustKeyWork")
+
+
+def test_a_sealed_store_in_an_agentdir_override_alone_keeps_the_key(state, tmp_path):
+    key, backup, custom = two_agents_and_a_lost_key(state, tmp_path)
+    state.store("main").unlink()
+    assert (custom / "auth-profiles.json").exists()
+    p = state.run("models", "auth", "paste-api-key", "--provider", "openai", "--agent", "fresh",
+                  input="sk-proj-" + "TrustKeyFresh0123" * 3 + "\n")
+    assert_refused_and_nothing_made(p, state, key)
+
+
+def test_daemon_makes_no_second_key_for_a_new_agent(state, tmp_path, mount):
+    key, backup, _ = two_agents_and_a_lost_key(state, tmp_path)
+    backup.rename(key)
+    m = mount()  # (a mount does not start without its key)
+    key.rename(backup)
+    fd = os.open(m / "agents/fresh/profiles/openai/token", os.O_WRONLY | os.O_TRUNC)
+    try:
+        os.write(fd, ("sk-proj-" + "TrustKeyFresh0123" * 3 + "\n").encode())
+        raise AssertionError("the write was accepted")
+    except OSError as e:
+        assert e.errno == errno.ENOKEY
+    finally:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    assert not key.exists() and not (state.dir / "agents" / "fresh").exists()
+    assert "store key missing" in m.log.read_text()
+    backup.rename(key)
+    assert (m / f"{P}/anthropic/token").read_text() == KEY + "\n"
+
+
+def test_first_write_still_makes_the_key(state):
+    assert not (state.dir / "store.key").exists()
+    state.paste("anthropic", KEY)
+    assert stat.S_IMODE((state.dir / "store.key").stat().st_mode) == 0o600
+
+
+# -- doctor --fix never acts through a symlink ------------------------------------
+
+def doctor_fix(state):
+    p = state.run("doctor", "--fix", "--yes", "--json")
+    return p, json.loads(p.out)
+
+
+def test_doctor_fix_leaves_a_symlinked_state_dir_and_its_target_alone(state, tmp_path):
+    state.paste("anthropic", KEY)
+    real = tmp_path / "real-state"
+    state.dir.rename(real)
+    os.chmod(real, 0o755)
+    os.symlink(real, state.dir)
+    p, rep = doctor_fix(state)
+    assert stat.S_IMODE(real.stat().st_mode) == 0o755
+    assert state.dir.is_symlink()
+    links = [f for f in rep["findings"] if f["check"] == "symlink"]
+    assert [f["subject"] for f in links] == [str(state.dir)]
+    assert links[0]["problem"] == (f"state dir {state.dir} is a symbolic link: doctor checks and fixes modes only "
+                                   "on the real thing, never through a link")
+    assert not links[0]["fixable"]
+    assert str(state.dir) not in json.dumps(rep.get("fixed", []))
+    assert p.returncode == 1
+    text = state.run("doctor", "--fix", "--yes").out
+    assert f"Fixed: {state.dir}" not in text and "is a symbolic link" in text
+
+
+def test_doctor_fix_leaves_symlinked_key_and_store_alone(state, tmp_path):
+    state.paste("anthropic", KEY)
+    targets = {}
+    for path in (state.dir / "store.key", state.store()):
+        t = tmp_path / ("target-" + path.name)
+        path.rename(t)
+        os.chmod(t, 0o644)
+        os.symlink(t, path)
+        targets[path] = t
+    p, rep = doctor_fix(state)
+    subjects = {f["subject"] for f in rep["findings"] if f["check"] == "symlink"}
+    assert {str(p) for p in targets} <= subjects
+    for path, t in targets.items():
+        assert path.is_symlink()
+        assert stat.S_IMODE(t.stat().st_mode) == 0o644
