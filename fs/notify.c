@@ -198,9 +198,10 @@ static void watch(struct fs *fs, int first)
 	if (file_stamp_get(fs->home->config_path, &s) == 0 && !file_stamp_same(&s, &nt->config_seen)) {
 		struct nv_err err = { 0 };
 		nt->config_seen = s;
-		if (!first && home_config_reload(fs->home, &err) < 0)
+		int rc = first ? 0 : home_config_reload(fs->home, &err);
+		if (rc < 0)
 			log_msg(LOG_WARNING, "config changed but does not load, keeping the old one: %s", err.msg);
-		else if (!first)
+		else if (rc == 1) /* not when this daemon wrote it (a token write notes the profile there) */
 			fs_notify_change(fs, NULL, NULL);
 	}
 	snprintf(dir, sizeof(dir), "%s/agents", fs->home->state_dir);
@@ -261,15 +262,17 @@ static void *run(void *arg)
 	watch(fs, 1);
 	pthread_mutex_lock(&nt->mu);
 	while (!nt->stop && batch) {
+		/* the queue first: a change this mount made and announced is
+		 * then recorded as seen before the watcher looks */
+		if (nt->queued || nt->all)
+			drain(fs, batch);
 		long left = FS_WATCH_MS - ms_since(&watched);
 		if (left <= 0) { /* also under a steady stream of notices */
 			pthread_mutex_unlock(&nt->mu);
 			watch(fs, 0);
 			clock_gettime(CLOCK_MONOTONIC, &watched);
 			pthread_mutex_lock(&nt->mu);
-		} else if (nt->queued || nt->all) {
-			drain(fs, batch);
-		} else {
+		} else if (!nt->queued && !nt->all && !nt->stop) {
 			struct timespec ts;
 			deadline_in(&ts, left);
 			pthread_cond_timedwait(&nt->wake, &nt->mu, &ts);

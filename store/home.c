@@ -123,10 +123,15 @@ int home_config_reload(struct home *h, struct nv_err *err)
 	if (rc < 0)
 		return rc;
 	pthread_mutex_lock(&h->mu);
-	cJSON_Delete(h->config);
-	h->config = cfg;
+	int differs = !cJSON_Compare(h->config, cfg, 1);
+	if (differs) {
+		cJSON_Delete(h->config);
+		h->config = cfg;
+	}
 	pthread_mutex_unlock(&h->mu);
-	return 0;
+	if (!differs)
+		cJSON_Delete(cfg);
+	return differs;
 }
 
 int agent_id_check(const char *a, struct nv_err *err)

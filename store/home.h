@@ -39,8 +39,9 @@ int home_open_tolerant(struct home **out, struct nv_err *err);
 /* Re-read .env files and config (SIGHUP). Keeps the old config on error. */
 int home_reload(struct home *h, struct nv_err *err);
 
-/* Re-read the config file alone (a daemon that saw it change on disk);
- * keeps the old config on error. */
+/* Re-read the config file alone (a daemon that saw it change on disk).
+ * 1 when it differs from the one held (which it then replaces), 0 when
+ * the same (this process wrote it), <0 on error (the old one is kept). */
 int home_config_reload(struct home *h, struct nv_err *err);
 
 /* Default agent id: config agents.default, else "main". */

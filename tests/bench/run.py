@@ -143,12 +143,18 @@ def bench_writes(tmp):
     row("write", "paste-api-key, 4 contending writers, total", f"{four:.0f} /s")
 
 
+def agents_state(n, prefix):
+    """A state dir in /dev/shm with n agents a00000... made by mkagents."""
+    state = pathlib.Path(tempfile.mkdtemp(dir="/dev/shm", prefix=prefix))
+    env = env_for(state)
+    subprocess.run([str(BENCH / "mkagents"), str(n)], env=env, check=True)
+    return state, env
+
+
 def bench_scale(tmp):
     base_latency = None
     for n in (10, 1000, 10000):
-        state = pathlib.Path(tempfile.mkdtemp(dir="/dev/shm", prefix="nv-scale-"))
-        env = env_for(state)
-        subprocess.run([str(BENCH / "mkagents"), str(n)], env=env, check=True)
+        state, env = agents_state(n, "nv-scale-")
         mnt = tmp / f"scale{n}"
         mnt.mkdir()
         t = time.perf_counter()
@@ -219,6 +225,55 @@ def bench_probes(tmp):
         fake.close()
 
 
+def bench_trust(tmp):
+    """Issue "Trust II": daemon memory after walking many agents (every
+    agent's token read once), and token reads while 40 readers wait on a
+    hung provider's status."""
+    for n in (10, 1000, 10000):
+        state, env = agents_state(n, "nv-walk-")
+        mnt = tmp / f"walk{n}"
+        mnt.mkdir()
+        run(["mount", str(mnt)], env)
+        try:
+            wait_mounted(mnt)
+            for i in range(n):
+                (mnt / f"agents/a{i:05d}/profiles/openai/token").read_text()
+            rss = rss_kib(daemon_pid(mnt)) / 1024
+        finally:
+            unmount(mnt)
+            subprocess.run(["rm", "-rf", str(state)])
+        row("memory", f"daemon RSS after walking {n} agents (a token read in each)", f"{rss:.1f} MiB", "< 32 MiB")
+    sys.path.insert(0, str(ROOT / "tests" / "integration"))
+    from fakeprovider import Fake
+    fake = Fake()
+    state = tmp / "hung"
+    env = env_for(state)
+    state.mkdir()
+    (state / "nova-engine.json").write_text(json.dumps({"fs": {"probeTimeoutMs": 60000},
+                                                        "models": {"providers": {"openai": {"baseUrl": fake.url}}}}))
+    run(["models", "auth", "paste-api-key", "--provider", "openai"], env, b"sk-test-bench-hang-0123456789")
+    run(["models", "auth", "paste-api-key", "--provider", "anthropic"], env, b"sk-ant-api03-test-bench-0123456789")
+    mnt = tmp / "hung-mnt"
+    mnt.mkdir()
+    run(["mount", str(mnt)], env)
+    readers = []
+    try:
+        wait_mounted(mnt)
+        readers = [subprocess.Popen(["cat", str(mnt / "agents/main/profiles/openai/status")],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(40)]
+        time.sleep(1.0)
+        med, p99, _ = readloop(mnt / "agents/main/profiles/anthropic/token", 2000, 1)
+        waiting = sum(r.poll() is None for r in readers)
+        row("stall", f"token read while {waiting} readers wait on a hung provider: median / p99",
+            f"{med / 1000:.2f} / {p99 / 1000:.2f} ms", "< 50 ms")
+    finally:
+        for r in readers:
+            r.kill()
+            r.wait()
+        unmount(mnt)
+        fake.close()
+
+
 def machine():
     model = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
     mem = next((int(l.split()[1]) // 1024 // 1024 for l in open("/proc/meminfo") if l.startswith("MemTotal")), 0)
@@ -249,6 +304,7 @@ def main():
         bench_probes(tmp)
         if "--quick" not in sys.argv:
             bench_scale(tmp)
+            bench_trust(tmp)
     write_doc()
 
 
