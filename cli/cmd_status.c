@@ -195,7 +195,7 @@ int status_main(int argc, char **argv)
 	struct cli_opts o = { .cmd = argv[0] };
 	struct probe_opts *po = calloc(1, sizeof(*po));
 	int json = 0, plain = 0, check = 0, c, rc = 0, probe_args = 0;
-	long conc = 8;
+	long conc = 0; /* sized to the work: see probe_run */
 	po->timeout_ms = 8000;
 	while (rc == 0 && (c = cli_getopt(&o, argc, argv, opts, "")) != -1) {
 		json |= c == 'j';

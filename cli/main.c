@@ -18,7 +18,7 @@ const struct command commands[] = {
 	  "  --probe-provider P     only these providers (repeat, or a comma list)\n"
 	  "  --probe-profile ID     only these profiles (repeat, or a comma list)\n"
 	  "  --probe-timeout MS     per check (default 8000)\n"
-	  "  --probe-concurrency N  checks at once (default 8)\n" },
+	  "  --probe-concurrency N  checks at once (default: all, at most 64)\n" },
 	{ "models auth list", list_main, "[--provider P] [--json]", "List stored auth profiles (secrets masked).", NULL },
 	{ "models auth paste-token", paste_token_main, "--provider P [--profile-id ID] [--expires-in DUR]",
 	  "Store a token read from stdin (type token) as <P>:default or ID.",

@@ -6,6 +6,7 @@
  * in the Authorization header, and is fetched again when etcd says it is
  * no longer valid (tokens expire; a restarted member forgets them). */
 #include "store/etcd_impl.h"
+#include "store/curl_dl.h"
 #include "store/netpolicy.h"
 #include "store/secmem.h"
 
@@ -128,7 +129,8 @@ void etcd_endpoint(struct etcd *e, char *out, size_t cap)
 
 CURL *etcd_curl(struct etcd *e, size_t i, const char *path, struct curl_slist **hdrs)
 {
-	net_init();
+	if (net_init(NULL) < 0) /* said when the endpoints were checked */
+		return NULL;
 	CURL *c = curl_easy_init();
 	if (!c)
 		return NULL;

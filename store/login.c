@@ -1,5 +1,6 @@
 /* PKCE login. */
 #include "store/login.h"
+#include "store/curl_dl.h"
 #include "store/netpolicy.h"
 #include "store/secmem.h"
 
@@ -36,7 +37,9 @@ int login_begin(struct home *h, const char *provider, struct login *l, struct nv
 		return nv_fail(err, ENOENT, "no OAuth login known for %s: set models.providers.%s.oauth.authorizeUrl and redirectUri", provider, provider);
 	if ((rc = net_url_allowed(l->ep.token_url, l->ep.token_setting, err)) < 0)
 		return rc; /* before the user authorizes a code that could only go there */
-	net_init(); /* curl_easy_escape below */
+	rc = net_init(err); /* curl_easy_escape below */
+	if (rc < 0)
+		return rc;
 	random_b64(l->verifier, sizeof(l->verifier), 32);
 	random_b64(l->state, sizeof(l->state), 24);
 	unsigned char digest[crypto_hash_sha256_BYTES];

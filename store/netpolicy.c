@@ -2,7 +2,7 @@
  * apart by libcurl's own parser, the same one that will connect, so
  * what is checked is what would be reached (no "http://a@b" tricks). */
 #include "store/netpolicy.h"
-#include "store/secmem.h"
+#include "store/curl_dl.h"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -60,11 +60,12 @@ static int refuse(struct nv_err *err, const char *host, const char *scheme, cons
 int net_url_allowed(const char *url, const char *setting, struct nv_err *err)
 {
 	char *scheme, *host;
-	net_init();
+	int rc = net_init(err); /* the parser below is libcurl's */
+	if (rc < 0)
+		return rc;
 	if (url_parts(url, &scheme, &host) < 0)
 		return nv_fail(err, EINVAL, "not a usable URL%s%s: give a full https:// address",
 			       setting ? " in " : "", setting ? setting : "");
-	int rc = 0;
 	if (strcmp(scheme, "https") != 0 && !(strcmp(scheme, "http") == 0 && net_host_is_loopback(host)))
 		rc = refuse(err, host, scheme, setting);
 	curl_free(scheme);

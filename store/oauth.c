@@ -3,6 +3,7 @@
  * in-process cache mutex, so readers are never held up by a slow provider. */
 #include "store/oauth.h"
 #include "store/config.h"
+#include "store/curl_dl.h"
 #include "store/netpolicy.h"
 #include "store/profile.h"
 #include "store/secmem.h"
@@ -116,7 +117,9 @@ static char *body_of(CURL *c, const struct oauth_endpoint *ep, const char *const
 int oauth_post(const struct oauth_endpoint *ep, const char *const *fields, long *http,
 	       cJSON **out, struct nv_err *err)
 {
-	net_init();
+	*out = NULL;
+	if (net_init(err) < 0)
+		return -ELIBACC;
 	CURL *c = curl_easy_init();
 	struct { char *p; size_t len; } b = { secmem_alloc(ANSWER_CAP + 1), 0 };
 	struct curl_slist *h = NULL;

@@ -2,6 +2,7 @@
  * plain http:// goes only to loopback (store/netpolicy.c: tests use it). */
 #include "store/probe.h"
 #include "store/config.h"
+#include "store/curl_dl.h"
 #include "store/netpolicy.h"
 #include "store/secmem.h"
 #include "store/timefmt.h"
@@ -230,7 +231,12 @@ static int refused(struct probe_job *job)
 int probe_run(struct probe_job *jobs, size_t n, int concurrency, long timeout_ms,
 	      int (*stop)(void *), void *stop_arg)
 {
-	net_init();
+	struct nv_err nerr;
+	if (net_init(&nerr) < 0) {
+		for (size_t i = 0; i < n; i++)
+			give(&jobs[i], "unknown", nerr.msg);
+		return -ELIBACC;
+	}
 	CURLM *multi = curl_multi_init();
 	struct transfer *ts = calloc(n ? n : 1, sizeof(*ts));
 	if (!multi || !ts) {
@@ -241,7 +247,7 @@ int probe_run(struct probe_job *jobs, size_t n, int concurrency, long timeout_ms
 	size_t next = 0, done = 0;
 	int running = 0, rc = 0;
 	if (concurrency < 1)
-		concurrency = 1;
+		concurrency = n < PROBE_CONCURRENCY_AUTO_MAX ? (int)n : PROBE_CONCURRENCY_AUTO_MAX;
 	while (done < n) {
 		while (next < n && running < concurrency) {
 			ts[next].job = &jobs[next];

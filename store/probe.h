@@ -22,7 +22,13 @@ struct probe_job {
 /* Fill job->url from the provider table or config models.providers.<p>.baseUrl. */
 void probe_prepare(const cJSON *config, struct probe_job *job);
 
-/* Run the jobs, at most concurrency at a time, each bounded by timeout_ms.
+/* Without a chosen concurrency, every check runs at once up to this many:
+ * a check is mostly waiting on the provider, so n checks take the time of
+ * one; the bound keeps sockets and file descriptors in reason. */
+#define PROBE_CONCURRENCY_AUTO_MAX 64
+
+/* Run the jobs, at most concurrency at a time (0: min(n, 64)), each
+ * bounded by timeout_ms.
  * stop(arg), polled every 50 ms, ends unfinished jobs as "interrupted".
  * Each job gets result = {"result": bucket, "http", "latency_ms",
  * "checked_at", "message", "advice", "retry_after", "ratelimit", ...}.

@@ -182,7 +182,7 @@ int probe_cache_get(struct probe_cache *c, const char *scope, struct probe_job *
 		mine_of[m++] = i;
 	}
 	pthread_mutex_unlock(&c->mu);
-	int prc = m ? probe_run(mine, m, (int)m, p->timeout_ms, p->stop, p->stop_arg) : 0;
+	int prc = m ? probe_run(mine, m, 0, p->timeout_ms, p->stop, p->stop_arg) : 0;
 	pthread_mutex_lock(&c->mu);
 	now = now_ms();
 	for (size_t k = 0; k < m; k++) {

@@ -4,8 +4,6 @@
 #include "store/secmem.h"
 
 #include <cjson/cJSON.h>
-#include <curl/curl.h>
-#include <pthread.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,18 +53,4 @@ int secmem_init(void)
 	cJSON_Hooks hooks = { secmem_alloc, secmem_free };
 	cJSON_InitHooks(&hooks);
 	return 0;
-}
-
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-
-static void curl_setup(void)
-{
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
-void net_init(void)
-{
-	/* on first use, not at start-up: it loads the TLS library, which costs
-	 * every command a few milliseconds that most never need */
-	pthread_once(&curl_once, curl_setup);
 }

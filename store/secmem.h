@@ -16,7 +16,4 @@ void *secmem_alloc(size_t n);
 void secmem_free(void *p);
 char *secmem_strndup(const char *s, size_t n);
 
-/* Set up libcurl once, thread-safely; every network path calls it first. */
-void net_init(void);
-
 #endif

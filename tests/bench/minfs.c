@@ -1,6 +1,7 @@
 /* The floor for any FUSE filesystem: one constant file, /token, served by
  * the same libfuse, loop and cache settings (direct_io, 1 s timeouts) as
- * nova-engine. Usage: minfs MOUNTPOINT (foreground; SIGTERM ends it). */
+ * nova-engine. Usage: minfs MOUNTPOINT; like `nova-engine mount` it
+ * returns once mounted (the daemon detaches) and unmounting ends it. */
 #define FUSE_USE_VERSION 312
 #include <errno.h>
 #include <fuse.h>
@@ -57,7 +58,7 @@ static const struct fuse_operations ops = {
 	.init = mf_init, .getattr = mf_getattr, .open = mf_open, .read = mf_read,
 };
 
-/* The same session setup as fs/mount.c: mount options, loop threads. */
+/* The same session setup as fs/mount.c: mount options, daemon, loop threads. */
 int main(int argc, char **argv)
 {
 	if (argc != 2)
@@ -65,7 +66,7 @@ int main(int argc, char **argv)
 	char *argv_fuse[] = { argv[0], "-o", "default_permissions,nosuid,nodev,noexec,fsname=minfs", NULL };
 	struct fuse_args args = FUSE_ARGS_INIT(3, argv_fuse);
 	struct fuse *f = fuse_new(&args, &ops, sizeof(ops), NULL);
-	if (!f || fuse_mount(f, argv[1]) != 0)
+	if (!f || fuse_mount(f, argv[1]) != 0 || fuse_daemonize(0) != 0)
 		return 1;
 	fuse_set_signal_handlers(fuse_get_session(f));
 	struct fuse_loop_config *cfg = fuse_loop_cfg_create();

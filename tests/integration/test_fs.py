@@ -316,6 +316,38 @@ def test_busy_mountpoint_refused(fs, state):
     assert r.returncode == 1 and "busy" in r.err
 
 
+def test_umount_unmounts_and_the_daemon_exits(fs, state):
+    r = state.run("umount", str(fs.path))
+    assert (r.returncode, r.err) == (0, "")
+    assert not os.path.ismount(fs.path)
+    wait_for(lambda: not fs.pid(), timeout=5)
+
+
+def test_umount_refuses_what_is_not_a_fuse_mount(state, tmp_path):
+    r = state.run("umount", str(tmp_path))
+    assert (r.returncode, r.err) == (1, f"Error: cannot unmount {tmp_path}: it is not a FUSE mount\n")
+
+
+def test_umount_of_a_busy_mount_says_what_to_do(fs, state):
+    holder = subprocess.Popen(["sleep", "30"], cwd=fs.path)
+    try:
+        r = state.run("umount", str(fs.path))
+    finally:
+        holder.kill()
+        holder.wait()
+    assert r.returncode == 1
+    assert r.err == f"Error: cannot unmount {fs.path}: a process is using it (close it, or run fusermount3 -uz {fs.path})\n"
+    assert os.path.ismount(fs.path)
+
+
+def test_umount_clears_a_dead_mount(fs, state):
+    os.kill(fs.pid()[0], signal.SIGKILL)
+    wait_for(lambda: is_dead_mount(fs.path))
+    r = state.run("umount", str(fs.path))
+    assert (r.returncode, r.err) == (0, "")
+    assert not is_dead_mount(fs.path) and os.listdir(fs.path) == []
+
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_signal_unmounts_cleanly(fs, sig):
     pids = fs.pid()

@@ -172,6 +172,25 @@ def test_twenty_profiles_at_300ms_run_in_parallel(state):
     assert took < 1.0, took
 
 
+def test_default_probe_concurrency_runs_twenty_checks_at_once(state):
+    # 20 checks at 300 ms: one wave takes ~300 ms; the old default of 8 at a
+    # time needed three waves (>= 900 ms) and sequential checks 6 s
+    for i in range(20):
+        state.paste("openai", secret(f"dflt{i}-slow300"), "--profile-id", f"p{i}")
+    p = state.run("models", "status", "--probe", "--json")
+    out = json.loads(p.out)
+    assert len(out["probes"]) == 20 and all(e["probe"] == "ok" for e in out["probes"])
+    assert out["probeMs"] < 850, out["probeMs"]
+
+
+def test_chosen_probe_concurrency_is_a_bound(state):
+    for i in range(4):
+        state.paste("openai", secret(f"bound{i}-slow300"), "--profile-id", f"p{i}")
+    out = json.loads(state.run("models", "status", "--probe", "--probe-concurrency", "2", "--json").out)
+    assert len(out["probes"]) == 4 and all(e["probe"] == "ok" for e in out["probes"])
+    assert out["probeMs"] >= 600, out["probeMs"]  # two waves of two
+
+
 def test_probe_filters(state):
     state.paste("openai", secret("fa"), "--profile-id", "a")
     state.paste("openai", secret("fb"), "--profile-id", "b")
