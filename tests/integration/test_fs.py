@@ -342,7 +342,7 @@ def test_umount_of_a_busy_mount_says_what_to_do(fs, state):
 
 def test_umount_clears_a_dead_mount(fs, state):
     os.kill(fs.pid()[0], signal.SIGKILL)
-    wait_for(lambda: is_dead_mount(fs.path))
+    wait_for(lambda: is_dead_mount(fs.path) and not fs.pid())  # gone, with every file it held
     r = state.run("umount", str(fs.path))
     assert (r.returncode, r.err) == (0, "")
     assert not is_dead_mount(fs.path) and os.listdir(fs.path) == []
