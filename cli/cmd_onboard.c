@@ -72,9 +72,9 @@ static int check_live(struct home *h, const char *provider, const char *secret, 
 	snprintf(job->provider, sizeof(job->provider), "%s", provider);
 	snprintf(job->secret, sizeof(job->secret), "%s", secret);
 	job->type = type;
-	pthread_mutex_lock(&h->mu);
-	probe_prepare(h->config, job);
-	pthread_mutex_unlock(&h->mu);
+	struct config_snap *c = home_config_get(h);
+	probe_prepare(c->json, job);
+	config_snap_put(c);
 	fprintf(stderr, "Checking the key with %s... ", provider);
 	probe_run(job, 1, 1, 5000, NULL, NULL);
 	const char *res = cJSON_GetStringValue(cJSON_GetObjectItem(job->result, "result"));

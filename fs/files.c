@@ -115,14 +115,14 @@ static int status_entries(struct fs *fs, const struct node *n, cJSON **out)
 	struct nv_err err = { 0 };
 	const char *only = n->id;
 	struct home *h = fs->home;
-	pthread_mutex_lock(&h->mu);
+	struct config_snap *c = home_config_get(h);
 	struct status_probe probe = {
 		fs->probes,
-		{ config_int(h->config, "fs.probeTtlSeconds", 60) * 1000, (long)config_int(h->config, "fs.probeTimeoutMs", 8000),
+		{ config_int(c->json, "fs.probeTtlSeconds", 60) * 1000, (long)config_int(c->json, "fs.probeTimeoutMs", 8000),
 		  fs->interrupted, NULL, 0 },
 		8,
 	};
-	pthread_mutex_unlock(&h->mu);
+	config_snap_put(c);
 	struct status_request req = { .provider = n->provider, .ids = n->id[0] ? &only : NULL,
 				      .n_ids = n->id[0] ? 1 : 0, .probe = &probe };
 	int waits = !n->local && atomic_fetch_add(&fs->status_waiting, 1) < STATUS_WAITERS_MAX;

@@ -24,14 +24,14 @@ void audit_path(struct home *h, char *out, size_t cap)
 	snprintf(out, cap, "%s/audit.jsonl", h->state_dir);
 }
 
-/* Config audit.*, read under the config lock. */
+/* Config audit.*, from the current config snapshot. */
 static void audit_config(struct home *h, int *enabled, int *to_syslog, long *max_bytes)
 {
-	pthread_mutex_lock(&h->mu);
-	*enabled = !cJSON_IsFalse(config_get(h->config, "audit.enabled"));
-	*to_syslog = !cJSON_IsFalse(config_get(h->config, "audit.syslog"));
-	*max_bytes = (long)config_int(h->config, "audit.maxBytes", AUDIT_MAX_BYTES_DEFAULT);
-	pthread_mutex_unlock(&h->mu);
+	struct config_snap *c = home_config_get(h);
+	*enabled = !cJSON_IsFalse(config_get(c->json, "audit.enabled"));
+	*to_syslog = !cJSON_IsFalse(config_get(c->json, "audit.syslog"));
+	*max_bytes = (long)config_int(c->json, "audit.maxBytes", AUDIT_MAX_BYTES_DEFAULT);
+	config_snap_put(c);
 	if (*max_bytes < 4096)
 		*max_bytes = 4096;
 }

@@ -61,11 +61,13 @@ static int select_in_doc(const cJSON *doc, void *arg, struct nv_err *err)
 	struct select_args *a = arg;
 	int64_t now = now_ms();
 	struct id_list l;
-	pthread_mutex_lock(&a->home->mu);
-	int rc = order_resolve(doc, a->home->config, a->provider, a->pin, now, &l);
-	pthread_mutex_unlock(&a->home->mu);
-	if (rc < 0)
+	/* the ids may point into the config: hold it while they are used */
+	struct config_snap *c = home_config_get(a->home);
+	int rc = order_resolve(doc, c->json, a->provider, a->pin, now, &l);
+	if (rc < 0) {
+		config_snap_put(c);
 		return nv_fail(err, -rc, "out of memory");
+	}
 	rc = -ENOKEY;
 	for (size_t i = 0; i < l.n && rc < 0; i++) {
 		const cJSON *cred = doc_profile(doc, l.ids[i]);
@@ -79,6 +81,7 @@ static int select_in_doc(const cJSON *doc, void *arg, struct nv_err *err)
 			snprintf(a->sel->id, sizeof(a->sel->id), "%s", l.ids[i]);
 	}
 	id_list_free(&l);
+	config_snap_put(c);
 	if (rc == 0)
 		return 0;
 	const char *var;
@@ -374,14 +377,15 @@ static int effective_in_doc(const cJSON *doc, void *arg, struct nv_err *err)
 {
 	struct copy_args *a = arg;
 	struct id_list l;
-	pthread_mutex_lock(&a->home->mu);
-	int rc = order_resolve(doc, a->home->config, a->provider, NULL, now_ms(), &l);
-	pthread_mutex_unlock(&a->home->mu);
-	if (rc < 0)
+	struct config_snap *c = home_config_get(a->home);
+	int rc = order_resolve(doc, c->json, a->provider, NULL, now_ms(), &l);
+	if (rc < 0) {
+		config_snap_put(c);
 		return nv_fail(err, ENOMEM, "out of memory");
-	/* cJSON makes no array of nothing: an empty order is an empty array */
-	*a->out = l.n ? cJSON_CreateStringArray(l.ids, (int)l.n) : cJSON_CreateArray();
+	}
+	*a->out = id_list_json(&l);
 	id_list_free(&l);
+	config_snap_put(c);
 	return *a->out ? 0 : nv_fail(err, ENOMEM, "out of memory");
 }
 
@@ -407,9 +411,9 @@ static int report_in_doc(cJSON *doc, void *arg, struct nv_err *err)
 	enum failure_reason r = strncmp(a->report, "failure ", 8) == 0 ? failure_parse(a->report + 8) : FAIL_NONE;
 	if (r == FAIL_NONE)
 		return nv_fail(err, EINVAL, "invalid report \"%.60s\": write \"good\" or \"failure <reason>\" with reason rate_limit, timeout, auth, billing, format or unknown", a->report);
-	pthread_mutex_lock(&a->home->mu);
-	int rc = usage_report_failure(doc, a->home->config, a->id, r, now_ms());
-	pthread_mutex_unlock(&a->home->mu);
+	struct config_snap *c = home_config_get(a->home);
+	int rc = usage_report_failure(doc, c->json, a->id, r, now_ms());
+	config_snap_put(c);
 	return rc < 0 ? nv_fail(err, ENOMEM, "out of memory") : 0;
 }
 

@@ -104,7 +104,9 @@ static void report_ignored(int lineno, const char *key, void *arg)
 static void check_cwd_env(cJSON *out, struct home *h)
 {
 	struct ignored_lines l = { out, h->cwd_env, h->state_dir };
-	env_cwd_ignored(h->cwd_env, h->config, report_ignored, &l);
+	struct config_snap *c = home_config_get(h);
+	env_cwd_ignored(h->cwd_env, c->json, report_ignored, &l);
+	config_snap_put(c);
 }
 
 struct store_check {
@@ -250,7 +252,9 @@ static void check_fuse(cJSON *out, struct home *h)
 		    "/dev/fuse is not usable: %s", strerror(errno));
 	if (!on_path("fusermount3"))
 		add(out, "fusermount", "error", "fusermount3", 0, "sudo apt-get install fuse3", "fusermount3 is not installed");
-	int allow = h && cJSON_IsTrue(config_get(h->config, "fs.allowOther"));
+	struct config_snap *c = h ? home_config_get(h) : NULL;
+	int allow = c && cJSON_IsTrue(config_get(c->json, "fs.allowOther"));
+	config_snap_put(c);
 	if (allow && geteuid() != 0) {
 		char *text;
 		size_t len;
@@ -271,7 +275,8 @@ static void check_mounts(cJSON *out, struct home *h)
 {
 	FILE *f = fopen("/proc/self/mountinfo", "re");
 	char line[4096], mp[PATH_MAX];
-	const char *want = h ? cJSON_GetStringValue(config_get(h->config, "fs.mountpoint")) : NULL;
+	struct config_snap *c = h ? home_config_get(h) : NULL;
+	const char *want = c ? cJSON_GetStringValue(config_get(c->json, "fs.mountpoint")) : NULL;
 	int want_seen = 0;
 	while (f && fgets(line, sizeof(line), f)) {
 		if (!strstr(line, " - fuse.nova-engine "))
@@ -294,6 +299,7 @@ static void check_mounts(cJSON *out, struct home *h)
 		snprintf(fix, sizeof(fix), "systemctl --user start nova-engine-mount, or: nova-engine mount %s", want);
 		add(out, "daemon", "warning", want, 0, fix, "the filesystem is not mounted on %s (fs.mountpoint)", want);
 	}
+	config_snap_put(c);
 }
 
 cJSON *doctor_run(struct home *h, const struct nv_err *config_err)

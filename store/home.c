@@ -46,6 +46,53 @@ static void resolve_paths(struct home *h)
 
 static int open_home(struct home **out, int tolerant, struct nv_err *err);
 
+/* A snapshot owning json (freed, and NULL returned, when out of memory). */
+static struct config_snap *snap_new(cJSON *json)
+{
+	struct config_snap *s = json ? malloc(sizeof(*s)) : NULL;
+	if (!s) {
+		cJSON_Delete(json);
+		return NULL;
+	}
+	s->json = json;
+	atomic_init(&s->refs, 1);
+	return s;
+}
+
+struct config_snap *home_config_get(struct home *h)
+{
+	/* the count goes up under mu: a publisher swaps under mu too, so a
+	 * snapshot is never freed between reading the pointer and holding it */
+	pthread_mutex_lock(&h->mu);
+	struct config_snap *s = h->config;
+	atomic_fetch_add(&s->refs, 1);
+	pthread_mutex_unlock(&h->mu);
+	return s;
+}
+
+void config_snap_put(struct config_snap *s)
+{
+	if (s && atomic_fetch_sub(&s->refs, 1) == 1) {
+		cJSON_Delete((cJSON *)s->json);
+		free(s);
+	}
+}
+
+/* Make json (consumed) the current config; readers of the old one keep it
+ * until they let go. */
+static int config_publish(struct home *h, cJSON *json, struct nv_err *err)
+{
+	struct config_snap *s = snap_new(json);
+	if (!s)
+		return nv_fail(err, ENOMEM, "out of memory");
+	pthread_mutex_lock(&h->mu);
+	struct config_snap *old = h->config;
+	h->config = s;
+	pthread_mutex_unlock(&h->mu);
+	config_snap_put(old);
+	return 0;
+}
+
 int home_open(struct home **out, struct nv_err *err)
 {
 	return open_home(out, 0, err);
@@ -64,11 +111,14 @@ static int open_home(struct home **out, int tolerant, struct nv_err *err)
 		return nv_fail(err, ENOMEM, "out of memory");
 	pthread_mutex_init(&h->mu, NULL);
 	resolve_paths(h);
-	int rc = config_load(h->config_path, &h->config, err);
+	cJSON *cfg;
+	int rc = config_load(h->config_path, &cfg, err);
+	if (rc == 0 && !(h->config = snap_new(cfg)))
+		rc = nv_fail(err, ENOMEM, "out of memory");
 	char cwd[PATH_MAX];
 	if (getcwd(cwd, sizeof(cwd)))
 		snprintf(h->cwd_env, sizeof(h->cwd_env), "%s/.env", strcmp(cwd, "/") ? cwd : "");
-	int env_rc = rc == 0 ? env_load(h->cwd_env[0] ? h->cwd_env : NULL, h->state_dir, h->config, err) : 0;
+	int env_rc = rc == 0 ? env_load(h->cwd_env[0] ? h->cwd_env : NULL, h->state_dir, h->config->json, err) : 0;
 	if (rc < 0 || (env_rc < 0 && !tolerant)) {
 		home_free(h);
 		return rc < 0 ? rc : env_rc;
@@ -79,9 +129,7 @@ static int open_home(struct home **out, int tolerant, struct nv_err *err)
 	snprintf(before, sizeof(before), "%s", h->config_path);
 	resolve_paths(h);
 	if (strcmp(before, h->config_path) != 0) {
-		cJSON_Delete(h->config);
-		h->config = NULL;
-		if ((rc = config_load(h->config_path, &h->config, err)) < 0) {
+		if ((rc = config_load(h->config_path, &cfg, err)) < 0 || (rc = config_publish(h, cfg, err)) < 0) {
 			home_free(h);
 			return rc;
 		}
@@ -95,7 +143,7 @@ void home_free(struct home *h)
 {
 	if (!h)
 		return;
-	cJSON_Delete(h->config);
+	config_snap_put(h->config);
 	seal_key_free(h->key);
 	seal_key_free(h->next_key);
 	pthread_mutex_destroy(&h->mu);
@@ -109,11 +157,7 @@ int home_reload(struct home *h, struct nv_err *err)
 	if (rc < 0)
 		return rc;
 	env_load(h->cwd_env[0] ? h->cwd_env : NULL, h->state_dir, cfg, err);
-	pthread_mutex_lock(&h->mu);
-	cJSON_Delete(h->config);
-	h->config = cfg;
-	pthread_mutex_unlock(&h->mu);
-	return 0;
+	return config_publish(h, cfg, err);
 }
 
 int home_config_reload(struct home *h, struct nv_err *err)
@@ -122,16 +166,15 @@ int home_config_reload(struct home *h, struct nv_err *err)
 	int rc = config_load(h->config_path, &cfg, err);
 	if (rc < 0)
 		return rc;
-	pthread_mutex_lock(&h->mu);
-	int differs = !cJSON_Compare(h->config, cfg, 1);
-	if (differs) {
-		cJSON_Delete(h->config);
-		h->config = cfg;
-	}
-	pthread_mutex_unlock(&h->mu);
-	if (!differs)
+	struct config_snap *cur = home_config_get(h);
+	int differs = !cJSON_Compare(cur->json, cfg, 1);
+	config_snap_put(cur);
+	if (!differs) {
 		cJSON_Delete(cfg);
-	return differs;
+		return 0;
+	}
+	rc = config_publish(h, cfg, err);
+	return rc < 0 ? rc : 1;
 }
 
 int agent_id_check(const char *a, struct nv_err *err)
@@ -145,19 +188,24 @@ int agent_id_check(const char *a, struct nv_err *err)
 	return 0;
 }
 
-void home_default_agent(struct home *h, char out[AGENT_MAX + 1])
+static void default_agent_in(const cJSON *cfg, char out[AGENT_MAX + 1])
 {
-	pthread_mutex_lock(&h->mu);
-	const char *d = cJSON_GetStringValue(config_get(h->config, "agents.default"));
+	const char *d = cJSON_GetStringValue(config_get(cfg, "agents.default"));
 	snprintf(out, AGENT_MAX + 1, "%s", d && agent_id_check(d, NULL) == 0 ? d : "main");
-	pthread_mutex_unlock(&h->mu);
 }
 
-/* agents.list entry for agent, or NULL. Caller holds h->mu. */
-static const cJSON *agent_entry(struct home *h, const char *agent)
+void home_default_agent(struct home *h, char out[AGENT_MAX + 1])
+{
+	struct config_snap *c = home_config_get(h);
+	default_agent_in(c->json, out);
+	config_snap_put(c);
+}
+
+/* agents.list entry for agent in cfg, or NULL. */
+static const cJSON *agent_entry(const cJSON *cfg, const char *agent)
 {
 	const cJSON *e;
-	cJSON_ArrayForEach(e, config_array(h->config, "agents.list")) {
+	cJSON_ArrayForEach(e, config_array(cfg, "agents.list")) {
 		const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "id"));
 		if (id && strcmp(id, agent) == 0)
 			return e;
@@ -168,17 +216,17 @@ static const cJSON *agent_entry(struct home *h, const char *agent)
 void home_agent_dir(struct home *h, const char *agent, char *out, size_t cap)
 {
 	char dflt[AGENT_MAX + 1];
-	home_default_agent(h, dflt);
+	struct config_snap *c = home_config_get(h);
+	default_agent_in(c->json, dflt);
 	const char *env = getenv("NOVA_ENGINE_AGENT_DIR");
-	pthread_mutex_lock(&h->mu);
-	const char *dir = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(agent_entry(h, agent), "agentDir"));
+	const char *dir = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(agent_entry(c->json, agent), "agentDir"));
 	if (dir && *dir)
 		snprintf(out, cap, "%s", dir);
 	else if (env && *env && strcmp(agent, dflt) == 0)
 		snprintf(out, cap, "%s", env);
 	else
 		snprintf(out, cap, "%s/agents/%s/agent", h->state_dir, agent);
-	pthread_mutex_unlock(&h->mu);
+	config_snap_put(c);
 }
 
 int home_agent_resolve(struct home *h, const char *agent, char out[AGENT_MAX + 1], struct nv_err *err)
@@ -192,9 +240,9 @@ int home_agent_resolve(struct home *h, const char *agent, char out[AGENT_MAX + 1
 	int rc = agent_id_check(agent, err);
 	if (rc < 0)
 		return rc;
-	pthread_mutex_lock(&h->mu);
-	int known = strcmp(agent, dflt) == 0 || agent_entry(h, agent);
-	pthread_mutex_unlock(&h->mu);
+	struct config_snap *c = home_config_get(h);
+	int known = strcmp(agent, dflt) == 0 || agent_entry(c->json, agent);
+	config_snap_put(c);
 	char dir[PATH_MAX];
 	struct stat st;
 	home_agent_dir(h, agent, dir, sizeof(dir));
@@ -232,16 +280,16 @@ int home_agents(struct home *h, char ***ids_out, size_t *n_out)
 	char **ids = NULL;
 	size_t n = 0, cap = 0;
 	char dflt[AGENT_MAX + 1], dir[PATH_MAX];
-	home_default_agent(h, dflt);
+	struct config_snap *c = home_config_get(h);
+	default_agent_in(c->json, dflt);
 	int rc = add_id(&ids, &n, &cap, dflt);
-	pthread_mutex_lock(&h->mu);
 	const cJSON *e;
-	cJSON_ArrayForEach(e, config_array(h->config, "agents.list")) {
+	cJSON_ArrayForEach(e, config_array(c->json, "agents.list")) {
 		const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(e, "id"));
 		if (id && rc == 0)
 			rc = add_id(&ids, &n, &cap, id);
 	}
-	pthread_mutex_unlock(&h->mu);
+	config_snap_put(c);
 	snprintf(dir, sizeof(dir), "%s/agents", h->state_dir);
 	DIR *d = opendir(dir);
 	struct dirent *de;
@@ -386,10 +434,8 @@ int home_config_change(struct home *h, config_edit_fn fn, void *arg, struct nv_e
 	if (rc == 0)
 		rc = config_save(h->config_path, cfg, err);
 	if (rc >= 0) {
-		pthread_mutex_lock(&h->mu);
-		cJSON_Delete(h->config);
-		h->config = cfg;
-		pthread_mutex_unlock(&h->mu);
+		int pub = config_publish(h, cfg, err);
+		rc = pub < 0 ? pub : rc;
 		cfg = NULL;
 	}
 	cJSON_Delete(cfg);

@@ -6,6 +6,7 @@
 #include <cjson/cJSON.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sys/stat.h>
 
 #include "store/error.h"
@@ -14,13 +15,23 @@
 #define AGENT_MAX 64
 #define LOCK_WAIT_MS 10000
 
+/* One version of the config, immutable once published and shared by
+ * reference: a reader keeps what it got from home_config_get (and every
+ * pointer into it, such as the ids order_resolve hands out) until it calls
+ * config_snap_put, whatever reloads and edits publish meanwhile. The last
+ * reference frees it. */
+struct config_snap {
+	const cJSON *json;        /* never NULL; never modified */
+	atomic_int refs;
+};
+
 struct home {
 	char state_dir[PATH_MAX];
 	char config_path[PATH_MAX];
 	char key_path[PATH_MAX];
 	int key_creatable;
-	pthread_mutex_t mu;       /* guards config, key, next_key */
-	cJSON *config;            /* never NULL once opened */
+	pthread_mutex_t mu;       /* guards the config pointer, key, next_key */
+	struct config_snap *config;/* the current version: read it with home_config_get */
 	struct seal_key *key;     /* loaded on first need */
 	struct seal_key *next_key;/* during a rekey: <key>.next */
 	struct stat key_stamp;    /* the key file as loaded: a rekey elsewhere shows */
@@ -43,6 +54,11 @@ int home_reload(struct home *h, struct nv_err *err);
  * 1 when it differs from the one held (which it then replaces), 0 when
  * the same (this process wrote it), <0 on error (the old one is kept). */
 int home_config_reload(struct home *h, struct nv_err *err);
+
+/* The current config, held for the caller (never NULL). Release it with
+ * config_snap_put; do not modify it. */
+struct config_snap *home_config_get(struct home *h);
+void config_snap_put(struct config_snap *s);  /* NULL does nothing */
 
 /* Default agent id: config agents.default, else "main". */
 void home_default_agent(struct home *h, char out[AGENT_MAX + 1]);

@@ -49,9 +49,9 @@ int oauth_endpoint_of(struct home *h, const char *provider, struct oauth_endpoin
 	while (b < nb && strcmp(builtin[b].provider, provider) != 0)
 		b++;
 	int known = b < nb;
-	pthread_mutex_lock(&h->mu);
+	struct config_snap *c = home_config_get(h);
 	const cJSON *o = cJSON_GetObjectItemCaseSensitive(
-		cJSON_GetObjectItemCaseSensitive(config_get(h->config, "models.providers"), provider), "oauth");
+		cJSON_GetObjectItemCaseSensitive(config_get(c->json, "models.providers"), provider), "oauth");
 	pick(ep->token_url, sizeof(ep->token_url), o, "tokenUrl", known ? builtin[b].token_url : NULL);
 	pick(ep->client_id, sizeof(ep->client_id), o, "clientId", known ? builtin[b].client_id : NULL);
 	pick(ep->authorize_url, sizeof(ep->authorize_url), o, "authorizeUrl", known ? builtin[b].authorize_url : NULL);
@@ -59,7 +59,7 @@ int oauth_endpoint_of(struct home *h, const char *provider, struct oauth_endpoin
 	pick(ep->scope, sizeof(ep->scope), o, "scope", known ? builtin[b].scope : NULL);
 	const char *fmt = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "format"));
 	ep->json_body = fmt ? strcmp(fmt, "json") == 0 : known ? builtin[b].json_body : 0;
-	pthread_mutex_unlock(&h->mu);
+	config_snap_put(c);
 	snprintf(ep->token_setting, sizeof(ep->token_setting), "models.providers.%.64s.oauth.tokenUrl", provider);
 	if (!ep->token_url[0])
 		return nv_fail(err, ENOENT, "no OAuth token endpoint known for %s: set models.providers.%s.oauth.tokenUrl and clientId in the config",

@@ -16,6 +16,12 @@ void id_list_free(struct id_list *l)
 	memset(l, 0, sizeof(*l));
 }
 
+cJSON *id_list_json(const struct id_list *l)
+{
+	/* cJSON_CreateStringArray gives NULL for no strings */
+	return l->n ? cJSON_CreateStringArray(l->ids, (int)l->n) : cJSON_CreateArray();
+}
+
 static int list_has(const struct id_list *l, const char *id)
 {
 	for (size_t i = 0; i < l->n; i++)

@@ -17,6 +17,10 @@ struct id_list {
 
 void id_list_free(struct id_list *l);
 
+/* The ids as a JSON array of strings (empty when there are none: an empty
+ * order is an answer, not an error). NULL only when out of memory. */
+cJSON *id_list_json(const struct id_list *l);
+
 /* The effective order for provider: base list, filtered, sorted; pin (may
  * be NULL) first when usable. Ids point into doc/config: keep them alive. */
 int order_resolve(const cJSON *doc, const cJSON *config, const char *provider,

@@ -132,7 +132,7 @@ static void add_provider(cJSON *auth, const cJSON *doc, const cJSON *config, con
 	else
 		snprintf(eff, sizeof(eff), "none");
 	cJSON_AddStringToObject(prov, "effective", eff);
-	cJSON_AddItemToObject(prov, "order", cJSON_CreateStringArray(order.ids, (int)order.n));
+	cJSON_AddItemToObject(prov, "order", id_list_json(&order));
 	cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(auth, "providers"), prov);
 	const cJSON *why = cJSON_GetObjectItemCaseSensitive(use, p);
 	sodium_memzero(env, sizeof(env));
@@ -166,8 +166,8 @@ static int build_in_doc(const cJSON *doc, void *arg, struct nv_err *err)
 	int64_t now = now_ms();
 	int check = 0;
 	(void)err;
-	pthread_mutex_lock(&h->mu);
-	const cJSON *config = h->config;
+	struct config_snap *snap = home_config_get(h);
+	const cJSON *config = snap->json;
 	cJSON *out = a->out, *use = providers_in_use(config);
 	cJSON_AddStringToObject(out, "configPath", h->config_path);
 	cJSON_AddStringToObject(out, "agent", store_agent(a->st));
@@ -186,7 +186,7 @@ static int build_in_doc(const cJSON *doc, void *arg, struct nv_err *err)
 	const cJSON *p;
 	cJSON_ArrayForEach(p, names)
 		add_provider(auth, doc, config, p->valuestring, use, now, &check);
-	pthread_mutex_unlock(&h->mu);
+	config_snap_put(snap);
 	int any = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(doc, "profiles")) > 0;
 	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(auth, "providers"))
 		any |= cJSON_GetObjectItemCaseSensitive(p, "env") != NULL;

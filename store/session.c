@@ -212,15 +212,15 @@ static int check_in_doc(const cJSON *doc, void *arg, struct nv_err *err)
 static int session_model(struct store *st, const cJSON *s, struct model_ref *m, struct nv_err *err)
 {
 	struct home *h = store_home(st);
-	pthread_mutex_lock(&h->mu);
+	struct config_snap *c = home_config_get(h);
 	const char *id = field(s, "model");
 	if (!id)
-		id = cJSON_GetStringValue(config_get(h->config, "models.default"));
-	int rc = id ? model_resolve(h->config, id, m, err)
+		id = cJSON_GetStringValue(config_get(c->json, "models.default"));
+	int rc = id ? model_resolve(c->json, id, m, err)
 		    : nv_fail(err, ENOENT, "no model: set models.default in the config or run /model <alias-or-id>");
 	if (rc == 0 && field(s, "modelAlias"))
 		snprintf(m->alias, sizeof(m->alias), "%s", field(s, "modelAlias"));
-	pthread_mutex_unlock(&h->mu);
+	config_snap_put(c);
 	return rc;
 }
 
@@ -229,9 +229,9 @@ static int cmd_set(struct store *st, const char *sid, const struct model_cmd *c,
 	struct model_ref m;
 	struct home *h = store_home(st);
 	char pin[PROFILE_ID_MAX + 1] = "", prov[PROVIDER_MAX + 1];
-	pthread_mutex_lock(&h->mu);
-	int rc = model_resolve(h->config, c->model, &m, err);
-	pthread_mutex_unlock(&h->mu);
+	struct config_snap *cfg = home_config_get(h);
+	int rc = model_resolve(cfg->json, c->model, &m, err);
+	config_snap_put(cfg);
 	if (rc < 0)
 		return rc;
 	if (c->profile[0]) {
@@ -289,9 +289,9 @@ static void pick_line(struct store *st, struct out *o, const char *model, const 
 {
 	char prov[PROVIDER_MAX + 1], auth[PROFILE_ID_MAX + 100];
 	struct home *h = store_home(st);
-	pthread_mutex_lock(&h->mu);
-	int ok = model_provider(h->config, model, prov, sizeof(prov)) == 0;
-	pthread_mutex_unlock(&h->mu);
+	struct config_snap *c = home_config_get(h);
+	int ok = model_provider(c->json, model, prov, sizeof(prov)) == 0;
+	config_snap_put(c);
 	if (ok)
 		auth_for(st, prov, auth, sizeof(auth));
 	out_printf(o, "%s %s%s [auth: %s]\n", current && strcmp(current, model) == 0 ? "*" : " ", model, why, ok ? auth : "unknown provider");
@@ -303,9 +303,9 @@ static int cmd_list(struct store *st, const cJSON *s, char **reply)
 	struct home *h = store_home(st);
 	struct model_ref cur;
 	int have = session_model(st, s, &cur, NULL) == 0;
-	pthread_mutex_lock(&h->mu);
-	cJSON *models = cJSON_Duplicate(config_get(h->config, "models"), 1);
-	pthread_mutex_unlock(&h->mu);
+	struct config_snap *c = home_config_get(h);
+	cJSON *models = cJSON_Duplicate(config_get(c->json, "models"), 1);
+	config_snap_put(c);
 	const char *dm = cJSON_GetStringValue(cJSON_GetObjectItem(models, "default"));
 	cJSON *aliases = cJSON_GetObjectItem(models, "aliases"), *fallbacks = cJSON_GetObjectItem(models, "fallbacks");
 	if (!cJSON_IsObject(aliases)) /* a config of another shape is ignored */
@@ -345,12 +345,12 @@ static int cmd_status(struct store *st, const char *sid, const cJSON *s, char **
 	out_printf(&o, "Session: %s (agent %s)\n", sid, store_agent(st));
 	out_printf(&o, "Model: %s%s%s%s\n", m.id, m.alias[0] ? " (alias " : "", m.alias, m.alias[0] ? ")" : "");
 	out_printf(&o, "Provider: %s\n", m.provider);
-	pthread_mutex_lock(&h->mu);
-	const cJSON *pc = cJSON_GetObjectItemCaseSensitive(config_get(h->config, "models.providers"), m.provider);
+	struct config_snap *c = home_config_get(h);
+	const cJSON *pc = cJSON_GetObjectItemCaseSensitive(config_get(c->json, "models.providers"), m.provider);
 	const char *base = cJSON_GetStringValue(cJSON_GetObjectItem(pc, "baseUrl"));
 	if (base)
 		out_printf(&o, "Endpoint: %s\n", base);
-	pthread_mutex_unlock(&h->mu);
+	config_snap_put(c);
 	out_printf(&o, "Auth pin: %s\n", field(s, "pin") ? field(s, "pin") : "none");
 	out_printf(&o, "Auto-selected: %s\n", field(s, "auto") ? field(s, "auto") : "none");
 	struct selection sel;

@@ -136,11 +136,13 @@ static void add_env(struct build_args *a, const char *provider, int first)
 static int build_provider(const cJSON *doc, struct build_args *a, const char *provider, int64_t now)
 {
 	struct id_list l;
-	pthread_mutex_lock(&a->home->mu);
-	int rc = order_resolve(doc, a->home->config, provider, NULL, now, &l);
-	pthread_mutex_unlock(&a->home->mu);
-	if (rc < 0)
+	/* the ids may point into the config: hold it while they are used */
+	struct config_snap *c = home_config_get(a->home);
+	int rc = order_resolve(doc, c->json, provider, NULL, now, &l);
+	if (rc < 0) {
+		config_snap_put(c);
 		return rc;
+	}
 	const cJSON *profiles = cJSON_GetObjectItemCaseSensitive(doc, "profiles");
 	for (size_t i = 0; i < l.n; i++) {
 		const cJSON *cred = cJSON_GetObjectItemCaseSensitive(profiles, l.ids[i]);
@@ -157,6 +159,7 @@ static int build_provider(const cJSON *doc, struct build_args *a, const char *pr
 	}
 	add_env(a, provider, l.n == 0);
 	id_list_free(&l);
+	config_snap_put(c);
 	return 0;
 }
 
@@ -229,10 +232,10 @@ static void merge_probe(cJSON *entry, cJSON *r)
 static int run_probes(struct build_args *a)
 {
 	const struct status_probe *p = a->req->probe;
-	pthread_mutex_lock(&a->home->mu);
+	struct config_snap *c = home_config_get(a->home);
 	for (size_t i = 0; i < a->n_jobs; i++)
-		probe_prepare(a->home->config, &a->jobs[i]);
-	pthread_mutex_unlock(&a->home->mu);
+		probe_prepare(c->json, &a->jobs[i]);
+	config_snap_put(c);
 	int rc = p->cache ? probe_cache_get(p->cache, a->agent, a->jobs, a->n_jobs, &p->policy)
 			  : probe_run(a->jobs, a->n_jobs, p->concurrency, p->policy.timeout_ms, p->policy.stop, p->policy.stop_arg);
 	cJSON *e;

@@ -203,3 +203,70 @@ def test_key_file_vanishes_under_a_running_daemon(state, mount):
     key.write_bytes(saved)
     os.chmod(key, 0o600)
     assert state.run("models", "auth", "token", "--provider", "openai").out == "sk-test-keygone-0123456\n"
+
+
+def test_config_swaps_never_free_what_a_token_reader_holds(state, mount, tmp_path):
+    """Issue 11.1: the ids order_resolve hands out point into the config;
+    SIGHUP storms and token writes (each rewrites the config) swap it while
+    readers select. Every read must succeed with a stored value (no
+    spurious ENOKEY) and the daemon must stay up; under ASan (make
+    reliability) a use after free aborts it and leaves a report."""
+    keys = {f"sk-test-swap-{n}-" + n * 30 for n in ("a", "b", "c")}
+    a, b, c = sorted(keys)
+    state.write_config({"auth": {"profiles": {f"openai:{n}": {"provider": "openai", "mode": "api_key"}
+                                              for n in ("default", "b", "c")}}})
+    state.paste("openai", a)
+    state.paste("openai", b, "--profile-id", "b")
+    state.paste("openai", c, "--profile-id", "c")
+    asan_log = tmp_path / "asan"
+    state.env["ASAN_OPTIONS"] = f"log_path={asan_log}:abort_on_error=0"
+    m = mount()
+    pid = m.pid()[0]
+    tok = str(m / f"{P}/openai/token")
+    stop = threading.Event()
+    failures, bad, reads = [], [], [0] * 4
+    want = {(k + "\n").encode() for k in keys}
+
+    def reader(i):
+        while reads[i] < READS_PER_READER:
+            try:
+                fd = os.open(tok, os.O_RDONLY)
+                data = os.read(fd, 4096)
+                os.close(fd)
+            except OSError as e:
+                failures.append(e.errno)
+                if e.errno == 107:  # ENOTCONN: the daemon died
+                    return
+                continue
+            if data not in want:
+                bad.append(data)
+            reads[i] += 1
+
+    def writer(name, key):
+        while not stop.is_set():
+            with open(m / f"{P}/openai/{name}/token", "w") as f:
+                f.write(key + "\n")
+
+    def hup():
+        while not stop.is_set():
+            os.kill(pid, signal.SIGHUP)
+            time.sleep(0.002)
+    rs = [threading.Thread(target=reader, args=(i,)) for i in range(4)]
+    others = [threading.Thread(target=writer, args=("b", b)), threading.Thread(target=writer, args=("c", c)),
+              threading.Thread(target=hup)]
+    for t in others + rs:
+        t.start()
+    for t in rs:
+        t.join(timeout=600)
+    stop.set()
+    for t in others:
+        t.join(timeout=30)
+    reports = [p.read_text() for p in tmp_path.glob("asan*")]
+    assert not reports, reports[0][:2000]
+    assert failures == [], (len(failures), sorted(set(failures)))
+    assert not bad, bad[:3]
+    assert sum(reads) == 4 * READS_PER_READER
+
+
+# Under ASan a read costs about ten times more.
+READS_PER_READER = 10000 if os.environ.get("NOVA_ENGINE_SANITIZE") == "1" else 25000
