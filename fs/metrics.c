@@ -7,6 +7,7 @@
 #include "store/profile.h"
 #include "store/timefmt.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -91,7 +92,8 @@ int render_metrics(struct fs *fs, const struct node *n, struct out *o)
 {
 	struct metric_args a = { fs, NULL, o };
 	struct node agents = { .kind = N_AGENTS };
-	(void)n;
+	if (n->local)
+		return -EAGAIN; /* stat: a scrape opens every agent; show the last length */
 	for (size_t i = 0; i < sizeof(help) / sizeof(help[0]); i++)
 		out_puts(o, help[i]);
 	tree_list(fs, &agents, agent_lines, &a);
