@@ -1,7 +1,10 @@
 /* The audit trail. Appends are one write(2) on an O_APPEND descriptor
  * under flock, so lines of concurrent readers (the daemon's threads, CLI
  * processes) never interleave, and rotation cannot lose a line: a writer
- * that finds the file renamed under it reopens the new one. */
+ * that finds the file renamed under it reopens the new one.
+ * A line is written on every secret read, inside the read: the system
+ * calls it takes are kept few (one descriptor kept open, one /proc read
+ * for the reader's ids), as they were most of a mount token read's cost. */
 #include "store/audit.h"
 #include "store/config.h"
 #include "store/fileio.h"
@@ -11,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,40 +40,66 @@ static void audit_config(struct home *h, int *enabled, int *to_syslog, long *max
 		*max_bytes = 4096;
 }
 
-/* First line of /proc/<pid>/<what>, printable ASCII only ('?' for the
- * rest: a process name is chosen by whoever runs it). */
-static void proc_text(pid_t pid, const char *what, char *out, size_t cap)
+/* Up to cap-1 bytes of /proc/<pid>/<what>, NUL-terminated ("" if gone):
+ * open, read, close, without stdio's extra fstat. */
+static void proc_read(pid_t pid, const char *what, char *out, size_t cap)
 {
 	char p[64];
 	snprintf(p, sizeof(p), "/proc/%d/%s", (int)pid, what);
-	out[0] = '\0';
-	FILE *f = fopen(p, "re");
-	if (!f)
-		return;
-	if (fgets(out, (int)cap, f))
-		out[strcspn(out, "\n")] = '\0';
-	fclose(f);
-	for (char *c = out; *c; c++)
+	int fd = open(p, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? 0 : read(fd, out, cap - 1);
+	if (fd >= 0)
+		close(fd);
+	out[n > 0 ? n : 0] = '\0';
+}
+
+/* Printable ASCII only ('?' for the rest: a process name is chosen by
+ * whoever runs it), cut at the first newline. */
+static void printable(char *s)
+{
+	s[strcspn(s, "\n")] = '\0';
+	for (char *c = s; *c; c++)
 		if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
 			*c = '?';
 }
 
-/* A field "Name:\t<number>" of /proc/<pid>/status, or 0. */
-static long proc_status_num(pid_t pid, const char *field)
+static void proc_comm(pid_t pid, char *out, size_t cap)
 {
-	char p[64], line[256];
+	proc_read(pid, "comm", out, cap);
+	printable(out);
+}
+
+/* The value of "field:\t..." in a /proc status text, or NULL. */
+static const char *status_field(const char *text, const char *field)
+{
 	size_t n = strlen(field);
-	long v = 0;
-	snprintf(p, sizeof(p), "/proc/%d/status", (int)pid);
-	FILE *f = fopen(p, "re");
-	while (f && fgets(line, sizeof(line), f))
-		if (strncmp(line, field, n) == 0 && line[n] == ':') {
-			v = strtol(line + n + 1, NULL, 10);
-			break;
-		}
-	if (f)
-		fclose(f);
-	return v;
+	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		if (strncmp(l, field, n) == 0 && l[n] == ':')
+			return l + n + 1 + strspn(l + n + 1, " \t");
+	return NULL;
+}
+
+/* Who a task is, from one read of /proc/<tid>/status: its process (FUSE
+ * gives the reading thread), the parent, and the process's name. */
+struct reader_ids {
+	pid_t pid, ppid;
+	char comm[64];
+};
+
+static void reader_ids(pid_t tid, struct reader_ids *r)
+{
+	char text[1024]; /* Name .. PPid are the first lines */
+	proc_read(tid, "status", text, sizeof(text));
+	const char *tgid = status_field(text, "Tgid"), *ppid = status_field(text, "PPid");
+	const char *name = status_field(text, "Name");
+	r->pid = tgid && atol(tgid) > 0 ? (pid_t)atol(tgid) : tid;
+	r->ppid = ppid ? (pid_t)atol(ppid) : 0;
+	if (r->pid != tid) { /* a thread's name is its own: take the process's */
+		proc_comm(r->pid, r->comm, sizeof(r->comm));
+		return;
+	}
+	snprintf(r->comm, sizeof(r->comm), "%.*s", name ? (int)strcspn(name, "\n") : 0, name ? name : "");
+	printable(r->comm);
 }
 
 static void proc_exe(pid_t pid, char *out, size_t cap)
@@ -86,17 +116,14 @@ static void proc_exe(pid_t pid, char *out, size_t cap)
 /* The whole line for ev, NUL-terminated with its newline. */
 static char *audit_line(const struct audit_event *ev)
 {
-	pid_t pid = ev->pid ? ev->pid : getpid();
 	uid_t uid = ev->pid ? ev->uid : getuid();
-	long tgid = proc_status_num(pid, "Tgid"); /* FUSE gives the reading thread */
-	if (tgid > 0)
-		pid = (pid_t)tgid;
-	pid_t ppid = (pid_t)proc_status_num(pid, "PPid");
-	char comm[64], pcomm[64], exe[PATH_MAX], ts[32];
-	proc_text(pid, "comm", comm, sizeof(comm));
+	struct reader_ids r;
+	reader_ids(ev->pid ? ev->pid : getpid(), &r);
+	pid_t pid = r.pid, ppid = r.ppid;
+	char pcomm[64], exe[PATH_MAX], ts[32];
 	proc_exe(pid, exe, sizeof(exe));
 	if (ppid > 0)
-		proc_text(ppid, "comm", pcomm, sizeof(pcomm));
+		proc_comm(ppid, pcomm, sizeof(pcomm));
 	else
 		pcomm[0] = '\0';
 	int64_t now = now_ms();
@@ -111,7 +138,7 @@ static char *audit_line(const struct audit_event *ev)
 		cJSON_AddStringToObject(o, "path", ev->path);
 	cJSON_AddNumberToObject(o, "uid", (double)uid);
 	cJSON_AddNumberToObject(o, "pid", (double)pid);
-	cJSON_AddStringToObject(o, "comm", comm);
+	cJSON_AddStringToObject(o, "comm", r.comm);
 	cJSON_AddStringToObject(o, "exe", exe);
 	cJSON_AddNumberToObject(o, "ppid", (double)ppid);
 	cJSON_AddStringToObject(o, "pcomm", pcomm);
@@ -124,51 +151,86 @@ static char *audit_line(const struct audit_event *ev)
 	return line;
 }
 
-/* Open the trail for appending, locked, rotated first when it is full.
- * Returns the fd or -errno. */
-static int open_locked(const char *path, long max_bytes, size_t adding)
+/* The trail's descriptor, kept open between appends. Appends of one
+ * process take turns on it under mu: flock does not exclude threads that
+ * share one open file. */
+static struct {
+	pthread_mutex_t mu;
+	char path[PATH_MAX];
+	int fd; /* -1: not open */
+} trail = { PTHREAD_MUTEX_INITIALIZER, "", -1 };
+
+static void trail_close(void)
+{
+	if (trail.fd >= 0)
+		close(trail.fd); /* and with it the flock */
+	trail.fd = -1;
+}
+
+/* trail.fd open on path; the state dir is made only when it is missing. */
+static int trail_open(struct home *h, const char *path, struct nv_err *err)
+{
+	if (trail.fd >= 0 && strcmp(trail.path, path) == 0)
+		return 0;
+	trail_close();
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == ENOENT) {
+		int rc = dir_make(h->state_dir, 0700, err);
+		if (rc < 0)
+			return rc;
+		fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	}
+	if (fd < 0)
+		return nv_fail(err, errno, "cannot append to %s: %s", path, strerror(errno));
+	trail.fd = fd;
+	snprintf(trail.path, sizeof(trail.path), "%s", path);
+	return 0;
+}
+
+/* Lock the trail for one append: reopened when it was renamed away (a
+ * writer rotated it) or removed, rotated first when it is full. */
+static int trail_lock(struct home *h, const char *path, long max_bytes, size_t adding, struct nv_err *err)
 {
 	for (int tries = 0; tries < 5; tries++) {
-		int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (fd < 0)
-			return -errno;
+		int rc = trail_open(h, path, err);
+		if (rc < 0)
+			return rc;
 		struct stat mine, now;
-		if (flock(fd, LOCK_EX) < 0 || fstat(fd, &mine) < 0) {
-			close(fd);
-			return -errno;
+		if (flock(trail.fd, LOCK_EX) < 0 || fstat(trail.fd, &mine) < 0) {
+			rc = errno;
+			trail_close();
+			return nv_fail(err, rc, "cannot append to %s: %s", path, strerror(rc));
 		}
-		/* renamed away by a writer that rotated while we waited */
 		if (stat(path, &now) < 0 || now.st_ino != mine.st_ino || now.st_dev != mine.st_dev) {
-			close(fd);
+			trail_close();
 			continue;
 		}
 		if (mine.st_size == 0 || mine.st_size + (off_t)adding <= max_bytes)
-			return fd;
+			return 0;
 		char old[PATH_MAX + 4];
 		snprintf(old, sizeof(old), "%s.1", path);
-		int rc = rename(path, old) < 0 ? -errno : 0;
-		close(fd);
-		if (rc < 0)
-			return rc;
+		rc = rename(path, old) < 0 ? errno : 0;
+		trail_close();
+		if (rc)
+			return nv_fail(err, rc, "cannot append to %s: %s", path, strerror(rc));
 	}
-	return -EAGAIN;
+	return nv_fail(err, EAGAIN, "cannot append to %s: %s", path, strerror(EAGAIN));
 }
 
 static int append(struct home *h, const char *line, long max_bytes, struct nv_err *err)
 {
 	char path[PATH_MAX];
-	audit_path(h, path, sizeof(path));
-	int rc = dir_make(h->state_dir, 0700, err);
-	if (rc < 0)
-		return rc;
-	int fd = open_locked(path, max_bytes, strlen(line));
-	if (fd < 0)
-		return nv_fail(err, -fd, "cannot append to %s: %s", path, strerror(-fd));
 	size_t len = strlen(line);
-	ssize_t n = write(fd, line, len);
-	rc = n == (ssize_t)len ? 0 : nv_fail(err, n < 0 ? errno : EIO, "cannot append to %s: %s", path,
-					      n < 0 ? strerror(errno) : "short write");
-	close(fd);
+	audit_path(h, path, sizeof(path));
+	pthread_mutex_lock(&trail.mu);
+	int rc = trail_lock(h, path, max_bytes, len, err);
+	if (rc == 0) {
+		ssize_t n = write(trail.fd, line, len);
+		rc = n == (ssize_t)len ? 0 : nv_fail(err, n < 0 ? errno : EIO, "cannot append to %s: %s", path,
+						      n < 0 ? strerror(errno) : "short write");
+		flock(trail.fd, LOCK_UN);
+	}
+	pthread_mutex_unlock(&trail.mu);
 	return rc;
 }
 

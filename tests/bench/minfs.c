@@ -70,8 +70,8 @@ int main(int argc, char **argv)
 		return 1;
 	fuse_set_signal_handlers(fuse_get_session(f));
 	struct fuse_loop_config *cfg = fuse_loop_cfg_create();
-	fuse_loop_cfg_set_max_threads(cfg, 16);
-	fuse_loop_cfg_set_idle_threads(cfg, 16);
+	fuse_loop_cfg_set_max_threads(cfg, 192); /* FS_MAX_THREADS */
+	fuse_loop_cfg_set_idle_threads(cfg, 16); /* FS_IDLE_THREADS */
 	int rc = fuse_loop_mt(f, cfg);
 	fuse_loop_cfg_destroy(cfg);
 	fuse_remove_signal_handlers(fuse_get_session(f));
