@@ -268,7 +268,7 @@ def test_token_is_renewed_after_the_member_restarts(secured):
     env = tls_env(secured, ETCD_USER="nova", ETCD_PASSWORD="nova-made-up")
     ok(secured.endpoints, "cas", "/nova/t", "0", "1", env=env)
     # one client across the restart: its token dies with the member's memory
-    poll = subprocess.Popen([DRIVER, "poll", "/nova/t", "30", "300"], stdout=subprocess.PIPE, text=True,
+    poll = subprocess.Popen([DRIVER, "poll", "/nova/t", "20", "250"], stdout=subprocess.PIPE, text=True,
                             env={**os.environ, "ETCD_ENDPOINTS": secured.endpoints_env, **env})
     assert poll.stdout.readline() == "1\n"
     secured.members[0].restart()
