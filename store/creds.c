@@ -226,12 +226,13 @@ static int put_in_doc(cJSON *doc, void *arg, struct nv_err *err)
 {
 	struct put_args *a = arg;
 	cJSON *profiles = cJSON_GetObjectItemCaseSensitive(doc, "profiles");
-	(void)err;
+	cJSON *cred = cJSON_Duplicate(a->cred, 1);  /* fn may run again (store_change) */
+	if (!cred)
+		return nv_fail(err, ENOMEM, "out of memory");
 	if (cJSON_GetObjectItemCaseSensitive(profiles, a->id))
-		cJSON_ReplaceItemInObjectCaseSensitive(profiles, a->id, a->cred);
+		cJSON_ReplaceItemInObjectCaseSensitive(profiles, a->id, cred);
 	else
-		cJSON_AddItemToObject(profiles, a->id, a->cred);
-	a->cred = NULL;
+		cJSON_AddItemToObject(profiles, a->id, cred);
 	/* a fresh credential starts with a clean slate */
 	cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "usageStats"), a->id);
 	return 0;
@@ -241,7 +242,7 @@ int creds_put(struct store *st, const char *id, cJSON *cred, struct nv_err *err)
 {
 	struct put_args a = { id, cred };
 	int rc = store_change(st, put_in_doc, &a, err);
-	cJSON_Delete(a.cred); /* still ours when the change aborted */
+	cJSON_Delete(a.cred);
 	return rc;
 }
 

@@ -1,5 +1,6 @@
 /* Paths, agents, config and key for one process. */
 #include "store/home.h"
+#include "store/backend.h"
 #include "store/config.h"
 #include "store/env.h"
 #include "store/fileio.h"
@@ -146,6 +147,7 @@ void home_free(struct home *h)
 	config_snap_put(h->config);
 	seal_key_free(h->key);
 	seal_key_free(h->next_key);
+	backend_free(h->backend);
 	pthread_mutex_destroy(&h->mu);
 	free(h);
 }

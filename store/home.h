@@ -36,6 +36,7 @@ struct home {
 	struct seal_key *next_key;/* during a rekey: <key>.next */
 	struct stat key_stamp;    /* the key file as loaded: a rekey elsewhere shows */
 	char cwd_env[PATH_MAX];   /* ./.env as an absolute path (a daemon moves to /) */
+	struct backend *backend;  /* where stores live (backend.h); made on first use, under mu */
 };
 
 /* Resolve paths from the environment, load the env chain and config.

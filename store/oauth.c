@@ -327,7 +327,7 @@ int oauth_refresh(struct store *st, const char *id, struct nv_err *err)
 			rc = w;
 	}
 	cJSON_Delete(doc);
-	store_unlock(lock);
+	store_unlock(st, lock);
 	if (rc == 2)
 		return nv_fail(err, EKEYREJECTED, "auth profile \"%s\": re-authentication required (the provider revoked its refresh token); run nova-engine models auth login", id);
 	return rc < 0 ? rc : 0;

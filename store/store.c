@@ -1,8 +1,11 @@
-/* Store files. Lock order: the flock on auth-profiles.lock (cross-process
- * writers) is taken before st->mu (this process's cache); st->mu is never
- * held while waiting for the flock, so readers never wait on a writer of
- * another process. */
+/* Stores: the cached document, sealing, and the change protocol; where the
+ * bytes live is the backend's business (backend.h: files or etcd).
+ * Lock order: st->lock_mu (this process's holder of the backend lock),
+ * then the backend lock (flock across processes, etcd lock across hosts),
+ * then st->mu (this process's cache); st->mu is never held while waiting
+ * for the backend lock, so readers never wait on a writer elsewhere. */
 #include "store/store.h"
+#include "store/backend.h"
 #include "store/config.h"
 #include "store/fileio.h"
 #include "store/seal.h"
@@ -14,31 +17,37 @@
 #include <string.h>
 #include <unistd.h>
 
-#define STORE_MAX (16 << 20)
+/* etcd: how many times a change is re-applied while other hosts win */
+#define STORE_CAS_TRIES 64
 
 struct store {
 	struct home *home;
-	char agent[AGENT_MAX + 1];
-	char dir[PATH_MAX];
-	char path[PATH_MAX];
-	char lock_path[PATH_MAX];
-	pthread_mutex_t mu;   /* protects doc, id, kind */
-	cJSON *doc;           /* cached document, NULL until first read */
-	struct file_stamp id; /* identity of the file doc came from */
+	struct backend *be;     /* owned by home */
+	struct be_obj obj;      /* what this store is called in the backend */
+	pthread_mutex_t mu;     /* protects doc, ver, kind */
+	cJSON *doc;             /* cached document, NULL until first read */
+	struct store_ver ver;   /* identity of what doc came from */
 	int kind;
+	pthread_mutex_t lock_mu;  /* held from store_lock to store_unlock; protects: */
+	struct be_lock lk;        /* the backend lock */
+	cJSON *base;              /* the document store_locked_copy gave */
+	struct store_ver base_ver;
 };
 
 int store_open(struct home *h, const char *agent, struct store **out, struct nv_err *err)
 {
+	struct backend *be;
+	int rc = backend_of(h, &be, err);
+	if (rc < 0)
+		return rc;
 	struct store *st = calloc(1, sizeof(*st));
 	if (!st)
 		return nv_fail(err, ENOMEM, "out of memory");
 	st->home = h;
-	snprintf(st->agent, sizeof(st->agent), "%s", agent);
-	home_agent_dir(h, agent, st->dir, sizeof(st->dir));
-	snprintf(st->path, sizeof(st->path), "%.4000s/auth-profiles.json", st->dir);
-	snprintf(st->lock_path, sizeof(st->lock_path), "%.4000s/auth-profiles.lock", st->dir);
+	st->be = be;
+	backend_object(be, h, agent, &st->obj);
 	pthread_mutex_init(&st->mu, NULL);
+	pthread_mutex_init(&st->lock_mu, NULL);
 	*out = st;
 	return 0;
 }
@@ -48,18 +57,27 @@ void store_free(struct store *st)
 	if (!st)
 		return;
 	cJSON_Delete(st->doc);
+	cJSON_Delete(st->base);
 	pthread_mutex_destroy(&st->mu);
+	pthread_mutex_destroy(&st->lock_mu);
 	free(st);
 }
 
-const char *store_path(const struct store *st) { return st->path; }
-const char *store_dir(const struct store *st) { return st->dir; }
-const char *store_agent(const struct store *st) { return st->agent; }
+const char *store_path(const struct store *st) { return st->obj.path; }
+const char *store_dir(const struct store *st) { return st->obj.dir; }
+const char *store_agent(const struct store *st) { return st->obj.agent; }
 struct home *store_home(const struct store *st) { return st->home; }
 
 int store_stamp(const struct store *st, struct file_stamp *out)
 {
-	return file_stamp_get(st->path, out);
+	if (!backend_cas(st->be))
+		return file_stamp_get(st->obj.path, out);
+	/* etcd: the revision this process last saw, never a network call */
+	struct store *w = (struct store *)st;
+	pthread_mutex_lock(&w->mu);
+	*out = st->ver.f;
+	pthread_mutex_unlock(&w->mu);
+	return 0;
 }
 
 cJSON *doc_profile(const cJSON *doc, const char *id)
@@ -102,13 +120,18 @@ static int decode(struct store *st, const char *text, size_t len, cJSON **doc, i
 	size_t plen = 0;
 	int rc;
 	*kind = seal_is_envelope(text, len) ? STORE_SEALED : STORE_PLAINTEXT;
+	if (*kind == STORE_PLAINTEXT && backend_sealed_only(st->be))
+		return nv_fail(err, EBADMSG, "%s is not a sealed store: only sealed envelopes belong in etcd", st->obj.path);
 	if (*kind == STORE_SEALED) {
 		char keyid[SEAL_KEYID_LEN + 1] = "";
 		const struct seal_key *key;
 		seal_envelope_keyid(text, len, keyid);
 		if ((rc = home_key(st->home, keyid, 0, &key, err)) < 0)
 			return rc;
-		if ((rc = seal_open(key, st->agent, st->path, text, len, &plain, &plen, err)) < 0)
+		if (backend_sealed_only(st->be) && strcmp(keyid, key->id) != 0)
+			return nv_fail(err, ENOKEY, "%s is sealed with key %s but this host's store key is %s: every host needs the same store.key",
+				       st->obj.path, keyid, key->id);
+		if ((rc = seal_open(key, st->obj.seal_name, st->obj.path, text, len, &plain, &plen, err)) < 0)
 			return rc;
 		text = plain;
 		len = plen;
@@ -116,8 +139,8 @@ static int decode(struct store *st, const char *text, size_t len, cJSON **doc, i
 	*doc = cJSON_ParseWithLength(text, len);
 	secmem_free(plain);
 	if (!*doc)
-		return nv_fail(err, EBADMSG, "cannot open store %s: neither a sealed store nor an auth-profiles JSON document", st->path);
-	rc = store_doc_check(*doc, st->path, err);
+		return nv_fail(err, EBADMSG, "cannot open store %s: neither a sealed store nor an auth-profiles JSON document", st->obj.path);
+	rc = store_doc_check(*doc, st->obj.path, err);
 	if (rc < 0) {
 		cJSON_Delete(*doc);
 		*doc = NULL;
@@ -128,24 +151,17 @@ static int decode(struct store *st, const char *text, size_t len, cJSON **doc, i
 /* Make st->doc current. Caller holds st->mu. */
 static int refresh_locked(struct store *st, struct nv_err *err)
 {
-	struct stat s;
-	struct file_stamp now = { 0 };
-	if (stat(st->path, &s) == 0)
-		now = file_stamp_of(&s);
-	else if (errno != ENOENT)
-		return nv_fail(err, errno, "cannot open store %s: %s", st->path, strerror(errno));
-	if (st->doc && file_stamp_same(&now, &st->id))
-		return 0;
 	char *text = NULL;
 	size_t len = 0;
 	cJSON *doc = NULL;
 	int kind = STORE_ABSENT;
-	int rc = now.exists ? file_read_st(st->path, STORE_MAX, &text, &len, &s, err) : -ENOENT;
+	struct store_ver now;
+	int rc = backend_read(st->be, &st->obj, st->doc ? &st->ver : NULL, &text, &len, &now, err);
+	if (rc == 1)
+		return 0;
 	if (rc == 0) {
-		now = file_stamp_of(&s);
 		rc = decode(st, text, len, &doc, &kind, err);
 	} else if (rc == -ENOENT) {
-		now.exists = 0;
 		rc = (doc = empty_doc()) ? 0 : nv_fail(err, ENOMEM, "out of memory");
 		nv_err_clear(err);
 	}
@@ -154,7 +170,7 @@ static int refresh_locked(struct store *st, struct nv_err *err)
 		return rc;
 	cJSON_Delete(st->doc);
 	st->doc = doc;
-	st->id = now;
+	st->ver = now;
 	st->kind = kind;
 	return 0;
 }
@@ -179,87 +195,158 @@ int store_kind(struct store *st, struct nv_err *err)
 	return rc;
 }
 
-/* Seal doc and replace the file. Caller holds the flock and st->mu. */
-static int write_locked(struct store *st, cJSON *doc, struct nv_err *err)
+/* Seal doc and write it over what expect identified, fenced by l when
+ * given. Caller holds st->mu (and, for the file backend, the flock).
+ * Takes doc on success. -ESTALE: another host wrote first (etcd). */
+static int write_locked(struct store *st, cJSON *doc, const struct store_ver *expect, const struct be_lock *l,
+			struct nv_err *err)
 {
 	const struct seal_key *key;
-	int rc = dir_make(st->dir, 0700, err);
-	if (rc == 0)
-		rc = home_key(st->home, NULL, 1, &key, err);
+	int rc = home_key(st->home, NULL, 1, &key, err);
 	if (rc < 0)
 		return rc;
 	char *plain = cJSON_PrintUnformatted(doc);
 	char *sealed = NULL;
 	if (!plain)
 		return nv_fail(err, ENOMEM, "out of memory");
-	rc = seal_close(key, st->agent, plain, strlen(plain), &sealed, err);
+	rc = seal_close(key, st->obj.seal_name, plain, strlen(plain), &sealed, err);
 	cJSON_free(plain);
+	struct store_ver now;
 	if (rc == 0)
-		rc = file_replace(st->path, sealed, strlen(sealed), 0600, err);
+		rc = backend_write(st->be, &st->obj, sealed, strlen(sealed), expect, l, &now, err);
 	cJSON_free(sealed);
-	struct stat s;
-	if (rc == 0 && stat(st->path, &s) == 0) {
+	if (rc == 0) {
 		cJSON_Delete(st->doc);
 		st->doc = doc;
-		st->id = file_stamp_of(&s);
+		st->ver = now;
 		st->kind = STORE_SEALED;
-		return 0;
 	}
 	return rc;
 }
 
-int store_lock(struct store *st, struct nv_err *err)
-{
-	int rc = dir_make(st->dir, 0700, err);
-	return rc < 0 ? rc : file_lock(st->lock_path, LOCK_WAIT_MS, err);
-}
-
-void store_unlock(int fd)
-{
-	if (fd >= 0)
-		close(fd);
-}
-
-int store_locked_copy(struct store *st, cJSON **doc, struct nv_err *err)
+/* A fresh deep copy of the document and the identity it came from. */
+static int copy_current(struct store *st, cJSON **doc, struct store_ver *ver, struct nv_err *err)
 {
 	pthread_mutex_lock(&st->mu);
 	int rc = refresh_locked(st, err);
 	*doc = rc == 0 ? cJSON_Duplicate(st->doc, 1) : NULL;
+	*ver = st->ver;
 	if (rc == 0 && !*doc)
 		rc = nv_fail(err, ENOMEM, "out of memory");
 	pthread_mutex_unlock(&st->mu);
 	return rc;
 }
 
-int store_locked_write(struct store *st, cJSON *doc, struct nv_err *err)
+static int write_current(struct store *st, cJSON *doc, const struct store_ver *expect, const struct be_lock *l,
+			 struct nv_err *err)
 {
 	pthread_mutex_lock(&st->mu);
-	int rc = write_locked(st, doc, err);
+	int rc = write_locked(st, doc, expect, l, err);
 	pthread_mutex_unlock(&st->mu);
 	return rc;
 }
 
+int store_lock(struct store *st, struct nv_err *err)
+{
+	pthread_mutex_lock(&st->lock_mu);
+	int rc = backend_lock(st->be, &st->obj, &st->lk, err);
+	if (rc < 0)
+		pthread_mutex_unlock(&st->lock_mu);
+	return rc;
+}
+
+void store_unlock(struct store *st, int lock)
+{
+	if (lock < 0)
+		return;
+	cJSON_Delete(st->base);
+	st->base = NULL;
+	backend_unlock(st->be, &st->lk);
+	pthread_mutex_unlock(&st->lock_mu);
+}
+
+int store_locked_copy(struct store *st, cJSON **doc, struct nv_err *err)
+{
+	int rc = copy_current(st, doc, &st->base_ver, err);
+	cJSON_Delete(st->base);
+	st->base = rc == 0 && backend_cas(st->be) ? cJSON_Duplicate(*doc, 1) : NULL;
+	return rc;
+}
+
+/* Put into to what changed from base to mine, one level into the maps
+ * (profiles, order, lastGood, usageStats), so a plain write that landed
+ * on another profile meanwhile is kept. */
+static void merge_changes(cJSON *to, const cJSON *base, const cJSON *mine, int depth)
+{
+	const cJSON *sides[2] = { base, mine }, *k;
+	for (int side = 0; side < 2; side++)
+		cJSON_ArrayForEach(k, sides[side]) {
+			const cJSON *b = cJSON_GetObjectItemCaseSensitive(base, k->string);
+			const cJSON *m = cJSON_GetObjectItemCaseSensitive(mine, k->string);
+			if (side == 1 && b)
+				continue;  /* seen from base already */
+			if (b && m && cJSON_Compare(b, m, 1))
+				continue;
+			cJSON *t = cJSON_GetObjectItemCaseSensitive(to, k->string);
+			if (depth == 0 && cJSON_IsObject(b) && cJSON_IsObject(m) && cJSON_IsObject(t)) {
+				merge_changes(t, b, m, 1);
+				continue;
+			}
+			cJSON_DeleteItemFromObjectCaseSensitive(to, k->string);
+			if (m)
+				cJSON_AddItemToObject(to, k->string, cJSON_Duplicate(m, 1));
+		}
+}
+
+int store_locked_write(struct store *st, cJSON *doc, struct nv_err *err)
+{
+	int rc = write_current(st, doc, &st->base_ver, &st->lk, err);
+	for (int tries = 0; rc == -ESTALE && st->base && tries < STORE_CAS_TRIES; tries++) {
+		/* a plain write landed while we waited on the network */
+		cJSON *fresh;
+		struct store_ver ver;
+		if ((rc = copy_current(st, &fresh, &ver, err)) < 0)
+			break;
+		merge_changes(fresh, st->base, doc, 0);
+		rc = write_current(st, fresh, &ver, &st->lk, err);
+		if (rc == 0)
+			cJSON_Delete(doc);  /* taken, as promised */
+		else
+			cJSON_Delete(fresh);
+	}
+	return rc;
+}
+
+/* File backend: under the flock, once. etcd: compare-and-swap, and again
+ * on a fresh copy while another host wins. */
 static int change(struct store *st, store_change_fn fn, void *arg, int force, struct nv_err *err)
 {
-	int fd = home_key_check(st->home, err); /* a lost key: create nothing */
-	if (fd == 0)
-		fd = store_lock(st, err);
-	if (fd < 0)
-		return fd;
-	cJSON *doc;
-	int rc = store_locked_copy(st, &doc, err);
-	if (rc == 0 && fn)
-		rc = fn(doc, arg, err);
-	int result = rc;
-	if (rc == 0 || (rc == 1 && force)) {
-		rc = store_locked_write(st, doc, err);
-		if (rc == 0)
-			doc = NULL; /* now owned by the cache */
-		else
-			result = rc;
+	int lock = home_key_check(st->home, err); /* a lost key: create nothing */
+	int cas = backend_cas(st->be), result;
+	if (lock == 0 && !cas)
+		lock = store_lock(st, err);
+	if (lock < 0)
+		return lock;
+	for (int tries = 0;; tries++) {
+		cJSON *doc;
+		struct store_ver ver;
+		int rc = copy_current(st, &doc, &ver, err);
+		if (rc == 0 && fn)
+			rc = fn(doc, arg, err);
+		result = rc;
+		if (rc == 0 || (rc == 1 && force)) {
+			rc = write_current(st, doc, &ver, NULL, err);
+			if (rc == 0)
+				doc = NULL; /* now owned by the cache */
+			else
+				result = rc;
+		}
+		cJSON_Delete(doc);
+		if (result != -ESTALE || tries == STORE_CAS_TRIES)
+			break;
 	}
-	cJSON_Delete(doc);
-	store_unlock(fd);
+	if (!cas)
+		store_unlock(st, lock);
 	return result;
 }
 
@@ -276,8 +363,9 @@ static int no_change(cJSON *doc, void *arg, struct nv_err *err)
 
 int store_reseal(struct store *st, struct nv_err *err)
 {
-	if (access(st->path, F_OK) != 0)
-		return 0;
+	int kind = store_kind(st, err);
+	if (kind <= STORE_ABSENT)
+		return kind;
 	int rc = change(st, no_change, NULL, 1, err);
 	return rc < 0 ? rc : 0;
 }

@@ -13,11 +13,12 @@
 struct store;
 
 /* A handle for agent (already resolved by home_agent_resolve). Does no
- * I/O. Returns 0 or -ENOMEM. */
+ * I/O. Returns 0, -ENOMEM, or -EINVAL when the config's store.backend
+ * settings are wrong (the message names the setting). */
 int store_open(struct home *h, const char *agent, struct store **out, struct nv_err *err);
 void store_free(struct store *st);   /* store_free(NULL) does nothing */
 
-const char *store_path(const struct store *st);
+const char *store_path(const struct store *st);  /* a file, or etcd:<key> */
 const char *store_dir(const struct store *st);   /* the agent dir */
 const char *store_agent(const struct store *st);
 struct home *store_home(const struct store *st);
@@ -32,19 +33,24 @@ typedef int (*store_read_fn)(const cJSON *doc, void *arg, struct nv_err *err);
 int store_read(struct store *st, store_read_fn fn, void *arg, struct nv_err *err);
 
 /* Change the document: lock, re-read, fn edits doc in place, seal and
- * replace the file. fn returns 0 to write, 1 for "nothing changed" (no
- * write), <0 to abort (nothing written). Returns fn's result when >= 0. */
+ * write it back. fn returns 0 to write, 1 for "nothing changed" (no
+ * write), <0 to abort (nothing written). Returns fn's result when >= 0.
+ * fn may be called more than once: the etcd backend writes by
+ * compare-and-swap and, when another host wrote first, calls fn again on
+ * a fresh copy. So fn must not consume arg. */
 typedef int (*store_change_fn)(cJSON *doc, void *arg, struct nv_err *err);
 int store_change(struct store *st, store_change_fn fn, void *arg, struct nv_err *err);
 
 /* For a change that waits on the network (an OAuth refresh): hold the
- * store's file lock, across processes, without blocking readers.
- * store_lock returns a handle (>= 0) for store_unlock. Under it,
- * store_locked_copy gives a fresh deep copy of the document (caller frees)
- * and store_locked_write seals and replaces the file; it takes doc on
- * success. */
+ * store's lock across processes (file: flock) or hosts (etcd: its lock
+ * service under a lease), without blocking readers. store_lock returns
+ * a handle (>= 0) for store_unlock. Under it, store_locked_copy gives a
+ * fresh deep copy of the document (caller frees) and store_locked_write
+ * seals and writes it; it takes doc on success. With etcd, a plain change
+ * that landed meanwhile is kept (what doc changed is put onto it) and the
+ * write is refused (-ENOLCK) if the lock's lease was lost. */
 int store_lock(struct store *st, struct nv_err *err);
-void store_unlock(int lock);
+void store_unlock(struct store *st, int lock);
 int store_locked_copy(struct store *st, cJSON **doc, struct nv_err *err);
 int store_locked_write(struct store *st, cJSON *doc, struct nv_err *err);
 

@@ -1,16 +1,11 @@
 /* A command-line driver for store/etcd.c, so the integration tests can
  * exercise the client against a real cluster (tests/integration/
  * test_etcd_client.py). Options come from the environment: ETCD_ENDPOINTS,
- * ETCD_USER, ETCD_PASSWORD, ETCD_CA, ETCD_CERT, ETCD_KEY, ETCD_TIMEOUT_MS,
- * and for the sealed-store commands ETCD_STORE_KEY (a store key file,
- * made when missing) and ETCD_PREFIX.
+ * ETCD_USER, ETCD_PASSWORD, ETCD_CA, ETCD_CERT, ETCD_KEY, ETCD_TIMEOUT_MS.
  * Errors print "Error: <message>" and exit with the errno, so tests can
  * assert both. Test data only: values are printed as they are. */
 #include "store/etcd.h"
-#include "store/etcd_store.h"
-#include "store/oauth.h"
 #include "store/secmem.h"
-#include "store/store.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -212,145 +207,6 @@ static int cmd_watch(struct etcd *e, int argc, char **argv)
 	return rc < 0 ? fail(rc) : 0;
 }
 
-/* --- one agent's sealed store in etcd (store/etcd_store.c) --- */
-
-static struct seal_key *store_key(void)
-{
-	struct seal_key *k = NULL;
-	const char *path = getenv("ETCD_STORE_KEY");
-	if (!path || seal_key_load(path, 1, &k, &err) < 0)
-		return NULL;
-	return k;
-}
-
-static const char *prefix(void)
-{
-	const char *p = getenv("ETCD_PREFIX");
-	return p ? p : ETCD_PREFIX_DEFAULT;
-}
-
-struct add { const char *writer; long i; };
-
-static int add_profile(cJSON *doc, void *arg, struct nv_err *e)
-{
-	(void)e;
-	struct add *a = arg;
-	char id[64], secret[64];
-	snprintf(id, sizeof(id), "%s:p%ld", a->writer, a->i);
-	snprintf(secret, sizeof(secret), "made-up-%s-%ld-0123456789abcdef", a->writer, a->i);
-	cJSON *c = cJSON_CreateObject();
-	cJSON_AddStringToObject(c, "type", "api_key");
-	cJSON_AddStringToObject(c, "provider", a->writer);
-	cJSON_AddStringToObject(c, "key", secret);
-	cJSON_AddItemToObject(cJSON_GetObjectItemCaseSensitive(doc, "profiles"), id, c);
-	return 0;
-}
-
-/* sealed-add AGENT WRITER N: N profiles WRITER:p0.. added one CAS each. */
-static int cmd_sealed_add(struct etcd *e, int argc, char **argv)
-{
-	(void)argc;
-	struct seal_key *k = store_key();
-	int rc = k ? 0 : -err.code;
-	struct add a = { argv[1], 0 };
-	for (long n = atol(argv[2]); rc == 0 && a.i < n; a.i++)
-		rc = etcd_store_change(e, prefix(), argv[0], k, add_profile, &a, NULL, &err);
-	seal_key_free(k);
-	return rc < 0 ? fail(rc) : 0;
-}
-
-static int put_json(cJSON *doc, void *arg, struct nv_err *e)
-{
-	cJSON *c = cJSON_Parse(((char **)arg)[1]);
-	if (!c)
-		return nv_fail(e, EINVAL, "not JSON");
-	cJSON *profiles = cJSON_GetObjectItemCaseSensitive(doc, "profiles");
-	cJSON_DeleteItemFromObjectCaseSensitive(profiles, ((char **)arg)[0]);
-	cJSON_AddItemToObject(profiles, ((char **)arg)[0], c);
-	return 0;
-}
-
-/* sealed-put AGENT ID JSON: store credential JSON as profile ID. */
-static int cmd_sealed_put(struct etcd *e, int argc, char **argv)
-{
-	(void)argc;
-	struct seal_key *k = store_key();
-	int rc = k ? etcd_store_change(e, prefix(), argv[0], k, put_json, argv + 1, NULL, &err) : -err.code;
-	seal_key_free(k);
-	return rc < 0 ? fail(rc) : 0;
-}
-
-/* sealed-get AGENT: the document (test data only). */
-static int cmd_sealed_get(struct etcd *e, int argc, char **argv)
-{
-	(void)argc;
-	struct seal_key *k = store_key();
-	cJSON *doc = NULL;
-	int64_t rev;
-	int rc = k ? etcd_store_read(e, prefix(), argv[0], k, &doc, &rev, &err) : -err.code;
-	char *t = rc == 0 ? cJSON_PrintUnformatted(doc) : NULL;
-	if (t)
-		printf("%s\n", t);
-	cJSON_free(t);
-	cJSON_Delete(doc);
-	seal_key_free(k);
-	return rc < 0 ? fail(rc) : 0;
-}
-
-struct refresh {
-	const char *id;
-	struct oauth_endpoint ep;
-	cJSON *fresh;
-};
-
-/* Under the fleet lock: refresh only if still due (another host may have). */
-static int refresh_prepare(cJSON *doc, void *arg, struct nv_err *e)
-{
-	struct refresh *r = arg;
-	const cJSON *cred = doc_profile(doc, r->id);
-	if (!cred || !oauth_due(cred, (int64_t)time(NULL) * 1000))
-		return 1;
-	const char *refresh = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cred, "refresh"));
-	const char *fields[] = { "grant_type", "refresh_token", "refresh_token", refresh ? refresh : "",
-				 "client_id", "test-client", NULL };
-	long http = 0;
-	cJSON *answer = NULL;
-	int rc = oauth_post(&r->ep, fields, &http, &answer, e);
-	if (rc == 0 && http != 200)
-		rc = nv_fail(e, EKEYREJECTED, "the token endpoint answered HTTP %ld", http);
-	if (rc == 0 && !(r->fresh = oauth_credential("anthropic", answer, "test-client")))
-		rc = nv_fail(e, EPROTO, "no credential in the answer");
-	cJSON_Delete(answer);
-	return rc;
-}
-
-static int refresh_apply(cJSON *doc, void *arg, struct nv_err *e)
-{
-	(void)e;
-	struct refresh *r = arg;
-	cJSON *profiles = cJSON_GetObjectItemCaseSensitive(doc, "profiles");
-	cJSON_DeleteItemFromObjectCaseSensitive(profiles, r->id);
-	cJSON_AddItemToObject(profiles, r->id, cJSON_Duplicate(r->fresh, 1));
-	return 0;
-}
-
-/* refresh AGENT ID TOKEN_URL: prints "refreshed" or "fresh". */
-static int cmd_refresh(struct etcd *e, int argc, char **argv)
-{
-	(void)argc;
-	struct seal_key *k = store_key();
-	struct refresh r = { .id = argv[1] };
-	snprintf(r.ep.token_url, sizeof(r.ep.token_url), "%s", argv[2]);
-	r.ep.json_body = 1;
-	int rc = k ? etcd_store_locked_change(e, prefix(), argv[0], k, 20000, refresh_prepare, refresh_apply, &r, &err)
-		   : -err.code;
-	if (rc >= 0)
-		printf("%s\n", rc == 0 ? "refreshed" : "fresh");
-	cJSON_Delete(r.fresh);
-	seal_key_free(k);
-	return rc < 0 ? fail(rc) : 0;
-}
-
 static const struct {
 	const char *name;
 	int args;
@@ -358,8 +214,7 @@ static const struct {
 } cmds[] = {
 	{ "get", 1, cmd_get }, { "cas", 3, cmd_cas }, { "incr", 2, cmd_incr }, { "list", 1, cmd_list },
 	{ "del", 1, cmd_del }, { "lock", 4, cmd_lock }, { "lease", 1, cmd_lease }, { "watch", 4, cmd_watch },
-	{ "poll", 3, cmd_poll }, { "sealed-add", 3, cmd_sealed_add }, { "sealed-put", 3, cmd_sealed_put },
-	{ "sealed-get", 1, cmd_sealed_get }, { "refresh", 3, cmd_refresh },
+	{ "poll", 3, cmd_poll },
 };
 
 int main(int argc, char **argv)

@@ -1,0 +1,100 @@
+/* Choosing the backend from config store.backend, and the calls store.c
+ * makes through it (see backend.h). */
+#include "store/backend_impl.h"
+#include "store/config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int backend_new(const cJSON *config, struct backend **out, struct nv_err *err)
+{
+	const cJSON *kind = config_get(config, "store.backend");
+	const char *name = cJSON_GetStringValue(kind);
+	struct backend *b = calloc(1, sizeof(*b));
+	if (!b)
+		return nv_fail(err, ENOMEM, "out of memory");
+	int rc = 0;
+	if (!kind || (name && !strcmp(name, "file")))
+		b->ops = &backend_file_ops;
+	else if (name && !strcmp(name, "etcd")) {
+		b->ops = &backend_etcd_ops;
+		rc = backend_etcd_open(b, config, err);
+	} else
+		rc = nv_fail(err, EINVAL, "store.backend must be \"file\" or \"etcd\", not %.64s%s%s",
+			     name ? "\"" : "a non-string", name ? name : "", name ? "\"" : "");
+	if (rc < 0) {
+		backend_free(b);
+		return rc;
+	}
+	*out = b;
+	return 0;
+}
+
+int backend_of(struct home *h, struct backend **out, struct nv_err *err)
+{
+	int rc = 0;
+	struct config_snap *cfg = home_config_get(h);
+	pthread_mutex_lock(&h->mu);
+	if (!h->backend)
+		rc = backend_new(cfg->json, &h->backend, err);
+	*out = h->backend;
+	pthread_mutex_unlock(&h->mu);
+	config_snap_put(cfg);
+	return rc;
+}
+
+void backend_free(struct backend *b)
+{
+	if (!b)
+		return;
+	etcd_free(b->etcd);
+	free(b);
+}
+
+const char *backend_name(const struct backend *b)
+{
+	return b->ops->name;
+}
+
+int backend_cas(const struct backend *b)
+{
+	return b->ops->cas;
+}
+
+int backend_sealed_only(const struct backend *b)
+{
+	return b->ops->sealed_only;
+}
+
+void backend_object(const struct backend *b, struct home *h, const char *agent, struct be_obj *o)
+{
+	b->ops->object(b, h, agent, o);
+}
+
+int backend_read(const struct backend *b, const struct be_obj *o, const struct store_ver *have, char **text,
+		 size_t *len, struct store_ver *now, struct nv_err *err)
+{
+	*text = NULL;
+	*len = 0;
+	return b->ops->read(b, o, have, text, len, now, err);
+}
+
+int backend_write(const struct backend *b, const struct be_obj *o, const char *text, size_t len,
+		  const struct store_ver *expect, const struct be_lock *l, struct store_ver *now, struct nv_err *err)
+{
+	return b->ops->write(b, o, text, len, expect, l, now, err);
+}
+
+int backend_lock(const struct backend *b, const struct be_obj *o, struct be_lock *l, struct nv_err *err)
+{
+	memset(l, 0, sizeof(*l));
+	l->fd = -1;
+	return b->ops->lock(b, o, l, err);
+}
+
+void backend_unlock(const struct backend *b, struct be_lock *l)
+{
+	b->ops->unlock(b, l);
+}

@@ -1,0 +1,224 @@
+"""The store on etcd (SPEC 14) through the built binary and real mounts:
+three "hosts" (separate state dirs, one store key, one cluster) as users
+run them. Every secret is made up."""
+import errno
+import json
+import os
+import subprocess
+import threading
+import time
+
+import pytest
+
+from conftest import BIN, Mount, State, wait_for
+
+P = "agents/main/profiles"
+KEY = "sk-or-v1-" + "0123456789abcdef" * 4
+KEY2 = "sk-or-v1-" + "fedcba9876543210" * 4
+
+
+def now_ms():
+    return int(time.time() * 1000)
+
+
+class Host(State):
+    def __init__(self, base, fake, etcd, prefix, key_file, name):
+        base.mkdir()
+        super().__init__(base, fake)
+        self.name = name
+        self.env["NOVA_ENGINE_KEY_FILE"] = str(key_file)
+        self.write_config({"store": {"backend": "etcd", "etcd": {"endpoints": etcd.endpoints, "prefix": prefix}}})
+
+
+@pytest.fixture
+def hosts(tmp_path, fake, etcd, request):
+    """Three hosts on one cluster and one key (each has a copy in real life:
+    one file here), under a prefix of this test's own."""
+    prefix = "/t-" + request.node.name[5:45]
+    etcd.delete_prefix(prefix + "/")
+    key = tmp_path / "store.key"
+    hs = [Host(tmp_path / n, fake, etcd, prefix, key, n) for n in "ABC"]
+    for h in hs:
+        h.prefix = prefix
+    mounts = []
+
+    def mount(h):
+        m = Mount(h, h.dir.parent / "mnt")
+        mounts.append(m)
+        return m
+    for h in hs:
+        h.mount = mount
+    yield hs
+    for m in mounts:
+        m.unmount()
+
+
+def test_a_credential_stored_on_one_host_is_used_by_the_others(hosts, etcd):
+    a, b, c = hosts
+    a.paste("openrouter", KEY)
+    for h in (b, c):
+        p = h.run("models", "auth", "token", "--provider", "openrouter")
+        assert p.returncode == 0, p.err
+        assert p.out == KEY + "\n"
+    # etcd holds the sealed envelope only, at <prefix>/agents/<id>/store
+    raw = etcd.get(f"{a.prefix}/agents/main/store")
+    assert json.loads(raw)["format"] == "nova-engine-sealed/1" and KEY.encode() not in raw
+    assert not a.store().exists()
+    assert b.run("models", "auth", "order", "get", "--provider", "openrouter").out.splitlines()[2] == \
+        f"Auth store: etcd:{a.prefix}/agents/main/store"
+
+
+def test_write_on_a_reads_on_b_and_c_within_one_second(hosts):
+    a, b, c = hosts
+    a.paste("openrouter", KEY)
+    ma, mb, mc = (h.mount(h) for h in hosts)
+    for m in (mb, mc):
+        assert (m / f"{P}/openrouter/token").read_text() == KEY + "\n"
+    t0 = time.time()
+    (ma / f"{P}/openrouter/token").write_text(KEY2 + "\n")
+    for m in (mb, mc):
+        wait_for(lambda: (m / f"{P}/openrouter/token").read_text() == KEY2 + "\n", timeout=1.0)
+    assert time.time() - t0 < 2.0
+
+
+def test_three_hosts_times_200_concurrent_writes_lose_nothing(hosts):
+    ms = [h.mount(h) for h in hosts]
+    script = ('for i in $(seq 0 199); do d="$0/agents/main/profiles/openrouter/$1$i"; mkdir "$d" && '
+              'echo "sk-or-v1-$1-$i-0123456789abcdef0123456789abcdef" > "$d/token" || exit 1; done')
+    procs = [subprocess.Popen(["bash", "-c", script, str(m.path), f"h{h.name}"], stderr=subprocess.PIPE, text=True)
+             for h, m in zip(hosts, ms)]
+    errs = [p.communicate(timeout=600)[1] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], errs
+    ids = [line.split()[0] for line in hosts[0].run("models", "auth", "list", "--provider", "openrouter").out.splitlines()]
+    assert len(ids) == 600
+    assert set(ids) == {f"openrouter:h{n}{i}" for n in "ABC" for i in range(200)}
+
+
+def put_oauth(host, refresh, expires):
+    src = host.dir / "import.json"
+    src.write_text(json.dumps({"version": 1, "profiles": {"anthropic:default": {
+        "type": "oauth", "provider": "anthropic", "access": "acc-test-old-0123456789", "refresh": refresh,
+        "expires": expires}}}))
+    p = host.run("store", "import", str(src))
+    assert p.returncode == 0, p.err
+
+
+def test_three_hosts_racing_to_refresh_make_one_refresh_call_50_times(hosts, fake):
+    fake.refresh_delay = 0.05
+    try:
+        for round_ in range(50):
+            ref = f"ref-test-fleet-{round_}-{time.time_ns()}"
+            fake.add_refresh_token(ref, access_prefix=f"acc-test-fleet{round_}")
+            put_oauth(hosts[0], ref, now_ms() - 1000)
+            calls = fake.refresh_calls
+            outs = [None] * 3
+
+            def token(i):
+                outs[i] = subprocess.run([BIN, "models", "auth", "token", "--provider", "anthropic"],
+                                         capture_output=True, text=True, env=hosts[i].env, timeout=60)
+            ts = [threading.Thread(target=token, args=(i,)) for i in range(3)]
+            for t in ts:
+                t.start()
+            for t in ts:
+                t.join(timeout=60)
+            assert all(o.returncode == 0 for o in outs), [o.stderr for o in outs]
+            assert fake.refresh_calls == calls + 1, round_
+            assert len({o.stdout for o in outs}) == 1 and outs[0].stdout.startswith(f"acc-test-fleet{round_}-")
+    finally:
+        fake.refresh_delay = 0
+
+
+def test_one_member_down_changes_nothing(hosts, etcd):
+    a, b, _ = hosts
+    victim = etcd.members[0]  # the first endpoint every host tries
+    victim.kill()
+    try:
+        a.paste("openrouter", KEY)
+        assert b.run("models", "auth", "token", "--provider", "openrouter").out == KEY + "\n"
+    finally:
+        victim.restart()
+        etcd.wait_healthy()
+
+
+def test_etcd_endpoints_from_the_environment_win(hosts, etcd):
+    a = hosts[0]
+    a.paste("openrouter", KEY)
+    p = a.run("models", "auth", "list", env={"NOVA_ENGINE_ETCD_ENDPOINTS": "http://127.0.0.1:9"})
+    assert p.returncode == 1
+    assert p.err.startswith("Error: etcd unreachable for /v3/kv/range: no endpoint answered (http://127.0.0.1:9; ")
+    p = a.run("models", "auth", "list", env={"NOVA_ENGINE_ETCD_ENDPOINTS": ",".join(reversed(etcd.endpoints))})
+    assert p.returncode == 0 and "openrouter:default" in p.out
+
+
+@pytest.mark.parametrize("store,message", [
+    ({"backend": "etcd"}, "no etcd endpoints: set store.etcd.endpoints or NOVA_ENGINE_ETCD_ENDPOINTS"),
+    ({"backend": "zookeeper"}, 'store.backend must be "file" or "etcd", not "zookeeper"'),
+    ({"backend": "etcd", "etcd": {"endpoints": ["http://127.0.0.1:2379"], "prefix": "nova"}},
+     "store.etcd.prefix must start with '/', not end with one, and have no spaces (e.g. /nova-engine)"),
+    ({"backend": "etcd", "etcd": {"endpoints": "gopher://x"}},
+     "etcd endpoint 'gopher://x' is not an http:// or https:// URL (e.g. https://10.0.0.1:2379)"),
+    ({"backend": "etcd", "etcd": {"endpoints": ["http://127.0.0.1:2379"], "username": "nova",
+                                   "passwordFile": "/nonexistent/pw"}},
+     "store.etcd.passwordFile /nonexistent/pw does not exist"),
+])
+def test_bad_backend_settings_are_one_clear_line(state, store, message):
+    state.write_config({"store": store})
+    p = state.run("models", "auth", "list")
+    assert p.returncode == 1
+    assert p.err == f"Error: {message}\n"
+
+
+def test_the_file_backend_is_the_default_and_untouched(state):
+    state.paste("openrouter", KEY)
+    assert state.store().exists()
+    assert state.run("models", "auth", "order", "get", "--provider", "openrouter").out.splitlines()[2] == \
+        f"Auth store: {state.store()}"
+
+
+def test_an_envelope_copied_to_another_agents_key_does_not_open(hosts, etcd):
+    a = hosts[0]
+    a.paste("openrouter", KEY)
+    a.write_config({"agents": {"list": [{"id": "main"}, {"id": "ops"}]},
+                    "store": {"backend": "etcd", "etcd": {"endpoints": etcd.endpoints, "prefix": a.prefix}}})
+    etcd.put(f"{a.prefix}/agents/ops/store", etcd.get(f"{a.prefix}/agents/main/store"))
+    p = a.run("models", "auth", "list", "--agent", "ops")
+    assert p.returncode == 1
+    assert p.err.startswith(f"Error: cannot open store etcd:{a.prefix}/agents/ops/store")
+
+
+def test_a_host_with_another_store_key_is_told_to_share_it(hosts, tmp_path, state):
+    a, b, _ = hosts
+    a.paste("openrouter", KEY)
+    state.env["NOVA_ENGINE_KEY_FILE"] = str(tmp_path / "other.key")
+    state.paste("openrouter", KEY)  # makes another key, on a file-backed host
+    p = b.run("models", "auth", "list", env={"NOVA_ENGINE_KEY_FILE": str(tmp_path / "other.key")})
+    assert p.returncode == 1
+    assert p.err.startswith(f"Error: etcd:{a.prefix}/agents/main/store is sealed with key ")
+    assert p.err.endswith(": every host needs the same store.key\n")
+
+
+def test_plaintext_in_etcd_is_refused(hosts, etcd):
+    a = hosts[0]
+    etcd.put(f"{a.prefix}/agents/main/store", json.dumps({"version": 1, "profiles": {}}))
+    p = a.run("models", "auth", "list")
+    assert p.returncode == 1
+    assert p.err == f"Error: etcd:{a.prefix}/agents/main/store is not a sealed store: only sealed envelopes belong in etcd\n"
+
+
+def test_a_write_made_during_a_refresh_is_kept(hosts, fake):
+    a, b, _ = hosts
+    ref = f"ref-test-keep-{time.time_ns()}"
+    fake.add_refresh_token(ref, access_prefix="acc-test-kept")
+    put_oauth(a, ref, now_ms() - 1000)
+    fake.refresh_delay = 1.0
+    try:
+        t = subprocess.Popen([BIN, "models", "auth", "token", "--provider", "anthropic"], stdout=subprocess.PIPE,
+                             text=True, env=a.env)
+        time.sleep(0.4)
+        b.paste("openrouter", KEY)  # lands while A waits on the token endpoint
+        out = t.communicate(timeout=30)[0]
+    finally:
+        fake.refresh_delay = 0
+    assert t.returncode == 0 and out.startswith("acc-test-kept-")
+    assert b.run("models", "auth", "token", "--provider", "openrouter").out == KEY + "\n"
+    assert b.run("models", "auth", "token", "--provider", "anthropic").out == out
