@@ -239,7 +239,8 @@ static enum outcome attempt(struct etcd *e, size_t i, const char *path, const ch
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &a);
 	CURLcode cc = curl_easy_perform(c);
-	long http = 0, connected = 0;
+	long http = 0;
+	curl_off_t connected = 0;
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &http);
 	curl_easy_getinfo(c, CURLINFO_CONNECT_TIME_T, &connected);
 	curl_easy_cleanup(c);
