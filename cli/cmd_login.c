@@ -132,9 +132,9 @@ static int profile_for(const char *cmd, const char *arg, const char *prov, const
 	struct nv_err err = { 0 };
 	const char *email = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cred, "email"));
 	if (arg) {
-		if (profile_id_parse(arg, prov, id, NULL, &err) < 0)
+		if (profile_id_new(arg, prov, id, NULL, &err) < 0)
 			return cli_fail(&err);
-	} else if (!email || profile_id_parse(email, prov, id, NULL, NULL) < 0) {
+	} else if (!email || profile_id_new(email, prov, id, NULL, NULL) < 0) {
 		snprintf(id, PROFILE_ID_MAX + 1, "%s:default", prov);
 	}
 	(void)cmd;

@@ -142,7 +142,7 @@ int onboard_main(int argc, char **argv)
 		ask_line("Provider (anthropic, openai, openrouter, google, mistral, groq, xai, deepseek, ...)", "anthropic", answer, sizeof(answer));
 	if ((rc = cli_provider(o.cmd, prov_arg ? prov_arg : answer, prov)))
 		goto out;
-	if (profile_id_parse(id_arg ? id_arg : "default", prov, id, NULL, &err) < 0) {
+	if (profile_id_new(id_arg ? id_arg : "default", prov, id, NULL, &err) < 0) {
 		rc = cli_fail(&err);
 		goto out;
 	}

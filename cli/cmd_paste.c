@@ -60,7 +60,7 @@ static int resolve_target(const struct paste *p, struct target *t)
 	if (rc)
 		return rc;
 	char prov[PROVIDER_MAX + 1];
-	if (profile_id_parse(p->profile_arg ? p->profile_arg : "default", t->provider, t->id, prov, &err) < 0)
+	if (profile_id_new(p->profile_arg ? p->profile_arg : "default", t->provider, t->id, prov, &err) < 0)
 		return cli_fail(&err);
 	if (strcmp(prov, t->provider) != 0)
 		return cli_failf("profile id \"%s\" is for %s, not %s", t->id, prov, t->provider);
@@ -143,7 +143,8 @@ int setup_token_main(int argc, char **argv)
 	char *buf = sodium_malloc(INPUT_CAP);
 	size_t len;
 	struct nv_err err = { 0 };
-	if (read_secret("Paste the setup-token (input hidden): ", "token", buf, INPUT_CAP, &len, &err) < 0)
+	if (read_secret("Paste the setup-token (input hidden): ", "token", buf, INPUT_CAP, &len, &err) < 0 ||
+	    secret_unquoted(buf, len, "token", &err) < 0)
 		rc = cli_fail(&err);
 	else if (strncmp(buf, SETUP_PREFIX, strlen(SETUP_PREFIX)) != 0)
 		rc = cli_failf("Expected token starting with " SETUP_PREFIX);

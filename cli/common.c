@@ -138,7 +138,14 @@ int cli_provider(const char *cmd, const char *given, char *out)
 		return cli_usage(cmd, "--provider is required (e.g. --provider anthropic)");
 	if (provider_normalize(given, out, &err) < 0)
 		return cli_fail(&err);
-	return 0;
+	/* a typo must not store a key under a provider nobody uses: known
+	 * ones, or ones the config declares (SPEC 12) */
+	struct home *h;
+	if (home_open(&h, &err) < 0)
+		return cli_fail(&err);
+	int rc = home_provider(h, given, out, &err);
+	home_free(h);
+	return rc < 0 ? cli_fail(&err) : 0;
 }
 
 int cli_number(const char *cmd, const char *opt, const char *s, long lo, long hi, long *out)

@@ -390,12 +390,12 @@ int tree_mkdir(struct fs *fs, const char *path)
 		return -EEXIST;
 	if (parent.kind == N_PROFILES) {
 		char canon[PROVIDER_MAX + 1];
-		if (junk_name(leaf) || provider_normalize(leaf, canon, NULL) < 0 || strcmp(canon, leaf) != 0)
-			return -EINVAL;
+		if (junk_name(leaf) || home_provider(fs->home, leaf, canon, NULL) < 0 || strcmp(canon, leaf) != 0)
+			return -EINVAL; /* a typo, or a provider the config does not declare */
 		return pending_add(fs, parent.agent, leaf, NULL);
 	}
 	if (parent.kind == N_PROVIDER) {
-		if (junk_name(leaf) || profile_name_check(leaf, NULL) < 0)
+		if (junk_name(leaf) || profile_name_new_check(leaf, NULL) < 0)
 			return -EINVAL;
 		return pending_add(fs, parent.agent, parent.provider, leaf);
 	}

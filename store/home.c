@@ -5,6 +5,7 @@
 #include "store/env.h"
 #include "store/fileio.h"
 #include "store/secmem.h"
+#include "store/provider.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -443,4 +444,15 @@ int home_config_change(struct home *h, config_edit_fn fn, void *arg, struct nv_e
 	cJSON_Delete(cfg);
 	close(fd);
 	return rc < 0 ? rc : 0;
+}
+
+int home_provider(struct home *h, const char *given, char *out, struct nv_err *err)
+{
+	int rc = provider_normalize(given, out, err);
+	if (rc < 0)
+		return rc;
+	struct config_snap *c = home_config_get(h);
+	rc = provider_known(c->json, out, err);
+	config_snap_put(c);
+	return rc;
 }

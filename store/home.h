@@ -61,6 +61,10 @@ int home_config_reload(struct home *h, struct nv_err *err);
 struct config_snap *home_config_get(struct home *h);
 void config_snap_put(struct config_snap *s);  /* NULL does nothing */
 
+/* A provider a user typed, normalised into out[PROVIDER_MAX + 1] and
+ * known (provider_known against this config); EINVAL with the reason. */
+int home_provider(struct home *h, const char *given, char *out, struct nv_err *err);
+
 /* Default agent id: config agents.default, else "main". */
 void home_default_agent(struct home *h, char out[AGENT_MAX + 1]);
 

@@ -118,6 +118,26 @@ void secret_mask(const char *s, char out[MASK_MAX])
 		snprintf(out, MASK_MAX, "%s", n ? SECRET_HIDDEN : "");
 }
 
+int secret_unquoted(const char *s, size_t len, const char *what, struct nv_err *err)
+{
+	static const char quotes[3] = { '"', '\'', '`' };
+	if (len && (memchr(quotes, s[0], sizeof(quotes)) || memchr(quotes, s[len - 1], sizeof(quotes))))
+		return nv_fail(err, EINVAL, "%s is wrapped in quotes: paste the value without them", what);
+	return 0;
+}
+
+int secret_plausible(const char *provider, const char *s, size_t len, const char *what, struct nv_err *err)
+{
+	int rc = secret_unquoted(s, len, what, err);
+	if (rc < 0)
+		return rc;
+	size_t min = (size_t)provider_min_key(provider);
+	if (len < min)
+		return nv_fail(err, EINVAL, "%s is too short for %s (%zu characters; its keys have at least %zu): paste the whole value",
+			       what, provider, len, min);
+	return 0;
+}
+
 static const char *const reserved[] = { "token", "order", "status", "status.json", "health" };
 
 int profile_name_reserved(const char *name)
@@ -162,6 +182,21 @@ int profile_name_check(const char *name, struct nv_err *err)
 	if (profile_name_reserved(name))
 		return nv_fail(err, EINVAL, "invalid profile name \"%s\": it is a reserved file name", name);
 	return 0;
+}
+
+int profile_name_new_check(const char *name, struct nv_err *err)
+{
+	static const char allowed[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._@+-";
+	int rc = profile_name_check(name, err);
+	if (rc == 0 && name[strspn(name, allowed)])
+		rc = nv_fail(err, EINVAL, "invalid profile name \"%.80s\": use letters, digits and . _ @ + - (e.g. work, me@example.com)", name);
+	return rc;
+}
+
+int profile_id_new(const char *text, const char *provider, char *out, char *provider_out, struct nv_err *err)
+{
+	int rc = profile_id_parse(text, provider, out, provider_out, err);
+	return rc < 0 ? rc : profile_name_new_check(strchr(out, ':') + 1, err);
 }
 
 int profile_id_parse(const char *text, const char *provider, char *out,
@@ -247,6 +282,10 @@ static int cred_from_json(const char *provider, const char *text, size_t len, cJ
 	if (!cred)
 		return nv_fail(err, EINVAL, "credential is not valid JSON");
 	int rc = cred_validate(cred, provider, err);
+	enum cred_type t = cred_type_of(cred);
+	const char *secret = t == CRED_OAUTH ? NULL : cred_secret(cred);
+	if (rc == 0 && secret)
+		rc = secret_plausible(provider, secret, strlen(secret), t == CRED_TOKEN ? "token" : "API key", err);
 	if (rc < 0) {
 		cJSON_Delete(cred);
 		return rc;
@@ -265,7 +304,10 @@ int cred_from_text(const char *provider, const char *text, size_t len,
 	enum cred_type t = force_type;
 	if (t == CRED_NONE)
 		t = strncmp(text, "sk-ant-oat", 10) == 0 ? CRED_TOKEN : CRED_API_KEY;
-	int rc = secret_check(text, len, t == CRED_TOKEN ? "token" : "API key", err);
+	const char *what = t == CRED_TOKEN ? "token" : "API key";
+	int rc = secret_check(text, len, what, err);
+	if (rc == 0)
+		rc = secret_plausible(provider, text, len, what, err);
 	if (rc < 0)
 		return rc;
 	cJSON *cred = cJSON_CreateObject();

@@ -36,6 +36,14 @@ int cred_usable(const cJSON *cred, int64_t now_ms);
  * without spaces. what names it in the message ("token", "API key"). */
 int secret_check(const char *s, size_t len, const char *what, struct nv_err *err);
 
+/* What a person would check before storing a pasted secret (SPEC 12):
+ * not wrapped in quotes (refused, never silently unquoted: a quote is
+ * never part of a real key), and not shorter than the provider's
+ * shortest key (provider_min_key). EINVAL with the reason. */
+int secret_plausible(const char *provider, const char *s, size_t len, const char *what, struct nv_err *err);
+/* Its first half: the quotes alone. */
+int secret_unquoted(const char *s, size_t len, const char *what, struct nv_err *err);
+
 /* Strip leading and trailing white space in place; returns new length. */
 size_t secret_trim(char *s, size_t len);
 
@@ -58,6 +66,14 @@ int cred_validate(const cJSON *cred, const char *provider, struct nv_err *err);
 /* Profile names and ids. name_check applies SPEC 2 (printable UTF-8, no
  * '/', not . or .., not a reserved file name). */
 int profile_name_check(const char *name, struct nv_err *err);
+
+/* A name for a new profile (SPEC 12): [A-Za-z0-9._@+-]{1,128} as well.
+ * Existing profiles (an older store's) keep the looser SPEC 2 rule. */
+int profile_name_new_check(const char *name, struct nv_err *err);
+
+/* profile_id_parse for an id about to be created: its name must pass
+ * profile_name_new_check. */
+int profile_id_new(const char *text, const char *provider, char *out, char *provider_out, struct nv_err *err);
 
 /* Parse "<provider>:<name>" (or a bare name when provider is given) into
  * a canonical id in out[PROFILE_ID_MAX + 1]; provider_out may be NULL. */

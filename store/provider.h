@@ -2,6 +2,7 @@
 #ifndef NV_PROVIDER_H
 #define NV_PROVIDER_H
 
+#include <cjson/cJSON.h>
 #include <stddef.h>
 
 #include "store/error.h"
@@ -20,11 +21,21 @@ struct provider_info {
 	const char *env[2];   /* env credential variables, first found wins */
 	enum probe_kind probe;
 	const char *base_url;
+	int min_key;          /* shortest key or token we accept (see provider.c) */
 };
 
 /* Normalise a user-typed provider id (case, aliases such as z.ai) into
  * out[PROVIDER_MAX + 1]. Fails with EINVAL and a message quoting it. */
 int provider_normalize(const char *in, char *out, struct nv_err *err);
+
+/* Can a user name id (normalised)? Built-in ones, and any that cfg (the
+ * config, may be NULL) declares under models.providers.<id> or as the
+ * provider of an auth.profiles entry. Otherwise EINVAL, with the nearest
+ * built-in name when one is close ("did you mean anthropic?"). */
+int provider_known(const cJSON *cfg, const char *id, struct nv_err *err);
+
+/* The shortest key or token accepted for provider. */
+int provider_min_key(const char *id);
 
 /* The built-in entry, or NULL for a provider we know only by name. */
 const struct provider_info *provider_find(const char *id);

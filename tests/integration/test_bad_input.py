@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-KEY = "sk-test-0123456789abcdefghijklmnop"
+KEY = "sk-test-0123456789abcdefghijklmnopqrstuvw"
 
 
 @pytest.fixture

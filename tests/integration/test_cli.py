@@ -5,7 +5,7 @@ import time
 
 from conftest import SETUP_TOKEN, run_pty
 
-KEY = "sk-test-0123456789abcdefghijklmnop"
+KEY = "sk-test-0123456789abcdefghijklmnopqrstuvw"
 HOUR_MS = 3600 * 1000
 
 

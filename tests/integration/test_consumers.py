@@ -16,7 +16,7 @@ from conftest import BIN, Mount
 
 P = "agents/main/profiles"
 OPENAI = "sk-test-openai-0123456789abcdefghij"
-ANTHROPIC = "sk-ant-api03-test-key-0123456789abcdef"
+ANTHROPIC = "sk-ant-api03-test-key-0123456789abcdef-0123456789abcdef"
 OPS_KEY = "sk-test-ops-agent-0123456789abcdefgh"
 
 

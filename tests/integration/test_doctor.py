@@ -11,7 +11,7 @@ import pytest
 
 from conftest import BIN, ROOT, SETUP_TOKEN, run_pty
 
-KEY = "sk-test-0123456789abcdefghijklmnop"
+KEY = "sk-test-0123456789abcdefghijklmnopqrstuvw"
 
 
 def doctor(state, *args):
@@ -182,26 +182,26 @@ def test_onboard_on_a_pty(state, fake):
     code, shown = run_pty(state, ["onboard"], [
         ("Agent [main]", "helper\n"),
         ("Provider", "openai\n"),
-        ("(input hidden)", "sk-test-onboard-0123456789\n"),
+        ("(input hidden)", "sk-test-onboard-0123456789-0123456789abcdef\n"),
         ("systemd user unit", "n\n"),
     ])
     assert code == 0, shown
-    assert "sk-test-onboard-0123456789" not in shown
+    assert "sk-test-onboard-0123456789-0123456789abcdef" not in shown
     assert "Checking the key with openai... ok" in shown
     assert "Auth profile: openai:default (openai/api_key) for agent helper" in shown
-    assert state.run("models", "auth", "token", "--provider", "openai", "--agent", "helper").out == "sk-test-onboard-0123456789\n"
+    assert state.run("models", "auth", "token", "--provider", "openai", "--agent", "helper").out == "sk-test-onboard-0123456789-0123456789abcdef\n"
 
 
 def test_onboard_refused_key_is_not_stored_unless_asked(state, fake):
     code, shown = run_pty(state, ["onboard"], [
         ("Agent [main]", "\n"), ("Provider", "anthropic\n"),
-        ("(input hidden)", "sk-test-f401-f401-01234567\n"), ("Store it anyway?", "n\n")])
+        ("(input hidden)", "sk-test-f401-f401-01234567-0123456789abcdef\n"), ("Store it anyway?", "n\n")])
     assert code == 1 and "nothing stored" in shown
     assert "anthropic:" not in state.run("models", "auth", "list").out
 
 
 def test_onboard_non_interactive(state):
-    p = state.run("onboard", "--non-interactive", "--provider", "groq", "--profile-id", "ci", input="gsk-test-0123456789\n")
+    p = state.run("onboard", "--non-interactive", "--provider", "groq", "--profile-id", "ci", input="gsk-test-0123456789-0123456789abcdefghijklmn\n")
     assert p.returncode == 0, p.err
     assert "Auth profile: groq:ci (groq/api_key) for agent main" in p.out
     p = state.run("onboard", "--non-interactive")

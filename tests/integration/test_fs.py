@@ -11,8 +11,8 @@ import pytest
 
 from conftest import SETUP_TOKEN, is_dead_mount, wait_for
 
-KEY = "sk-test-0123456789abcdefghijklmnop"
-KEY2 = "sk-test-second-key-abcdefghijklmno"
+KEY = "sk-test-0123456789abcdefghijklmnopqrstuvw"
+KEY2 = "sk-test-second-key-abcdefghijklmnopqrstuv"
 P = "agents/main/profiles"
 
 
@@ -217,7 +217,12 @@ def test_mkdir_rmdir_profiles_and_providers(fs, state):
     assert sh(f"rm -r {fs / P}/openai/spare").returncode == 0
     assert "openai:spare" not in state.run("models", "auth", "list").out
     assert "spare" not in os.listdir(fs / f"{P}/openai")
-    os.mkdir(fs / f"{P}/my-llm")
+    # a provider of one's own must be declared in the config (a typo is not one)
+    assert err_of(lambda: os.mkdir(fs / f"{P}/my-llm")) == errno.EINVAL
+    state.write_config({"models": {"providers": {"my-llm": {"baseUrl": state.fake.url}}}})
+    for pid in fs.pid():
+        os.kill(pid, signal.SIGHUP)
+    wait_for(lambda: not sh(f"mkdir {fs / P}/my-llm").returncode)
     (fs / f"{P}/my-llm/token").write_text("sk-test-custom-provider\n")
     assert state.run("models", "auth", "token", "--provider", "my-llm").out == "sk-test-custom-provider\n"
     assert err_of(lambda: os.rmdir(fs / f"{P}/my-llm")) == errno.ENOTEMPTY

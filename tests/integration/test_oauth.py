@@ -63,10 +63,10 @@ def test_not_refreshed_when_far_from_expiry(state, fake):
 
 def test_invalid_grant_disables_and_next_profile_is_used(state, fake):
     put_oauth(state, "ref-test-revoked-0123456789", now_ms() - 1000, pid="anthropic:dead")
-    state.paste("anthropic", "sk-ant-api03-test-backup-0123456789", "--profile-id", "backup")
+    state.paste("anthropic", "sk-ant-api03-test-backup-0123456789-0123456789abcdef", "--profile-id", "backup")
     state.run("models", "auth", "order", "set", "--provider", "anthropic", "dead", "backup")
     p = state.run("models", "auth", "token", "--provider", "anthropic")
-    assert p.out == "sk-ant-api03-test-backup-0123456789\n", p.err
+    assert p.out == "sk-ant-api03-test-backup-0123456789-0123456789abcdef\n", p.err
     usage = json.loads(state.run("store", "export").out)["usageStats"]["anthropic:dead"]
     assert usage["disabledReason"] == "auth" and usage["disabledMessage"] == "re-authentication required"
     p = state.run("models", "auth", "token", "anthropic:dead")

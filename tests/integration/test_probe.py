@@ -33,7 +33,7 @@ CASES = [
 
 
 def secret(word):
-    return f"sk-test-{word}-{word}-0123456789"
+    return f"sk-test-{word}-{word}-0123456789-abcdefghijklmnopqrstuvwxyz"
 
 
 def setup_cases(state):
@@ -72,7 +72,7 @@ def test_every_bucket_through_cat_status(state, mount):
 
 
 def test_openrouter_usage_shown(state, mount):
-    state.paste("openrouter", "sk-or-test-usage-0123456789")
+    state.paste("openrouter", "sk-or-test-usage-0123456789-0123456789abcdef")
     m = mount()
     text = (m / f"{P}/openrouter/status").read_text()
     assert "probe: ok" in text and "limit_remaining: 8.5" in text and "usage: 1.5" in text

@@ -16,8 +16,8 @@ P = "agents/main/profiles"
 
 
 def test_200_rounds_of_kill_9_during_concurrent_writes(state):
-    state.paste("openai", "sk-test-base-0123456789")
-    state.paste("openai", "sk-test-alt-0123456789", "--profile-id", "alt")
+    state.paste("openai", "sk-test-base-0123456789-0123456789abcdef")
+    state.paste("openai", "sk-test-alt-0123456789-0123456789abcdef", "--profile-id", "alt")
     acknowledged = set()
     rng = random.Random(7)
     for r in range(200):
@@ -26,7 +26,7 @@ def test_200_rounds_of_kill_9_during_concurrent_writes(state):
         order = subprocess.Popen([BIN, "models", "auth", "order", "set", "--provider", "openai",
                                   *(["alt", "default"] if r % 2 else ["default", "alt"])],
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=state.env)
-        paste.stdin.write(f"sk-test-round-{r}-padding".encode())
+        paste.stdin.write(f"sk-test-round-{r}-padding-0123456789abcdef".encode())
         paste.stdin.close()
         time.sleep(rng.random() * 0.01)
         victim = paste if r % 3 else order
@@ -136,8 +136,8 @@ def test_load_8_readers_100000_reads_while_writing(state, mount):
 
 
 def test_provider_garbage_and_floods(state):
-    state.paste("openai", "sk-test-garbage-garbage-x", "--profile-id", "g")
-    state.paste("openai", "sk-test-huge-huge-x", "--profile-id", "h")
+    state.paste("openai", "sk-test-garbage-garbage-x-0123456789abcdef", "--profile-id", "g")
+    state.paste("openai", "sk-test-huge-huge-x-0123456789abcdef", "--profile-id", "h")
     t = time.time()
     out = json.loads(state.run("models", "status", "--probe", "--json").out)
     got = {e["profile"]: e for e in out["probes"]}
@@ -160,7 +160,7 @@ def small_disk(state, tmp_path):
 
 
 def test_disk_full_keeps_what_was_stored(state, small_disk):
-    state.paste("openai", "sk-test-before-full-0123")
+    state.paste("openai", "sk-test-before-full-0123-0123456789abcdef")
     before = state.store().read_bytes()
     with open(small_disk / "filler", "wb") as f:
         try:
@@ -171,38 +171,38 @@ def test_disk_full_keeps_what_was_stored(state, small_disk):
                   input="sk-test-after-full-" + "p" * 3000)
     assert p.returncode == 1 and "No space left on device" in p.err
     assert state.store().read_bytes() == before
-    assert state.run("models", "auth", "token", "openai:default").out == "sk-test-before-full-0123\n"
+    assert state.run("models", "auth", "token", "openai:default").out == "sk-test-before-full-0123-0123456789abcdef\n"
     assert not [f for f in os.listdir(state.store().parent) if ".tmp." in f]
 
 
 def test_read_only_store_dir(state):
-    state.paste("openai", "sk-test-ro-0123456789")
+    state.paste("openai", "sk-test-ro-0123456789-0123456789abcdef")
     d = state.store().parent
     subprocess.run(["mount", "--bind", str(d), str(d)], check=True)
     subprocess.run(["mount", "-o", "remount,ro,bind", str(d)], check=True)
     try:
-        p = state.run("models", "auth", "paste-api-key", "--provider", "openai", "--profile-id", "x", input="sk-test-x-0123")
+        p = state.run("models", "auth", "paste-api-key", "--provider", "openai", "--profile-id", "x", input="sk-test-x-0123-0123456789abcdefghij")
         assert p.returncode == 1 and "Read-only file system" in p.err
-        assert state.run("models", "auth", "token", "openai:default").out == "sk-test-ro-0123456789\n"
+        assert state.run("models", "auth", "token", "openai:default").out == "sk-test-ro-0123456789-0123456789abcdef\n"
     finally:
         subprocess.run(["umount", str(d)])
 
 
 def test_key_file_vanishes_under_a_running_daemon(state, mount):
-    state.paste("openai", "sk-test-keygone-0123456")
+    state.paste("openai", "sk-test-keygone-0123456-0123456789abcdef")
     m = mount()
-    assert (m / f"{P}/openai/token").read_text() == "sk-test-keygone-0123456\n"
+    assert (m / f"{P}/openai/token").read_text() == "sk-test-keygone-0123456-0123456789abcdef\n"
     key = state.dir / "store.key"
     saved = key.read_bytes()
     key.unlink()
     # the daemon holds the key it loaded; the CLI says what is missing
-    assert (m / f"{P}/openai/token").read_text() == "sk-test-keygone-0123456\n"
+    assert (m / f"{P}/openai/token").read_text() == "sk-test-keygone-0123456-0123456789abcdef\n"
     p = state.run("models", "auth", "token", "--provider", "openai")
     assert p.returncode == 1 and "store.key does not exist" in p.err
     assert not key.exists()
     key.write_bytes(saved)
     os.chmod(key, 0o600)
-    assert state.run("models", "auth", "token", "--provider", "openai").out == "sk-test-keygone-0123456\n"
+    assert state.run("models", "auth", "token", "--provider", "openai").out == "sk-test-keygone-0123456-0123456789abcdef\n"
 
 
 def test_config_swaps_never_free_what_a_token_reader_holds(state, mount, tmp_path):

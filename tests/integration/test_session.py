@@ -6,7 +6,9 @@ import time
 import pytest
 
 P = "agents/main"
-KEYS = {"default": "sk-test-first-0123456789", "work": "sk-test-work-0123456789", "oa": "sk-test-openai-0123456789"}
+KEYS = {"default": "sk-test-first-0123456789-abcdefghijklmnopqrstuvwxyz",
+        "work": "sk-test-work-0123456789-abcdefghijklmnopqrstuvwxyz",
+        "oa": "sk-test-openai-0123456789-abcdefghijklmnopqrstuvwxyz"}
 
 
 @pytest.fixture

@@ -8,13 +8,13 @@ import time
 
 from conftest import BIN
 
-KEY = "sk-test-0123456789abcdefghijklmnop"
+KEY = "sk-test-0123456789abcdefghijklmnopqrstuvw"
 
 
 def test_four_writers_250_each_all_present(state):
     state.paste("openai", KEY)  # creates key and dirs before the race
     script = (
-        'for i in $(seq 1 250); do printf "%s" "sk-test-w$W-$i-padding" | '
+        'for i in $(seq 1 250); do printf "%s" "sk-test-w$W-$i-padding-0123456789abcdef" | '
         '"$BIN" models auth paste-api-key --provider openai --profile-id "w$W-$i" >/dev/null || exit 1; done'
     )
     procs = [subprocess.Popen(["sh", "-c", script], env={**state.env, "W": str(w), "BIN": BIN})
@@ -34,7 +34,7 @@ def test_kill_9_during_writes_leaves_a_store_that_opens(state):
         p = subprocess.Popen([BIN, "models", "auth", "paste-api-key", "--provider", "openai",
                               "--profile-id", f"k{round}"], stdin=subprocess.PIPE,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=state.env)
-        p.stdin.write(f"sk-test-kill-{round}-padding".encode())
+        p.stdin.write(f"sk-test-kill-{round}-padding-0123456789abcdef".encode())
         p.stdin.close()
         time.sleep((round % 10) / 2000)
         p.send_signal(signal.SIGKILL)

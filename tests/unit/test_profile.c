@@ -1,6 +1,7 @@
 /* store/profile: masking, secret checks, type inference, ids. */
 #include "unit.h"
 #include "store/profile.h"
+#include "store/provider.h"
 
 /* A secret of n characters, distinct characters so a leak is visible. */
 static const char *secret_of(size_t n)
@@ -71,17 +72,73 @@ static void trim_strips_both_ends(void **s)
 	assert_string_equal(buf, "sk-abc");
 }
 
+#define PAD "-0123456789abcdefghijklmnopqrstuvwxyz" /* long enough for anthropic */
+
 static void type_inferred_from_prefix(void **s)
 {
 	cJSON *c;
 	(void)s;
-	assert_int_equal(cred_from_text("anthropic", "sk-ant-oat01-xyz", 16, CRED_NONE, &c, NULL), 0);
+	assert_int_equal(cred_from_text("anthropic", "sk-ant-oat01" PAD, strlen("sk-ant-oat01" PAD), CRED_NONE, &c, NULL), 0);
 	assert_int_equal(cred_type_of(c), CRED_TOKEN);
-	assert_string_equal(cred_secret(c), "sk-ant-oat01-xyz");
+	assert_string_equal(cred_secret(c), "sk-ant-oat01" PAD);
 	cJSON_Delete(c);
-	assert_int_equal(cred_from_text("anthropic", "sk-ant-api03-xyz", 16, CRED_NONE, &c, NULL), 0);
+	assert_int_equal(cred_from_text("anthropic", "sk-ant-api03" PAD, strlen("sk-ant-api03" PAD), CRED_NONE, &c, NULL), 0);
 	assert_int_equal(cred_type_of(c), CRED_API_KEY);
 	cJSON_Delete(c);
+}
+
+static void short_or_quoted_secrets_refused(void **s)
+{
+	struct nv_err e = { 0 };
+	cJSON *c;
+	(void)s;
+	assert_int_equal(cred_from_text("anthropic", "abc", 3, CRED_NONE, &c, &e), -EINVAL);
+	assert_string_equal(e.msg, "API key is too short for anthropic (3 characters; its keys have at least 40): paste the whole value");
+	const char *q = "\"sk-ant-api03" PAD "\"";
+	assert_int_equal(cred_from_text("anthropic", q, strlen(q), CRED_NONE, &c, &e), -EINVAL);
+	assert_string_equal(e.msg, "API key is wrapped in quotes: paste the value without them");
+	assert_int_equal(cred_from_text("openai", "'sk-proj" PAD "'", strlen("'sk-proj" PAD "'"), CRED_TOKEN, &c, &e), -EINVAL);
+	assert_string_equal(e.msg, "token is wrapped in quotes: paste the value without them");
+	const char *j = "{\"type\":\"api_key\",\"key\":\"abc\"}";
+	assert_int_equal(cred_from_text("openai", j, strlen(j), CRED_NONE, &c, &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "too short for openai"));
+	/* a provider of one's own: only a floor of 8 */
+	assert_int_equal(cred_from_text("my-llm", "local-key", 9, CRED_NONE, &c, &e), 0);
+	cJSON_Delete(c);
+}
+
+static void unknown_provider_gets_nearest_name(void **s)
+{
+	struct nv_err e = { 0 };
+	(void)s;
+	assert_int_equal(provider_known(NULL, "anthropc", &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "unknown provider \"anthropc\": did you mean anthropic?"));
+	assert_int_equal(provider_known(NULL, "opnai", &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "did you mean openai?"));
+	assert_int_equal(provider_known(NULL, "antrhopic", &e), -EINVAL); /* transposed */
+	assert_non_null(strstr(e.msg, "did you mean anthropic?"));
+	assert_int_equal(provider_known(NULL, "frobnicator", &e), -EINVAL);
+	assert_non_null(strstr(e.msg, "use one of anthropic, openai"));
+	assert_int_equal(provider_known(NULL, "xai", &e), 0);
+	cJSON *cfg = J("{\"models\":{\"providers\":{\"anthropc\":{}}},"
+		       "\"auth\":{\"profiles\":{\"my-llm:a\":{\"provider\":\"my-llm\"}}}}");
+	assert_int_equal(provider_known(cfg, "anthropc", &e), 0);
+	assert_int_equal(provider_known(cfg, "my-llm", &e), 0);
+	cJSON_Delete(cfg);
+}
+
+static void new_profile_names_are_plain(void **s)
+{
+	struct nv_err e = { 0 };
+	char id[PROFILE_ID_MAX + 1];
+	(void)s;
+	assert_int_equal(profile_name_new_check("me+work@example.com", &e), 0);
+	assert_int_equal(profile_name_new_check("a.b_c-D9", &e), 0);
+	static const char *const bad[] = { "my key", "caf\xc3\xa9", "a\x1b[2J", "x;rm", "..", "token", "" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(profile_name_new_check(bad[i], &e), -EINVAL);
+	assert_int_equal(profile_id_new("anthropic:my key", NULL, id, NULL, &e), -EINVAL);
+	assert_int_equal(profile_id_parse("anthropic:my key", NULL, id, NULL, &e), 0); /* an old store's name still reads */
 }
 
 static void json_credential_stored_as_is(void **s)
@@ -161,6 +218,9 @@ int main(void)
 		cmocka_unit_test(secret_check_refuses_bad_input),
 		cmocka_unit_test(trim_strips_both_ends),
 		cmocka_unit_test(type_inferred_from_prefix),
+		cmocka_unit_test(short_or_quoted_secrets_refused),
+		cmocka_unit_test(unknown_provider_gets_nearest_name),
+		cmocka_unit_test(new_profile_names_are_plain),
 		cmocka_unit_test(json_credential_stored_as_is),
 		cmocka_unit_test(json_credential_validated),
 		cmocka_unit_test(profile_ids_parse_and_refuse),
