@@ -4,8 +4,8 @@
 #include "store/config.h"
 #include "store/env.h"
 #include "store/fileio.h"
-#include "store/secmem.h"
 #include "store/provider.h"
+#include "store/secmem.h"
 
 #include <ctype.h>
 #include <dirent.h>
