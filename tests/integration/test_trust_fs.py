@@ -89,8 +89,8 @@ def test_stat_of_a_due_oauth_token_neither_refreshes_nor_blocks_a_cli_write(stat
 
 def test_token_reads_stay_fast_while_40_readers_wait_on_a_hung_provider(state, mount):
     state.write_config({"fs": {"probeTimeoutMs": 20000}})
-    state.paste("openai", "sk-test-stall-hang-0123456789")
-    state.paste("anthropic", "sk-ant-api03-test-fine-0123456789")
+    state.paste("openai", "sk-test-stall-hang-0123456789-abcdef")
+    state.paste("anthropic", "sk-ant-api03-test-fine-0123456789-abcdef")
     m = mount()
     readers = [subprocess.Popen(["cat", str(m / f"{P}/openai/status")], stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL) for _ in range(40)]
@@ -99,7 +99,7 @@ def test_token_reads_stay_fast_while_40_readers_wait_on_a_hung_provider(state, m
         worst = 0.0
         for _ in range(10):
             t = time.time()
-            assert (m / f"{P}/anthropic/token").read_text() == "sk-ant-api03-test-fine-0123456789\n"
+            assert (m / f"{P}/anthropic/token").read_text() == "sk-ant-api03-test-fine-0123456789-abcdef\n"
             worst = max(worst, time.time() - t)
         assert worst < 1.0, worst
         assert all(r.poll() is None for r in readers[:8])  # still waiting: the test measured what it says
@@ -111,7 +111,7 @@ def test_token_reads_stay_fast_while_40_readers_wait_on_a_hung_provider(state, m
 
 def test_status_readers_beyond_the_limit_get_an_answer_at_once(state, mount):
     state.write_config({"fs": {"probeTimeoutMs": 20000}})
-    state.paste("openai", "sk-test-many-hang-0123456789")
+    state.paste("openai", "sk-test-many-hang-0123456789-abcdef")
     m = mount()
     readers = [subprocess.Popen(["cat", str(m / f"{P}/openai/status")], stdout=subprocess.PIPE,
                                 stderr=subprocess.DEVNULL) for _ in range(140)]
@@ -172,6 +172,7 @@ def test_inotifywait_sees_a_write_made_through_the_mount(state, mount):
 # 9. Listings are a set
 
 def test_a_mkdir_then_stored_profile_is_listed_once(state, mount):
+    state.write_config({"models": {"providers": {"newprov": {"baseUrl": state.fake.url}}}})  # a provider of one's own is declared
     state.paste("openai", KEY)
     m = mount()
     os.mkdir(m / f"{P}/openai/p")
