@@ -36,7 +36,7 @@ def test_binary_has_no_libcurl_dependency():
 
 
 def test_token_and_status_never_load_libcurl(state):
-    state.paste("openai", "sk-test-netlib-token-0123456789")
+    state.paste("openai", "sk-test-netlib-token-0123456789-abcdef")
     for args in (("models", "auth", "token", "openai:default"), ("models", "status"), ("--version",)):
         p, libs = loaded_libraries(state, *args)
         assert p.returncode == 0, p.err
@@ -45,7 +45,7 @@ def test_token_and_status_never_load_libcurl(state):
 
 
 def test_probe_loads_libcurl_and_checks_against_the_fake_provider(state):
-    state.paste("openai", "sk-test-netlib-ok-0123456789")
+    state.paste("openai", "sk-test-netlib-ok-0123456789-abcdef")
     p, libs = loaded_libraries(state, "models", "status", "--probe", "--json")
     assert p.returncode == 0, p.err
     assert [lib for lib in libs if "libcurl.so.4" in lib], libs
@@ -54,9 +54,9 @@ def test_probe_loads_libcurl_and_checks_against_the_fake_provider(state):
 
 
 def test_mount_daemon_loads_libcurl_only_for_a_status_read(state, mount):
-    state.paste("openai", "sk-test-netlib-ok-0123456789")
+    state.paste("openai", "sk-test-netlib-ok-0123456789-abcdef")
     m = mount()
-    assert (m / "agents/main/profiles/openai/token").read_text().strip() == "sk-test-netlib-ok-0123456789"
+    assert (m / "agents/main/profiles/openai/token").read_text().strip() == "sk-test-netlib-ok-0123456789-abcdef"
     pid = m.pid()[0]
     assert "libcurl" not in pathlib.Path(f"/proc/{pid}/maps").read_text()
     assert "ok" in (m / "agents/main/profiles/openai/status").read_text()
@@ -80,7 +80,7 @@ ADVICE = "install libcurl (Debian: apt install libcurl4) for live checks and log
 
 
 def test_missing_libcurl_probe_says_what_to_install(state):
-    state.paste("openai", "sk-test-netlib-ok-0123456789")
+    state.paste("openai", "sk-test-netlib-ok-0123456789-abcdef")
     p = without_libcurl(state, "models", "status", "--probe", "--json")
     assert p.returncode == 0, p.err
     (entry,) = json.loads(p.out)["probes"]
@@ -88,7 +88,7 @@ def test_missing_libcurl_probe_says_what_to_install(state):
     assert entry["probe_message"].startswith(MISSING) and entry["probe_message"].endswith(ADVICE)
     # everything that needs no network still works
     t = without_libcurl(state, "models", "auth", "token", "openai:default")
-    assert (t.returncode, t.out) == (0, "sk-test-netlib-ok-0123456789\n")
+    assert (t.returncode, t.out) == (0, "sk-test-netlib-ok-0123456789-abcdef\n")
 
 
 def test_missing_libcurl_login_fails_with_one_clear_line(state):
