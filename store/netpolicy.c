@@ -13,7 +13,7 @@
 
 int net_host_is_loopback(const char *host)
 {
-	if (strcasecmp(host, "localhost") == 0 || strcasecmp(host, "localhost.") == 0)
+	if (strcasecmp(host, "localhost") == 0) /* not "localhost.": that one is asked of DNS */
 		return 1;
 	unsigned char a[16];
 	if (inet_pton(AF_INET, host, a) == 1)

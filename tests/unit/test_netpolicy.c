@@ -53,6 +53,7 @@ static void loopback_hosts(void **s)
 	assert_false(net_host_is_loopback("[::]"));
 	assert_false(net_host_is_loopback("0.0.0.0"));
 	assert_false(net_host_is_loopback("localhostx"));
+	assert_false(net_host_is_loopback("localhost."));
 }
 
 int main(void)
