@@ -98,3 +98,8 @@ void backend_unlock(const struct backend *b, struct be_lock *l)
 {
 	b->ops->unlock(b, l);
 }
+
+int backend_sealed_any(const struct backend *b, struct home *h, struct nv_err *err)
+{
+	return b->ops->sealed_any(b, h, err);
+}

@@ -78,6 +78,12 @@ void backend_unlock(const struct backend *b, struct be_lock *l);
  * retry (etcd) rather than under the lock (file). */
 int backend_cas(const struct backend *b);
 
+/* Whether any agent's sealed store exists there (file: under any agent
+ * dir, agentDir overrides included; etcd: under the prefix): 1, 0, or
+ * -errno when it cannot be told. An unreadable store counts as sealed.
+ * One key forever: while this says 1, a missing key is never remade. */
+int backend_sealed_any(const struct backend *b, struct home *h, struct nv_err *err);
+
 /* Whether only sealed envelopes may be stored there (etcd: no legacy
  * plaintext stores to accept). */
 int backend_sealed_only(const struct backend *b);

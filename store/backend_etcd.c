@@ -104,8 +104,23 @@ static void etcd_unlock_store(const struct backend *b, struct be_lock *l)
 	l->key[0] = 0;
 }
 
+static int is_store_key(const char *key, const struct etcd_kv *kv, void *arg)
+{
+	(void)kv, (void)arg;
+	size_t n = strlen(key);
+	return n > 6 && strcmp(key + n - 6, "/store") == 0; /* 1 stops the listing */
+}
+
+static int etcd_sealed_any(const struct backend *b, struct home *h, struct nv_err *err)
+{
+	(void)h;
+	char agents[ETCD_PREFIX_MAX + 16];
+	snprintf(agents, sizeof(agents), "%s/agents/", b->prefix);
+	return etcd_list(b->etcd, agents, 1, is_store_key, NULL, NULL, err);
+}
+
 const struct backend_ops backend_etcd_ops = {
-	"etcd", 1, 1, object, etcd_read, etcd_write, etcd_lock_store, etcd_unlock_store,
+	"etcd", 1, 1, object, etcd_read, etcd_write, etcd_lock_store, etcd_unlock_store, etcd_sealed_any,
 };
 
 static const char *cfg_str(const cJSON *config, const char *dotted)

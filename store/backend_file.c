@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -81,6 +82,28 @@ static void file_unlock(const struct backend *b, struct be_lock *l)
 	l->fd = -1;
 }
 
+static int file_sealed_any(const struct backend *b, struct home *h, struct nv_err *err)
+{
+	char **ids;
+	size_t n;
+	if (home_agents(h, &ids, &n) < 0)
+		return nv_fail(err, ENOMEM, "out of memory");
+	struct be_obj *o = malloc(sizeof(*o));
+	int found = o ? 0 : nv_fail(err, ENOMEM, "out of memory");
+	for (size_t i = 0; o && !found && i < n; i++) {
+		char *text;
+		size_t len;
+		object(b, h, ids[i], o);
+		int rc = file_read(o->path, STORE_MAX, &text, &len, NULL);
+		found = rc != -ENOENT && (rc < 0 || seal_is_envelope(text, len));
+		if (rc == 0)
+			secmem_free(text);
+	}
+	free(o);
+	home_agents_free(ids, n);
+	return found;
+}
+
 const struct backend_ops backend_file_ops = {
-	"file", 0, 0, object, file_read_ver, file_write, file_lock_store, file_unlock,
+	"file", 0, 0, object, file_read_ver, file_write, file_lock_store, file_unlock, file_sealed_any,
 };

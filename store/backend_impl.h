@@ -18,6 +18,7 @@ struct backend_ops {
 		     const struct store_ver *expect, const struct be_lock *l, struct store_ver *now, struct nv_err *err);
 	int (*lock)(const struct backend *b, const struct be_obj *o, struct be_lock *l, struct nv_err *err);
 	void (*unlock)(const struct backend *b, struct be_lock *l);
+	int (*sealed_any)(const struct backend *b, struct home *h, struct nv_err *err);
 };
 
 struct backend {

@@ -17,8 +17,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define STORE_FILE "auth-profiles.json" /* as store/store.c names it */
-#define STORE_SCAN_MAX (16 << 20)
 
 /* $HOME, else the password database: a program started with an empty
  * environment (OpenClaw's exec providers) must not take its cwd for home. */
@@ -336,26 +334,13 @@ static int same_file(const struct stat *a, const struct stat *b)
 	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
 }
 
-/* A sealed store under any agent dir (agentDir overrides included): the
- * key that opens it exists somewhere, so a new one must not be made. An
- * unreadable store counts as sealed (when in doubt, refuse). */
-static int sealed_store_exists(struct home *h)
+/* Whether a sealed store exists in the backend (any agent): the key
+ * that opens it exists somewhere, so a new one must not be made. */
+static int sealed_store_exists(struct home *h, struct nv_err *err)
 {
-	char **ids;
-	size_t n;
-	int found = home_agents(h, &ids, &n) < 0; /* cannot tell: refuse */
-	for (size_t i = 0; !found && i < n; i++) {
-		char path[PATH_MAX + 32], *text;
-		size_t len;
-		home_agent_dir(h, ids[i], path, PATH_MAX);
-		strcat(path, "/" STORE_FILE);
-		int rc = file_read(path, STORE_SCAN_MAX, &text, &len, NULL);
-		found = rc != -ENOENT && (rc < 0 || seal_is_envelope(text, len));
-		if (rc == 0)
-			secmem_free(text);
-	}
-	home_agents_free(ids, n);
-	return found;
+	struct backend *b;
+	int rc = backend_of(h, &b, err);
+	return rc < 0 ? rc : backend_sealed_any(b, h, err);
 }
 
 static int key_missing(struct nv_err *err, const char *path)
@@ -367,7 +352,8 @@ int home_key_check(struct home *h, struct nv_err *err)
 {
 	if (access(h->key_path, F_OK) == 0 || errno != ENOENT)
 		return 0; /* there, or a problem loading it will name */
-	return sealed_store_exists(h) ? key_missing(err, h->key_path) : 0;
+	int rc = sealed_store_exists(h, err);
+	return rc < 0 ? rc : rc ? key_missing(err, h->key_path) : 0;
 }
 
 /* Make h->key the key the file holds now. A process that lives long (the
@@ -406,7 +392,9 @@ int home_key(struct home *h, const char *keyid, int create, const struct seal_ke
 {
 	/* one key forever: before making one, look for stores sealed with a
 	 * lost one (outside mu: the scan reads the config under it) */
-	int sealed = create && access(h->key_path, F_OK) != 0 && sealed_store_exists(h);
+	int sealed = create && access(h->key_path, F_OK) != 0 ? sealed_store_exists(h, err) : 0;
+	if (sealed < 0)
+		return sealed;
 	pthread_mutex_lock(&h->mu);
 	int rc = key_current(h, create, sealed, err);
 	*key = h->key;

@@ -222,3 +222,19 @@ def test_a_write_made_during_a_refresh_is_kept(hosts, fake):
     assert t.returncode == 0 and out.startswith("acc-test-kept-")
     assert b.run("models", "auth", "token", "--provider", "openrouter").out == KEY + "\n"
     assert b.run("models", "auth", "token", "--provider", "anthropic").out == out
+
+
+def test_no_second_key_while_sealed_stores_live_in_etcd(hosts, tmp_path):
+    """One key forever (SPEC 12), with the stores in the backend: a host
+    whose key file is gone makes no new key while etcd holds a sealed store."""
+    a, b, _ = hosts
+    a.paste("openrouter", KEY)
+    key = tmp_path / "store.key"
+    key.rename(tmp_path / "store.key.backup")
+    p = b.run("models", "auth", "paste-api-key", "--provider", "openrouter", "--agent", "main",
+              input=KEY2 + "\n")
+    assert p.returncode == 1
+    assert p.err == f"Error: store key missing: restore {key} from your backup\n"
+    assert not key.exists()
+    (tmp_path / "store.key.backup").rename(key)
+    assert b.run("models", "auth", "token", "--provider", "openrouter").out == KEY + "\n"
