@@ -60,6 +60,9 @@ static void print_auth(const cJSON *auth)
 	const cJSON *e;
 	printf("\nAuth overview\n");
 	printf("Auth store    : %s\n", str(auth, "storePath"));
+	if (get(auth, "staleSince"))
+		printf("Store state   : stale since %s (etcd has no quorum or cannot be reached: this is the last copy "
+		       "this host saw; changes are refused until it is back)\n", str(auth, "staleSince"));
 	printf("Shell env     : %s\n", str(auth, "shellEnv"));
 	if (!cJSON_IsTrue(get(auth, "anyCredential")))
 		printf("No credentials found\n");

@@ -6,6 +6,7 @@
 #include "store/oauth.h"
 #include "store/profile.h"
 #include "store/timefmt.h"
+#include "store/watch.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -88,6 +89,31 @@ static int agent_lines(void *arg, const char *agent, int is_dir)
 	return 0;
 }
 
+/* The etcd backend's watch (none with the file backend). */
+static int watch_lines(struct fs *fs, struct out *o)
+{
+	if (!fs->watch)
+		return 0;
+	struct store_watch_stats w;
+	store_watch_stats(fs->watch, &w);
+	out_puts(o, "# HELP nova_engine_etcd_watch_up 1 while the watch on other hosts' changes is connected.\n"
+		    "# TYPE nova_engine_etcd_watch_up gauge\n");
+	out_printf(o, "nova_engine_etcd_watch_up %d\n", w.up);
+	out_puts(o, "# HELP nova_engine_etcd_revision The newest etcd revision of a store this daemon has seen.\n"
+		    "# TYPE nova_engine_etcd_revision gauge\n");
+	out_printf(o, "nova_engine_etcd_revision %lld\n", (long long)w.revision);
+	out_puts(o, "# HELP nova_engine_etcd_watch_lag_seconds Seconds since the watch last delivered a change.\n"
+		    "# TYPE nova_engine_etcd_watch_lag_seconds gauge\n");
+	out_printf(o, "nova_engine_etcd_watch_lag_seconds %.3f\n",
+		   w.last_event_ms ? (double)(now_ms() - w.last_event_ms) / 1000.0 : 0.0);
+	out_puts(o, "# HELP nova_engine_etcd_watch_reconnects_total Watch streams resumed after a break.\n"
+		    "# TYPE nova_engine_etcd_watch_reconnects_total counter\n");
+	out_printf(o, "nova_engine_etcd_watch_reconnects_total %lu\n", w.reconnects);
+	out_puts(o, "# HELP nova_engine_etcd_watch_rereads_total Full re-reads after etcd compacted the history.\n"
+		    "# TYPE nova_engine_etcd_watch_rereads_total counter\n");
+	return out_printf(o, "nova_engine_etcd_watch_rereads_total %lu\n", w.rereads);
+}
+
 int render_metrics(struct fs *fs, const struct node *n, struct out *o)
 {
 	struct metric_args a = { fs, NULL, o };
@@ -97,5 +123,6 @@ int render_metrics(struct fs *fs, const struct node *n, struct out *o)
 	for (size_t i = 0; i < sizeof(help) / sizeof(help[0]); i++)
 		out_puts(o, help[i]);
 	tree_list(fs, &agents, agent_lines, &a);
-	return out_printf(o, "nova_engine_oauth_refreshes_total %lu\n", oauth_refresh_count());
+	out_printf(o, "nova_engine_oauth_refreshes_total %lu\n", oauth_refresh_count());
+	return watch_lines(fs, o);
 }

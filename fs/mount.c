@@ -7,6 +7,7 @@
 #include "fs/ops.h"
 #include "store/secmem.h"
 #include "store/vis.h"
+#include "store/watch.h"
 
 #include <errno.h>
 #include <fuse.h>
@@ -106,6 +107,28 @@ static void *hup_thread(void *arg)
 #define FS_MAX_THREADS 192
 #define FS_IDLE_THREADS 16
 
+/* The etcd watch saw another host change agent's store: the stamp the
+ * notify thread compares moves, so it tells the kernel and listeners. */
+static void on_remote_change(void *arg, const char *agent, int exists, int64_t revision)
+{
+	struct fs *fs = arg;
+	if (!agent) {
+		fs_notify_change(fs, NULL, NULL);
+		return;
+	}
+	struct store *st = fs_store(fs, agent);
+	if (st)
+		store_note_revision(st, exists, revision);
+	fs_store_put(fs, st);
+}
+
+static void watch_start(struct fs *fs)
+{
+	struct nv_err err = { 0 };
+	if (store_watch_start(fs->home, on_remote_change, fs, &fs->watch, &err) < 0)
+		log_msg(LOG_WARNING, "changes made on other hosts show on the next read only: %s", err.msg);
+}
+
 static int serve(struct fs *fs, struct fuse *f, const char *root)
 {
 	struct fuse_session *se = fuse_get_session(f);
@@ -120,6 +143,7 @@ static int serve(struct fs *fs, struct fuse *f, const char *root)
 	pthread_detach(hup);
 	if (fs_notify_start(fs, root) < 0)
 		log_msg(LOG_WARNING, "change notices are off: cannot start their thread");
+	watch_start(fs);
 	struct fuse_loop_config *cfg = fuse_loop_cfg_create();
 	/* keep idle workers: creating one per burst costs more than a request */
 	fuse_loop_cfg_set_max_threads(cfg, FS_MAX_THREADS);
@@ -165,6 +189,8 @@ int fs_run(const struct fs_options *opt)
 			log_msg(LOG_INFO, "unmounting %s", opt->mountpoint);
 		}
 		fuse_unmount(f);
+		store_watch_stop(fs.watch);
+		fs.watch = NULL;
 		fs_notify_stop(&fs); /* after the unmount: a touch in flight fails now */
 	}
 	if (f)

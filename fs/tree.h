@@ -86,6 +86,7 @@ struct fs {
 	struct pending *pending;   /* directories made by mkdir, not yet stored */
 	struct content_memo *memo; /* last length and change time per file */
 	struct notifier *notify;   /* change notices (fs/notify.h) */
+	struct store_watch *watch; /* etcd backend: other hosts' changes (store/watch.h) */
 	struct fuse *fuse;         /* for kernel invalidations */
 	struct probe_cache *probes;/* live status results, shared by readers */
 	int (*interrupted)(void *);/* has the current request been interrupted? */

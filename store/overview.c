@@ -171,10 +171,7 @@ static int build_in_doc(const cJSON *doc, void *arg, struct nv_err *err)
 	cJSON *out = a->out, *use = providers_in_use(config);
 	cJSON_AddStringToObject(out, "configPath", h->config_path);
 	cJSON_AddStringToObject(out, "agent", store_agent(a->st));
-	char dir[PATH_MAX];
-	snprintf(dir, sizeof(dir), "%s", store_path(a->st));
-	*strrchr(dir, '/') = '\0';
-	cJSON_AddStringToObject(out, "agentDir", dir);
+	cJSON_AddStringToObject(out, "agentDir", store_dir(a->st));
 	add_models(out, config);
 	cJSON *auth = cJSON_AddObjectToObject(out, "auth");
 	cJSON_AddStringToObject(auth, "storePath", store_path(a->st));
@@ -206,6 +203,13 @@ int overview_build(struct store *st, cJSON **out, struct nv_err *err)
 	if (rc < 0) {
 		cJSON_Delete(a.out);
 		return rc;
+	}
+	int64_t since;
+	if (store_stale(st, &since)) {
+		/* etcd had no quorum: what was shown is the copy this host saw last */
+		char iso[32];
+		time_iso(since, iso);
+		cJSON_AddStringToObject(cJSON_GetObjectItemCaseSensitive(a.out, "auth"), "staleSince", iso);
 	}
 	*out = a.out;
 	return 0;

@@ -9,16 +9,20 @@
 #include "store/config.h"
 #include "store/fileio.h"
 #include "store/seal.h"
+#include "store/timefmt.h"
 #include "store/secmem.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /* etcd: how many times a change is re-applied while other hosts win */
 #define STORE_CAS_TRIES 64
+/* etcd without quorum: reads serve the copy and ask etcd again this often */
+#define STALE_RETRY_MS 2000
 
 struct store {
 	struct home *home;
@@ -28,6 +32,11 @@ struct store {
 	cJSON *doc;             /* cached document, NULL until first read */
 	struct store_ver ver;   /* identity of what doc came from */
 	int kind;
+	/* etcd only, under mu: */
+	struct file_stamp remote; /* the newest revision known (reads, writes, the watch) */
+	int64_t last_ok;          /* when etcd last answered a read (ms) */
+	int64_t stale_since;      /* serving a copy because etcd has no quorum: since when it is (ms); 0: fresh */
+	int64_t retry_at;         /* degraded: when to ask etcd again (ms) */
 	pthread_mutex_t lock_mu;  /* held from store_lock to store_unlock; protects: */
 	struct be_lock lk;        /* the backend lock */
 	cJSON *base;              /* the document store_locked_copy gave */
@@ -72,12 +81,40 @@ int store_stamp(const struct store *st, struct file_stamp *out)
 {
 	if (!backend_cas(st->be))
 		return file_stamp_get(st->obj.path, out);
-	/* etcd: the revision this process last saw, never a network call */
+	/* etcd: the newest revision this process knows of, never a network call */
 	struct store *w = (struct store *)st;
 	pthread_mutex_lock(&w->mu);
-	*out = st->ver.f;
+	*out = st->remote;
 	pthread_mutex_unlock(&w->mu);
 	return 0;
+}
+
+/* Caller holds mu. */
+static void note_remote(struct store *st, int exists, int64_t rev)
+{
+	if ((int64_t)st->remote.ino == rev && st->remote.exists == exists)
+		return;
+	memset(&st->remote, 0, sizeof(st->remote));
+	st->remote.exists = exists;
+	st->remote.ino = (ino_t)rev;
+	clock_gettime(CLOCK_REALTIME, &st->remote.mtime);
+	st->remote.ctime = st->remote.mtime;
+}
+
+void store_note_revision(struct store *st, int exists, int64_t revision)
+{
+	pthread_mutex_lock(&st->mu);
+	if (revision > (int64_t)st->remote.ino)
+		note_remote(st, exists, revision);
+	pthread_mutex_unlock(&st->mu);
+}
+
+int store_stale(struct store *st, int64_t *since_ms)
+{
+	pthread_mutex_lock(&st->mu);
+	*since_ms = st->stale_since;
+	pthread_mutex_unlock(&st->mu);
+	return *since_ms != 0;
 }
 
 cJSON *doc_profile(const cJSON *doc, const char *id)
@@ -148,19 +185,78 @@ static int decode(struct store *st, const char *text, size_t len, cJSON **doc, i
 	return rc;
 }
 
+/* etcd: the last sealed copy this host saw, beside the agent's local
+ * state, so that reads go on while etcd has no quorum (SPEC 14). */
+static void copy_path(const struct store *st, char *out, size_t cap)
+{
+	snprintf(out, cap, "%.4000s/auth-profiles.etcd-copy", st->obj.dir);
+}
+
+static void keep_copy(struct store *st, const char *text, size_t len)
+{
+	char path[PATH_MAX];
+	copy_path(st, path, sizeof(path));
+	if (dir_make(st->obj.dir, 0700, NULL) == 0)
+		file_replace(path, text, len, 0600, NULL);  /* best effort: etcd has the real one */
+}
+
+/* etcd did not answer (rc): go on with the document this host saw last,
+ * in memory or in its copy on disk. Caller holds st->mu. */
+static int serve_stale(struct store *st, int rc, struct nv_err *err)
+{
+	st->retry_at = now_ms() + STALE_RETRY_MS;
+	if (st->doc) {
+		if (!st->stale_since)
+			st->stale_since = st->last_ok;
+		nv_err_clear(err);
+		return 0;
+	}
+	char path[PATH_MAX], *text = NULL;
+	size_t len = 0;
+	struct stat s;
+	cJSON *doc = NULL;
+	int kind;
+	copy_path(st, path, sizeof(path));
+	if (file_read_st(path, 16 << 20, &text, &len, &s, NULL) < 0)
+		return rc;  /* nothing seen yet: etcd's own error */
+	int d = decode(st, text, len, &doc, &kind, NULL);
+	secmem_free(text);
+	if (d < 0)
+		return rc;
+	st->doc = doc;
+	memset(&st->ver, 0, sizeof(st->ver));
+	st->ver.f.exists = 1;
+	st->ver.rev = -1;  /* never equal to etcd's: re-read when it is back */
+	st->kind = kind;
+	st->stale_since = (int64_t)s.st_mtim.tv_sec * 1000 + s.st_mtim.tv_nsec / 1000000;
+	nv_err_clear(err);
+	return 0;
+}
+
 /* Make st->doc current. Caller holds st->mu. */
 static int refresh_locked(struct store *st, struct nv_err *err)
 {
 	char *text = NULL;
 	size_t len = 0;
 	cJSON *doc = NULL;
-	int kind = STORE_ABSENT;
+	int kind = STORE_ABSENT, cas = backend_cas(st->be);
 	struct store_ver now;
+	if (cas && st->stale_since && st->doc && now_ms() < st->retry_at)
+		return 0;  /* degraded: ask etcd again only every STALE_RETRY_MS */
 	int rc = backend_read(st->be, &st->obj, st->doc ? &st->ver : NULL, &text, &len, &now, err);
+	if (cas && (rc == -EROFS || rc == -EHOSTUNREACH))
+		return serve_stale(st, rc, err);
+	if (cas && (rc == 0 || rc == 1 || rc == -ENOENT)) {
+		st->last_ok = now_ms();
+		st->stale_since = 0;
+		note_remote(st, now.f.exists, now.rev);
+	}
 	if (rc == 1)
 		return 0;
 	if (rc == 0) {
 		rc = decode(st, text, len, &doc, &kind, err);
+		if (rc == 0 && cas)
+			keep_copy(st, text, len);
 	} else if (rc == -ENOENT) {
 		rc = (doc = empty_doc()) ? 0 : nv_fail(err, ENOMEM, "out of memory");
 		nv_err_clear(err);
@@ -214,6 +310,10 @@ static int write_locked(struct store *st, cJSON *doc, const struct store_ver *ex
 	struct store_ver now;
 	if (rc == 0)
 		rc = backend_write(st->be, &st->obj, sealed, strlen(sealed), expect, l, &now, err);
+	if (rc == 0 && backend_cas(st->be)) {
+		keep_copy(st, sealed, strlen(sealed));
+		note_remote(st, 1, now.rev);
+	}
 	cJSON_free(sealed);
 	if (rc == 0) {
 		cJSON_Delete(st->doc);

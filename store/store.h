@@ -5,6 +5,7 @@
 #define NV_STORE_H
 
 #include <cjson/cJSON.h>
+#include <stdint.h>
 
 #include "store/error.h"
 #include "store/fileio.h"
@@ -26,6 +27,15 @@ struct home *store_home(const struct store *st);
 /* The store file's identity now (exists 0 when there is none): a cheap
  * stat, never a decryption, for watchers and modification times. */
 int store_stamp(const struct store *st, struct file_stamp *out);
+
+/* etcd backend: the watch (store_watch.h) saw revision of this store
+ * (exists 0: deleted), so store_stamp changes and watchers of it react. */
+void store_note_revision(struct store *st, int exists, int64_t revision);
+
+/* etcd backend: 1 when the last read was served from the copy this host
+ * saw last because etcd had no quorum or could not be reached; *since_ms
+ * is when that copy was read from etcd (0 when fresh). */
+int store_stale(struct store *st, int64_t *since_ms);
 
 /* Run fn on the current document (read-only). A missing file reads as an
  * empty store. Errors opening the file (wrong key, tampering) name it. */

@@ -4,6 +4,7 @@ run them. Every secret is made up."""
 import errno
 import json
 import os
+import signal
 import subprocess
 import threading
 import time
@@ -143,6 +144,9 @@ def test_one_member_down_changes_nothing(hosts, etcd):
 def test_etcd_endpoints_from_the_environment_win(hosts, etcd):
     a = hosts[0]
     a.paste("openrouter", KEY)
+    copy = a.dir / "agents/main/agent/auth-profiles.etcd-copy"
+    assert copy.exists() and oct(copy.stat().st_mode & 0o777) == "0o600"
+    copy.unlink()  # no copy seen on this host: nothing to serve without etcd
     p = a.run("models", "auth", "list", env={"NOVA_ENGINE_ETCD_ENDPOINTS": "http://127.0.0.1:9"})
     assert p.returncode == 1
     assert p.err.startswith("Error: etcd unreachable for /v3/kv/range: no endpoint answered (http://127.0.0.1:9; ")
@@ -238,3 +242,101 @@ def test_no_second_key_while_sealed_stores_live_in_etcd(hosts, tmp_path):
     assert not key.exists()
     (tmp_path / "store.key.backup").rename(key)
     assert b.run("models", "auth", "token", "--provider", "openrouter").out == KEY + "\n"
+
+
+def inotify_events(d, action, settle=1.0):
+    """What `inotifywait -m -r d` reports while action runs (and settle s after)."""
+    w = subprocess.Popen(["inotifywait", "-m", "-r", str(d)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for(lambda: "Watches established" in w.stderr.readline(), timeout=5)
+        action()
+        time.sleep(settle)
+    finally:
+        w.terminate()
+    return w.communicate(timeout=5)[0].splitlines()
+
+
+def test_inotify_on_b_sees_a_write_made_on_a(hosts):
+    a, b, _ = hosts
+    a.paste("openrouter", KEY)
+    mb = b.mount(b)
+    d = mb / f"{P}/openrouter"
+    assert (d / "token").read_text() == KEY + "\n"
+    wait_for(lambda: "nova_engine_etcd_watch_up 1" in (mb / ".nova-engine/metrics").read_text())
+    events = inotify_events(d, lambda: a.paste("openrouter", KEY2))
+    assert any(line.endswith("ATTRIB token") for line in events), events
+    assert (d / "token").read_text() == KEY2 + "\n"
+
+
+def metric(m, name):
+    for line in (m / ".nova-engine/metrics").read_text().splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    raise AssertionError(f"no {name} in metrics")
+
+
+def test_two_members_down_read_only_then_recovery(hosts, etcd):
+    a, b, _ = hosts
+    a.paste("openrouter", KEY)
+    mb = b.mount(b)
+    tok = mb / f"{P}/openrouter/token"
+    assert tok.read_text() == KEY + "\n"
+    for m in etcd.members[1:]:
+        m.kill()
+    try:
+        # reads go on from the last copy each host saw: the mount, and the CLI
+        assert tok.read_text() == KEY + "\n"
+        p = a.run("models", "auth", "token", "--provider", "openrouter")
+        assert p.returncode == 0 and p.out == KEY + "\n", p.err
+        st = a.run("models", "status")
+        assert "Store state   : stale since " in st.out, st.out + st.err
+        # writes fail clearly and change nothing
+        p = a.run("models", "auth", "paste-api-key", "--provider", "openrouter", input=KEY2 + "\n")
+        assert p.returncode == 1
+        assert p.err.startswith("Error: etcd has no quorum (tried ")
+        assert p.err.rstrip().endswith("the store is read-only until a majority of members is back")
+        fd = os.open(tok, os.O_WRONLY | os.O_TRUNC)
+        try:
+            with pytest.raises(OSError) as e:
+                os.write(fd, (KEY2 + "\n").encode())
+        finally:
+            os.close(fd)
+        assert e.value.errno == errno.EROFS
+    finally:
+        for m in etcd.members[1:]:
+            m.restart()
+    etcd.wait_healthy()
+    # back: writes work, and B's daemon follows again by itself
+    wait_for(lambda: a.run("models", "auth", "paste-api-key", "--provider", "openrouter",
+                           input=KEY2 + "\n").returncode == 0, timeout=20)
+    wait_for(lambda: tok.read_text() == KEY2 + "\n", timeout=5)
+    assert "Store state" not in a.run("models", "status").out
+
+
+def test_compaction_under_a_running_watch_is_survived(hosts, etcd):
+    a, b, _ = hosts
+    a.paste("openrouter", KEY)
+    mb = b.mount(b)
+    d = mb / f"{P}/openrouter"
+    assert (d / "token").read_text() == KEY + "\n"
+    wait_for(lambda: metric(mb, "nova_engine_etcd_watch_up") == 1)
+    rereads = metric(mb, "nova_engine_etcd_watch_rereads_total")
+    # B's watch is on the first member (every host starts there). Freeze B,
+    # take that member away (the stream breaks under B), change and compact
+    # meanwhile, and let B go on: it resumes from a revision that is gone
+    pid = mb.pid()[0]
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        etcd.members[0].kill()
+        for i in range(3):
+            a.paste("openrouter", KEY + str(i))
+        etcd.compact()
+    finally:
+        os.kill(pid, signal.SIGCONT)
+        etcd.members[0].restart()
+    etcd.wait_healthy()
+    wait_for(lambda: metric(mb, "nova_engine_etcd_watch_rereads_total") > rereads, timeout=10)
+    wait_for(lambda: metric(mb, "nova_engine_etcd_watch_up") == 1, timeout=10)
+    # and it still follows changes
+    events = inotify_events(d, lambda: a.paste("openrouter", KEY2))
+    assert any(line.endswith("ATTRIB token") for line in events), events

@@ -1,0 +1,161 @@
+/* The etcd watch loop: watch, and on a broken stream wait a little and
+ * resume from the next revision; on a compaction list every store key (a
+ * full re-read: each agent is announced, then "every agent" for the ones
+ * deleted meanwhile) and watch on from the revision of that list. */
+#include "store/watch.h"
+#include "store/backend_impl.h"
+#include "store/timefmt.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define BACKOFF_MIN_MS 100
+#define BACKOFF_MAX_MS 2000
+
+struct store_watch {
+	struct backend *b;
+	char agents[ETCD_PREFIX_MAX + 16];  /* <prefix>/agents/ */
+	store_watch_fn fn;
+	void *arg;
+	pthread_t thread;
+	atomic_int stop, up;
+	_Atomic int64_t revision, last_event_ms;
+	atomic_ulong reconnects, rereads;
+};
+
+/* The agent id of <prefix>/agents/<id>/store, into out; 0 if not one. */
+static int agent_of(const struct store_watch *w, const char *key, char *out, size_t cap)
+{
+	size_t n = strlen(w->agents);
+	const char *id = key + n, *slash = strncmp(key, w->agents, n) ? NULL : strchr(id, '/');
+	if (!slash || strcmp(slash, "/store") != 0 || slash == id || (size_t)(slash - id) >= cap)
+		return 0;
+	memcpy(out, id, (size_t)(slash - id));
+	out[slash - id] = 0;
+	return 1;
+}
+
+static void announce(struct store_watch *w, const char *key, int exists, int64_t rev)
+{
+	char agent[AGENT_MAX + 1];
+	if (agent_of(w, key, agent, sizeof(agent)))
+		w->fn(w->arg, agent, exists, rev);
+	if (rev > w->revision)
+		w->revision = rev;
+	w->last_event_ms = now_ms();
+}
+
+static int on_event(const struct etcd_event *ev, int64_t rev, void *arg)
+{
+	announce(arg, ev->key, !ev->deleted, rev);
+	return 0;
+}
+
+static int on_stop(void *arg)
+{
+	return ((struct store_watch *)arg)->stop;
+}
+
+static void on_created(void *arg)
+{
+	((struct store_watch *)arg)->up = 1;
+}
+
+static int on_listed(const char *key, const struct etcd_kv *kv, void *arg)
+{
+	announce(arg, key, 1, kv->mod_revision);
+	return 0;
+}
+
+/* After a compaction: everything, then watch from the list's revision. */
+static int reread(struct store_watch *w, int64_t *next)
+{
+	int64_t rev = 0;
+	int rc = etcd_list(w->b->etcd, w->agents, 1, on_listed, w, &rev, NULL);
+	if (rc < 0)
+		return rc;
+	w->fn(w->arg, NULL, 1, rev);
+	w->rereads++;
+	*next = rev + 1;
+	return 0;
+}
+
+static void pause_ms(struct store_watch *w, long ms)
+{
+	for (long waited = 0; waited < ms && !w->stop; waited += 50) {
+		struct timespec t = { 0, 50 * 1000000L };
+		nanosleep(&t, NULL);
+	}
+}
+
+static void *loop(void *arg)
+{
+	struct store_watch *w = arg;
+	struct etcd_watch_cb cb = { on_event, on_stop, on_created, w };
+	int64_t next = 0;
+	long backoff = BACKOFF_MIN_MS;
+	while (!w->stop) {
+		int rc = etcd_watch(w->b->etcd, w->agents, next, &cb, &next, NULL);
+		w->up = 0;
+		if (w->stop)
+			break;
+		if (rc == -EXDEV)
+			rc = reread(w, &next);
+		if (rc == 0) {
+			backoff = BACKOFF_MIN_MS;
+			continue;
+		}
+		w->reconnects++;
+		pause_ms(w, backoff);
+		backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
+	}
+	return NULL;
+}
+
+int store_watch_start(struct home *h, store_watch_fn fn, void *arg, struct store_watch **out, struct nv_err *err)
+{
+	struct backend *b;
+	int rc = backend_of(h, &b, err);
+	*out = NULL;
+	if (rc < 0 || !b->etcd)
+		return rc;
+	struct store_watch *w = calloc(1, sizeof(*w));
+	if (!w)
+		return nv_fail(err, ENOMEM, "out of memory");
+	w->b = b;
+	snprintf(w->agents, sizeof(w->agents), "%s/agents/", b->prefix);
+	w->fn = fn;
+	w->arg = arg;
+	if (pthread_create(&w->thread, NULL, loop, w) != 0) {
+		free(w);
+		return nv_fail(err, EAGAIN, "cannot start the etcd watch thread");
+	}
+	*out = w;
+	return 0;
+}
+
+void store_watch_stop(struct store_watch *w)
+{
+	if (!w)
+		return;
+	w->stop = 1;
+	pthread_join(w->thread, NULL);
+	free(w);
+}
+
+void store_watch_stats(struct store_watch *w, struct store_watch_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!w)
+		return;
+	out->up = w->up;
+	out->revision = w->revision;
+	out->last_event_ms = w->last_event_ms;
+	out->reconnects = w->reconnects;
+	out->rereads = w->rereads;
+}
