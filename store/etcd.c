@@ -325,9 +325,12 @@ static int all_failed(struct etcd *e, int no_quorum, const char *path, const str
 	size_t len = 0;
 	for (size_t i = 0; i < e->n && len < sizeof(list); i++)
 		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", i ? ", " : "", e->endpoint[i]);
+	/* a member without quorum may hold a write it took and commit it once
+	 * its peers return: say so rather than promise it is gone */
+	const char *maybe = strcmp(path, "/v3/kv/txn") ? "" : "; the change was not confirmed and may still apply when the cluster is back";
 	if (no_quorum)
-		return nv_fail(err, EROFS, "etcd has no quorum (tried %s; last: %s): the store is read-only until a majority of members is back",
-			       list, last->msg);
+		return nv_fail(err, EROFS, "etcd has no quorum (tried %s; last: %s)%s: the store is read-only until a majority of members is back",
+			       list, last->msg, maybe);
 	return nv_fail(err, EHOSTUNREACH, "etcd unreachable for %s: no endpoint answered (%s; last: %s)", path, list, last->msg);
 }
 
