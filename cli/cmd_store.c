@@ -1,7 +1,8 @@
-/* nova-engine store import FILE | export | rekey. */
+/* nova-engine store import FILE | export | rekey | migrate --to etcd|file. */
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "store/creds.h"
+#include "store/migrate.h"
 #include "store/transfer.h"
 
 #include <string.h>
@@ -20,15 +21,33 @@ static int export_store(struct cli_ctx *ctx)
 	return 0;
 }
 
+/* Every agent to the other backend, then config store.backend. */
+static int migrate(struct cli_ctx *ctx, const char *to)
+{
+	struct nv_err err = { 0 };
+	struct migrate_result r;
+	if (!to)
+		return cli_usage("store", "store migrate needs --to etcd or --to file");
+	if (store_migrate(ctx->home, to, &r, &err) < 0)
+		return cli_fail(&err);
+	printf("Moved %d store%s to %s (%d already there, identical); store.backend is now \"%s\" in %s.\n", r.moved,
+	       r.moved == 1 ? "" : "s", to, r.same, to, cli_vis(ctx->home->config_path));
+	return 0;
+}
+
 int store_main(int argc, char **argv)
 {
+	static const struct option opts[] = { { "to", required_argument, NULL, 't' }, { 0 } };
 	struct cli_opts o = { .cmd = argv[0] };
-	while (cli_getopt(&o, argc, argv, NULL, "") != -1)
-		;
+	const char *to = NULL;
+	int c;
+	while ((c = cli_getopt(&o, argc, argv, opts, "")) != -1)
+		if (c == 't')
+			to = optarg;
 	const char *verb = optind < argc ? argv[optind++] : NULL;
 	int want = verb && strcmp(verb, "import") == 0 ? 1 : 0;
-	if (!verb || (strcmp(verb, "import") && strcmp(verb, "export") && strcmp(verb, "rekey")))
-		return cli_usage(o.cmd, "expected import FILE, export or rekey");
+	if (!verb || (strcmp(verb, "import") && strcmp(verb, "export") && strcmp(verb, "rekey") && strcmp(verb, "migrate")))
+		return cli_usage(o.cmd, "expected import FILE, export, rekey or migrate --to etcd|file");
 	if (argc - optind != want)
 		return want ? cli_usage(o.cmd, "store import needs one FILE") : cli_unexpected(o.cmd, argv[optind]);
 	struct cli_ctx ctx;
@@ -36,7 +55,9 @@ int store_main(int argc, char **argv)
 		return 1;
 	struct nv_err err = { 0 };
 	int rc = 0, count;
-	if (strcmp(verb, "export") == 0) {
+	if (strcmp(verb, "migrate") == 0) {
+		rc = migrate(&ctx, to);
+	} else if (strcmp(verb, "export") == 0) {
 		rc = export_store(&ctx);
 	} else if (strcmp(verb, "import") == 0) {
 		if (store_import(ctx.store, argv[optind], &count, &err) < 0)

@@ -53,8 +53,10 @@ const struct command commands[] = {
 	{ "onboard", onboard_main, "[--non-interactive --provider P [--profile-id ID]]",
 	  "Set up a key for the gateway: agent, provider, key (no echo), live check, systemd unit.",
 	  "  --non-interactive  read the key from stdin; no questions\n" },
-	{ "store", store_main, "import FILE | export | rekey",
-	  "Seal a plaintext auth-profiles.json, print the store as plaintext, or change the key.", NULL },
+	{ "store", store_main, "import FILE | export | rekey | migrate --to etcd|file",
+	  "Seal a plaintext auth-profiles.json, print the store as plaintext, change the key, or move every agent's store "
+	  "to the other backend (files or etcd) and switch store.backend.",
+	  "  --to etcd|file     migrate: where the stores go (read back and compared before the switch)\n" },
 	{ "mount", mount_main, "MOUNTPOINT [-f] [--allow-other] [--uid U] [--gid G] [--read-only] [--agent ID]... [-o OPTS]",
 	  "Mount the credential filesystem (daemonizes unless -f).",
 	  "  -f, --foreground   stay in the foreground, log to stderr\n"

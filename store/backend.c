@@ -8,15 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int backend_new(const cJSON *config, struct backend **out, struct nv_err *err)
+int backend_make(const cJSON *config, const char *name, struct backend **out, struct nv_err *err)
 {
-	const cJSON *kind = config_get(config, "store.backend");
-	const char *name = cJSON_GetStringValue(kind);
 	struct backend *b = calloc(1, sizeof(*b));
 	if (!b)
 		return nv_fail(err, ENOMEM, "out of memory");
 	int rc = 0;
-	if (!kind || (name && !strcmp(name, "file")))
+	if (name && !strcmp(name, "file"))
 		b->ops = &backend_file_ops;
 	else if (name && !strcmp(name, "etcd")) {
 		b->ops = &backend_etcd_ops;
@@ -30,6 +28,12 @@ static int backend_new(const cJSON *config, struct backend **out, struct nv_err 
 	}
 	*out = b;
 	return 0;
+}
+
+static int backend_new(const cJSON *config, struct backend **out, struct nv_err *err)
+{
+	const cJSON *kind = config_get(config, "store.backend");
+	return backend_make(config, kind ? cJSON_GetStringValue(kind) : "file", out, err);
 }
 
 int backend_of(struct home *h, struct backend **out, struct nv_err *err)

@@ -11,6 +11,7 @@
 #ifndef NV_BACKEND_H
 #define NV_BACKEND_H
 
+#include <cjson/cJSON.h>
 #include <limits.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -52,6 +53,14 @@ struct be_lock {
  * (NOVA_ENGINE_ETCD_ENDPOINTS). Owned by h. Errors name the setting. */
 int backend_of(struct home *h, struct backend **out, struct nv_err *err);
 void backend_free(struct backend *b);   /* backend_free(NULL) does nothing */
+
+/* A backend of the named kind ("file" or "etcd") from config, owned by the
+ * caller (store migrate uses one of each). */
+int backend_make(const cJSON *config, const char *name, struct backend **out, struct nv_err *err);
+
+/* etcd: every agent id with a store under the prefix, cb(id, arg) for each
+ * (the file backend: nothing; home_agents lists those). */
+int backend_agents(const struct backend *b, int (*cb)(const char *agent, void *arg), void *arg, struct nv_err *err);
 
 const char *backend_name(const struct backend *b);  /* "file" or "etcd" */
 

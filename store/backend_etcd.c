@@ -186,3 +186,32 @@ int backend_etcd_open(struct backend *b, const cJSON *config, struct nv_err *err
 	secmem_free(password);
 	return b->etcd ? 0 : -err->code;
 }
+
+struct agents_args {
+	size_t skip;   /* strlen("<prefix>/agents/") */
+	int (*cb)(const char *agent, void *arg);
+	void *arg;
+};
+
+static int each_agent(const char *key, const struct etcd_kv *kv, void *arg)
+{
+	struct agents_args *a = arg;
+	char agent[AGENT_MAX + 1];
+	const char *id = key + a->skip, *slash = strchr(id, '/');
+	(void)kv;
+	if (!slash || strcmp(slash, "/store") != 0 || (size_t)(slash - id) > AGENT_MAX || slash == id)
+		return 0;
+	memcpy(agent, id, (size_t)(slash - id));
+	agent[slash - id] = 0;
+	return a->cb(agent, a->arg);
+}
+
+int backend_agents(const struct backend *b, int (*cb)(const char *agent, void *arg), void *arg, struct nv_err *err)
+{
+	if (!b->etcd)
+		return 0;
+	char agents[ETCD_PREFIX_MAX + 16];
+	snprintf(agents, sizeof(agents), "%s/agents/", b->prefix);
+	struct agents_args a = { strlen(agents), cb, arg };
+	return etcd_list(b->etcd, agents, 1, each_agent, &a, NULL, err);
+}

@@ -47,8 +47,11 @@ int store_open(struct home *h, const char *agent, struct store **out, struct nv_
 {
 	struct backend *be;
 	int rc = backend_of(h, &be, err);
-	if (rc < 0)
-		return rc;
+	return rc < 0 ? rc : store_open_on(h, be, agent, out, err);
+}
+
+int store_open_on(struct home *h, struct backend *be, const char *agent, struct store **out, struct nv_err *err)
+{
 	struct store *st = calloc(1, sizeof(*st));
 	if (!st)
 		return nv_fail(err, ENOMEM, "out of memory");

@@ -19,6 +19,10 @@ struct store;
 int store_open(struct home *h, const char *agent, struct store **out, struct nv_err *err);
 void store_free(struct store *st);   /* store_free(NULL) does nothing */
 
+/* The same on a given backend (backend.h; store migrate). */
+struct backend;
+int store_open_on(struct home *h, struct backend *be, const char *agent, struct store **out, struct nv_err *err);
+
 const char *store_path(const struct store *st);  /* a file, or etcd:<key> */
 const char *store_dir(const struct store *st);   /* the agent dir */
 const char *store_agent(const struct store *st);

@@ -340,3 +340,52 @@ def test_compaction_under_a_running_watch_is_survived(hosts, etcd):
     # and it still follows changes
     events = inotify_events(d, lambda: a.paste("openrouter", KEY2))
     assert any(line.endswith("ATTRIB token") for line in events), events
+
+
+def test_migrate_to_etcd_and_back_moves_every_agent_and_is_idempotent(state, etcd, request):
+    prefix = "/t-migrate"
+    etcd.delete_prefix(prefix + "/")
+    state.write_config({"agents": {"list": [{"id": "main"}, {"id": "ops"}]},
+                        "store": {"etcd": {"endpoints": etcd.endpoints, "prefix": prefix}}})
+    state.paste("openrouter", KEY)
+    state.paste("openrouter", KEY2, "--agent", "ops")
+    p = state.run("store", "migrate", "--to", "etcd")
+    assert p.returncode == 0, p.err
+    assert p.out == f'Moved 2 stores to etcd (0 already there, identical); store.backend is now "etcd" in {state.config}.\n'
+    assert json.loads(state.config.read_text())["store"]["backend"] == "etcd"
+    assert sorted(etcd.keys(prefix + "/")) == [f"{prefix}/agents/main/store", f"{prefix}/agents/ops/store"]
+    assert state.run("models", "auth", "token", "--provider", "openrouter", "--agent", "ops").out == KEY2 + "\n"
+    again = state.run("store", "migrate", "--to", "etcd")
+    assert again.returncode == 0 and again.out.startswith("Moved 0 stores to etcd (2 already there, identical)")
+    # a change made in etcd, then back to files: the files get it
+    state.paste("openrouter", KEY2)
+    state.store().unlink()
+    p = state.run("store", "migrate", "--to", "file")
+    assert p.returncode == 0 and p.out.startswith("Moved 1 store to file (1 already there, identical)"), p.out + p.err
+    assert json.loads(state.config.read_text())["store"]["backend"] == "file"
+    assert state.run("models", "auth", "token", "--provider", "openrouter").out == KEY2 + "\n"
+    assert state.store().exists()
+
+
+def test_migrate_never_overwrites_a_different_store(state, etcd):
+    prefix = "/t-migrate-clash"
+    etcd.delete_prefix(prefix + "/")
+    cfg = {"store": {"etcd": {"endpoints": etcd.endpoints, "prefix": prefix}}}
+    state.write_config(cfg)
+    state.paste("openrouter", KEY)
+    assert state.run("store", "migrate", "--to", "etcd").returncode == 0
+    state.write_config(cfg)  # back to files, where the store still is
+    state.paste("openrouter", KEY2)
+    p = state.run("store", "migrate", "--to", "etcd")
+    assert p.returncode == 1
+    assert p.err == (f"Error: etcd:{prefix}/agents/main/store already holds a different store for agent main: "
+                     "not overwritten (move or remove it first)\n")
+    assert "backend" not in json.loads(state.config.read_text())["store"]
+
+
+def test_migrate_needs_a_target(state):
+    p = state.run("store", "migrate")
+    assert p.returncode == 2
+    assert p.err.startswith("Error: store migrate needs --to etcd or --to file\n")
+    p = state.run("store", "migrate", "--to", "zookeeper")
+    assert p.err == "Error: store migrate --to takes etcd or file\n"
