@@ -107,3 +107,9 @@ int backend_sealed_any(const struct backend *b, struct home *h, struct nv_err *e
 {
 	return b->ops->sealed_any(b, h, err);
 }
+
+void backend_check(const struct backend *b, struct home *h, backend_report_fn report, void *arg)
+{
+	if (b->ops->check)
+		b->ops->check(b, h, report, arg);
+}

@@ -58,6 +58,13 @@ void backend_free(struct backend *b);   /* backend_free(NULL) does nothing */
  * caller (store migrate uses one of each). */
 int backend_make(const cJSON *config, const char *name, struct backend **out, struct nv_err *err);
 
+/* doctor's checks of the backend (etcd: each member answers, the quorum,
+ * stores under the prefix, sealed with this host's key); each finding goes
+ * to report. The file backend has none here (doctor checks files itself). */
+typedef void (*backend_report_fn)(void *arg, const char *check, const char *severity, const char *subject,
+				  const char *fix, const char *problem);
+void backend_check(const struct backend *b, struct home *h, backend_report_fn report, void *arg);
+
 /* etcd: every agent id with a store under the prefix, cb(id, arg) for each
  * (the file backend: nothing; home_agents lists those). */
 int backend_agents(const struct backend *b, int (*cb)(const char *agent, void *arg), void *arg, struct nv_err *err);

@@ -5,6 +5,7 @@
 #include "store/backend_impl.h"
 #include "store/config.h"
 #include "store/fileio.h"
+#include "store/seal.h"
 #include "store/secmem.h"
 
 #include <ctype.h>
@@ -119,8 +120,10 @@ static int etcd_sealed_any(const struct backend *b, struct home *h, struct nv_er
 	return etcd_list(b->etcd, agents, 1, is_store_key, NULL, NULL, err);
 }
 
+static void etcd_check(const struct backend *b, struct home *h, backend_report_fn report, void *arg);
+
 const struct backend_ops backend_etcd_ops = {
-	"etcd", 1, 1, object, etcd_read, etcd_write, etcd_lock_store, etcd_unlock_store, etcd_sealed_any,
+	"etcd", 1, 1, object, etcd_read, etcd_write, etcd_lock_store, etcd_unlock_store, etcd_sealed_any, etcd_check,
 };
 
 static const char *cfg_str(const cJSON *config, const char *dotted)
@@ -214,4 +217,74 @@ int backend_agents(const struct backend *b, int (*cb)(const char *agent, void *a
 	snprintf(agents, sizeof(agents), "%s/agents/", b->prefix);
 	struct agents_args a = { strlen(agents), cb, arg };
 	return etcd_list(b->etcd, agents, 1, each_agent, &a, NULL, err);
+}
+
+static void check_members(const struct backend *b, backend_report_fn report, void *arg)
+{
+	for (size_t i = 0; i < etcd_endpoint_count(b->etcd); i++) {
+		struct nv_err err = { 0 };
+		struct etcd *one = etcd_one(b->etcd, i, &err);
+		struct etcd_kv kv;
+		char url[256];
+		if (one && etcd_get(one, b->prefix, 1, &kv, NULL, &err) == 0) {
+			etcd_kv_clear(&kv);
+		} else if (one) {
+			etcd_endpoint(one, url, sizeof(url));
+			report(arg, "etcd-member", "warning", url, "start that member again, or take it out of store.etcd.endpoints",
+			       err.msg);
+		}
+		etcd_free(one);
+	}
+}
+
+struct store_keys {
+	const struct seal_key *key;
+	backend_report_fn report;
+	void *arg;
+	int n;
+};
+
+/* Each store under the prefix must be sealed with this host's key. */
+static int check_store(const char *ekey, const struct etcd_kv *kv, void *arg)
+{
+	struct store_keys *k = arg;
+	char keyid[SEAL_KEYID_LEN + 1] = "", problem[600], subject[PATH_MAX];
+	size_t n = strlen(ekey);
+	if (n < 6 || strcmp(ekey + n - 6, "/store") != 0)
+		return 0;
+	k->n++;
+	snprintf(subject, sizeof(subject), "etcd:%s", ekey);
+	if (!kv->value || !seal_is_envelope(kv->value, kv->len)) {
+		k->report(k->arg, "etcd-store", "error", subject, "restore it with nova-engine store migrate or store import",
+			  "not a sealed store: only sealed envelopes belong in etcd");
+		return 0;
+	}
+	seal_envelope_keyid(kv->value, kv->len, keyid);
+	if (k->key && strcmp(keyid, k->key->id) != 0) {
+		snprintf(problem, sizeof(problem), "sealed with key %s but this host's store key is %s", keyid, k->key->id);
+		k->report(k->arg, "etcd-key", "error", subject, "copy store.key from a host that opens the stores: every host needs the same key",
+			  problem);
+	}
+	return 0;
+}
+
+static void etcd_check(const struct backend *b, struct home *h, backend_report_fn report, void *arg)
+{
+	check_members(b, report, arg);
+	const struct seal_key *key = NULL;
+	struct nv_err err = { 0 };
+	home_key(h, NULL, 0, &key, NULL);
+	struct store_keys k = { key, report, arg, 0 };
+	char agents[ETCD_PREFIX_MAX + 16];
+	snprintf(agents, sizeof(agents), "%s/agents/", b->prefix);
+	int rc = etcd_list(b->etcd, agents, 0, check_store, &k, NULL, &err);
+	if (rc == -EROFS)
+		report(arg, "etcd-quorum", "error", b->prefix, "bring a majority of the members back (reads go on from this host's copies meanwhile)",
+		       err.msg);
+	else if (rc < 0)
+		report(arg, "etcd", "error", b->prefix, "check store.etcd.endpoints and the etcd credentials", err.msg);
+	else if (k.n == 0)
+		report(arg, "etcd-empty", "warning", b->prefix,
+		       "check store.etcd.prefix, or move the stores there with nova-engine store migrate --to etcd",
+		       "no agent store under this prefix in etcd");
 }

@@ -105,5 +105,5 @@ static int file_sealed_any(const struct backend *b, struct home *h, struct nv_er
 }
 
 const struct backend_ops backend_file_ops = {
-	"file", 0, 0, object, file_read_ver, file_write, file_lock_store, file_unlock, file_sealed_any,
+	"file", 0, 0, object, file_read_ver, file_write, file_lock_store, file_unlock, file_sealed_any, NULL,
 };

@@ -19,6 +19,7 @@ struct backend_ops {
 	int (*lock)(const struct backend *b, const struct be_obj *o, struct be_lock *l, struct nv_err *err);
 	void (*unlock)(const struct backend *b, struct be_lock *l);
 	int (*sealed_any)(const struct backend *b, struct home *h, struct nv_err *err);
+	void (*check)(const struct backend *b, struct home *h, backend_report_fn report, void *arg);  /* NULL: none */
 };
 
 struct backend {

@@ -1,5 +1,6 @@
 /* The checks. Each adds findings; fixes are keyed by the check name. */
 #include "store/doctor.h"
+#include "store/backend.h"
 #include "store/config.h"
 #include "store/creds.h"
 #include "store/env.h"
@@ -222,7 +223,7 @@ static void check_agent(cJSON *out, struct home *h, const char *agent)
 		    agent, store_path(st));
 	}
 	check_leftovers(out, store_dir(st));
-	if (kind != 0) /* even one that does not open: it may be a link */
+	if (kind != 0 && strncmp(store_path(st), "etcd:", 5) != 0) /* even one that does not open: it may be a link */
 		check_mode(out, store_path(st), 0600, "store");
 	if (kind > 0) {
 		struct store_check c = { out, h, agent, store_path(st) };
@@ -302,6 +303,24 @@ static void check_mounts(cJSON *out, struct home *h)
 	config_snap_put(c);
 }
 
+static void report_backend(void *arg, const char *check, const char *sev, const char *subject, const char *fix,
+			   const char *problem)
+{
+	add(arg, check, sev, subject, 0, fix, "%s", problem);
+}
+
+/* The store backend (SPEC 14): its settings, and etcd's members, quorum,
+ * stores and key. */
+static void check_backend(cJSON *out, struct home *h)
+{
+	struct backend *b;
+	struct nv_err err = { 0 };
+	if (backend_of(h, &b, &err) < 0)
+		add(out, "store-backend", "error", "store", 0, "fix the store settings in the config (docs/etcd.md)", "%s", err.msg);
+	else
+		backend_check(b, h, report_backend, out);
+}
+
 cJSON *doctor_run(struct home *h, const struct nv_err *config_err)
 {
 	cJSON *out = cJSON_CreateArray();
@@ -329,6 +348,7 @@ cJSON *doctor_run(struct home *h, const struct nv_err *config_err)
 			check_agent(out, h, ids[i]);
 		home_agents_free(ids, n);
 	}
+	check_backend(out, h);
 	check_fuse(out, h);
 	check_mounts(out, h);
 	return out;

@@ -120,6 +120,34 @@ void etcd_free(struct etcd *e)
 	free(e);
 }
 
+size_t etcd_endpoint_count(const struct etcd *e)
+{
+	return e->n;
+}
+
+struct etcd *etcd_one(const struct etcd *e, size_t i, struct nv_err *err)
+{
+	struct etcd *one = calloc(1, sizeof(*one));
+	if (!one) {
+		nv_fail(err, ENOMEM, "out of memory");
+		return NULL;
+	}
+	pthread_mutex_init(&one->mu, NULL);
+	memcpy(one->endpoint[0], e->endpoint[i], sizeof(one->endpoint[0]));
+	one->n = 1;
+	memcpy(one->ca, e->ca, sizeof(one->ca));
+	memcpy(one->cert, e->cert, sizeof(one->cert));
+	memcpy(one->key, e->key, sizeof(one->key));
+	one->timeout_ms = e->timeout_ms;
+	if (e->username && (!(one->username = secmem_strndup(e->username, strlen(e->username))) ||
+			    !(one->password = secmem_strndup(e->password, strlen(e->password))))) {
+		etcd_free(one);
+		nv_fail(err, ENOMEM, "out of memory");
+		return NULL;
+	}
+	return one;
+}
+
 void etcd_endpoint(struct etcd *e, char *out, size_t cap)
 {
 	pthread_mutex_lock(&e->mu);

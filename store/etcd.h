@@ -45,6 +45,11 @@ struct etcd_kv {
 struct etcd *etcd_new(const struct etcd_opts *o, struct nv_err *err);
 void etcd_free(struct etcd *e);  /* etcd_free(NULL) does nothing */
 
+/* How many endpoints; a client of endpoint i alone, with the same
+ * credentials and TLS files (doctor asks each member in turn). */
+size_t etcd_endpoint_count(const struct etcd *e);
+struct etcd *etcd_one(const struct etcd *e, size_t i, struct nv_err *err);
+
 /* The endpoint the last successful call used (for messages and metrics). */
 void etcd_endpoint(struct etcd *e, char *out, size_t cap);
 

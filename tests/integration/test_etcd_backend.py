@@ -389,3 +389,50 @@ def test_migrate_needs_a_target(state):
     assert p.err.startswith("Error: store migrate needs --to etcd or --to file\n")
     p = state.run("store", "migrate", "--to", "zookeeper")
     assert p.err == "Error: store migrate --to takes etcd or file\n"
+
+
+def etcd_findings(host):
+    p = host.run("doctor", "--json")
+    return [f for f in json.loads(p.out)["findings"] if f["check"].startswith(("etcd", "store-backend"))]
+
+
+def test_doctor_is_quiet_about_a_healthy_cluster(hosts):
+    a = hosts[0]
+    a.paste("openrouter", KEY)
+    assert etcd_findings(a) == []
+
+
+def test_doctor_names_a_member_that_does_not_answer(hosts, etcd):
+    a = hosts[0]
+    a.paste("openrouter", KEY)
+    victim = etcd.members[2]
+    victim.kill()
+    try:
+        found = etcd_findings(a)
+    finally:
+        victim.restart()
+        etcd.wait_healthy()
+    assert [(f["check"], f["severity"], f["subject"]) for f in found] == [("etcd-member", "warning", victim.url)]
+    assert found[0]["fix"] == "start that member again, or take it out of store.etcd.endpoints"
+
+
+def test_doctor_finds_an_empty_prefix_and_a_foreign_key(hosts, tmp_path, state):
+    a, b, _ = hosts
+    found = etcd_findings(a)
+    assert [(f["check"], f["subject"], f["problem"]) for f in found] == \
+        [("etcd-empty", a.prefix, "no agent store under this prefix in etcd")]
+    a.paste("openrouter", KEY)
+    state.env["NOVA_ENGINE_KEY_FILE"] = str(tmp_path / "other.key")
+    state.paste("openrouter", KEY)  # another key, made on a file-backed host
+    b.env["NOVA_ENGINE_KEY_FILE"] = str(tmp_path / "other.key")
+    found = etcd_findings(b)
+    assert [(f["check"], f["severity"], f["subject"]) for f in found] == \
+        [("etcd-key", "error", f"etcd:{a.prefix}/agents/main/store")]
+    assert "but this host's store key is" in found[0]["problem"]
+
+
+def test_doctor_reports_wrong_backend_settings(state):
+    state.write_config({"store": {"backend": "etcd"}})
+    found = etcd_findings(state)
+    assert [(f["check"], f["problem"]) for f in found] == \
+        [("store-backend", "no etcd endpoints: set store.etcd.endpoints or NOVA_ENGINE_ETCD_ENDPOINTS")]
