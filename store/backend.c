@@ -67,6 +67,11 @@ int backend_cas(const struct backend *b)
 	return b->ops->cas;
 }
 
+int backend_watched(const struct backend *b)
+{
+	return b->watched;
+}
+
 int backend_sealed_only(const struct backend *b)
 {
 	return b->ops->sealed_only;

@@ -100,6 +100,11 @@ int backend_cas(const struct backend *b);
  * One key forever: while this says 1, a missing key is never remade. */
 int backend_sealed_any(const struct backend *b, struct home *h, struct nv_err *err);
 
+/* Whether this process follows the backend's changes as they happen (the
+ * daemon's etcd watch is connected): then a cached document that no change
+ * has overtaken is current without asking etcd. */
+int backend_watched(const struct backend *b);
+
 /* Whether only sealed envelopes may be stored there (etcd: no legacy
  * plaintext stores to accept). */
 int backend_sealed_only(const struct backend *b);

@@ -2,6 +2,8 @@
 #ifndef NV_BACKEND_IMPL_H
 #define NV_BACKEND_IMPL_H
 
+#include <stdatomic.h>
+
 #include "store/backend.h"
 #include "store/etcd.h"
 
@@ -24,6 +26,7 @@ struct backend_ops {
 
 struct backend {
 	const struct backend_ops *ops;
+	atomic_int watched;                /* a daemon's watch stream is open (store/watch.c) */
 	struct etcd *etcd;                 /* etcd backend only */
 	char prefix[ETCD_PREFIX_MAX];
 };

@@ -246,6 +246,8 @@ static int refresh_locked(struct store *st, struct nv_err *err)
 	struct store_ver now;
 	if (cas && st->stale_since && st->doc && now_ms() < st->retry_at)
 		return 0;  /* degraded: ask etcd again only every STALE_RETRY_MS */
+	if (cas && st->doc && !st->stale_since && backend_watched(st->be) && st->ver.rev >= (int64_t)st->remote.ino)
+		return 0;  /* the daemon's watch would have told of a newer revision */
 	int rc = backend_read(st->be, &st->obj, st->doc ? &st->ver : NULL, &text, &len, &now, err);
 	if (cas && (rc == -EROFS || rc == -EHOSTUNREACH))
 		return serve_stale(st, rc, err);

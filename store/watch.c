@@ -63,7 +63,9 @@ static int on_stop(void *arg)
 
 static void on_created(void *arg)
 {
-	((struct store_watch *)arg)->up = 1;
+	struct store_watch *w = arg;
+	w->up = 1;
+	w->b->watched = 1;
 }
 
 static int on_listed(const char *key, const struct etcd_kv *kv, void *arg)
@@ -102,6 +104,7 @@ static void *loop(void *arg)
 	while (!w->stop) {
 		int rc = etcd_watch(w->b->etcd, w->agents, next, &cb, &next, NULL);
 		w->up = 0;
+		w->b->watched = 0;  /* until it is back, reads ask etcd */
 		if (w->stop)
 			break;
 		if (rc == -EXDEV)
