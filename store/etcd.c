@@ -167,6 +167,7 @@ CURL *etcd_curl(struct etcd *e, size_t i, const char *path, struct curl_slist **
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L); /* never carry the auth token to a redirect */
 	curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
 	if (e->ca[0])
 		curl_easy_setopt(c, CURLOPT_CAINFO, e->ca);
