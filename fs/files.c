@@ -7,6 +7,7 @@
 #include "fs/tree.h"
 #include "store/config.h"
 #include "store/creds.h"
+#include "store/refresh.h"
 #include "store/secmem.h"
 #include "store/session.h"
 #include "store/status.h"
@@ -133,6 +134,8 @@ static int status_entries(struct fs *fs, const struct node *n, cJSON **out)
 	int rc = put_store(fs, st, st ? status_build(st, &req, out, &err) : -ENOMEM);
 	if (waits)
 		atomic_fetch_sub(&fs->status_waiting, 1);
+	if (rc == 0) /* the daemon's refresh plan and backoff, for oauth profiles */
+		refresh_annotate(n->agent, *out);
 	return rc;
 }
 

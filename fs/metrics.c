@@ -4,6 +4,7 @@
 #include "fs/metrics.h"
 #include "store/health.h"
 #include "store/oauth.h"
+#include "store/refresh.h"
 #include "store/profile.h"
 #include "store/timefmt.h"
 #include "store/watch.h"
@@ -33,6 +34,14 @@ static const char *const help[] = {
 	"# TYPE nova_engine_token_writes_total counter\n",
 	"# HELP nova_engine_oauth_refreshes_total OAuth refreshes this daemon made.\n"
 	"# TYPE nova_engine_oauth_refreshes_total counter\n",
+	"# HELP nova_engine_oauth_refresh_failures Failed proactive refreshes in a row, per profile (0 after a success).\n"
+	"# TYPE nova_engine_oauth_refresh_failures gauge\n",
+	"# HELP nova_engine_oauth_refresh_due_seconds Seconds until the next proactive refresh (negative: due, or backing off until retry).\n"
+	"# TYPE nova_engine_oauth_refresh_due_seconds gauge\n",
+	"# HELP nova_engine_oauth_refresh_retry_seconds Seconds until a failed refresh is retried (0: not backing off).\n"
+	"# TYPE nova_engine_oauth_refresh_retry_seconds gauge\n",
+	"# HELP nova_engine_oauth_proactive_refreshes_total Refreshes made ahead of expiry, and failed ones.\n"
+	"# TYPE nova_engine_oauth_proactive_refreshes_total counter\n",
 };
 
 /* Label values are ids we validated; escape \ and " anyway. */
@@ -114,6 +123,20 @@ static int watch_lines(struct fs *fs, struct out *o)
 	return out_printf(o, "nova_engine_etcd_watch_rereads_total %lu\n", w.rereads);
 }
 
+static void refresh_lines(const struct refresh_info *ri, void *arg)
+{
+	struct out *o = arg;
+	char id[2 * 256 + 2];
+	int64_t now = now_ms();
+	label(id, sizeof(id), ri->id);
+	out_printf(o, "nova_engine_oauth_refresh_failures{agent=\"%s\",profile=\"%s\"} %d\n", ri->agent, id, ri->failures);
+	if (!ri->rejected)
+		out_printf(o, "nova_engine_oauth_refresh_due_seconds{agent=\"%s\",profile=\"%s\"} %lld\n", ri->agent, id,
+			   (long long)((ri->due_at - now) / 1000));
+	out_printf(o, "nova_engine_oauth_refresh_retry_seconds{agent=\"%s\",profile=\"%s\"} %lld\n", ri->agent, id,
+		   (long long)(ri->retry_at > now ? (ri->retry_at - now) / 1000 : 0));
+}
+
 int render_metrics(struct fs *fs, const struct node *n, struct out *o)
 {
 	struct metric_args a = { fs, NULL, o };
@@ -123,6 +146,9 @@ int render_metrics(struct fs *fs, const struct node *n, struct out *o)
 	for (size_t i = 0; i < sizeof(help) / sizeof(help[0]); i++)
 		out_puts(o, help[i]);
 	tree_list(fs, &agents, agent_lines, &a);
+	refresh_each(refresh_lines, o);
+	out_printf(o, "nova_engine_oauth_proactive_refreshes_total{result=\"ok\"} %lu\n", refresh_done_count());
+	out_printf(o, "nova_engine_oauth_proactive_refreshes_total{result=\"failed\"} %lu\n", refresh_failed_count());
 	out_printf(o, "nova_engine_oauth_refreshes_total %lu\n", oauth_refresh_count());
 	return watch_lines(fs, o);
 }

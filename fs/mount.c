@@ -5,6 +5,7 @@
 #include "fs/log.h"
 #include "fs/notify.h"
 #include "fs/ops.h"
+#include "fs/refresher.h"
 #include "store/secmem.h"
 #include "store/vis.h"
 #include "store/watch.h"
@@ -144,11 +145,14 @@ static int serve(struct fs *fs, struct fuse *f, const char *root)
 	if (fs_notify_start(fs, root) < 0)
 		log_msg(LOG_WARNING, "change notices are off: cannot start their thread");
 	watch_start(fs);
+	if (fs_refresher_start(fs) < 0)
+		log_msg(LOG_WARNING, "cannot start the refresher: OAuth tokens are refreshed only when read");
 	struct fuse_loop_config *cfg = fuse_loop_cfg_create();
 	/* keep idle workers: creating one per burst costs more than a request */
 	fuse_loop_cfg_set_max_threads(cfg, FS_MAX_THREADS);
 	fuse_loop_cfg_set_idle_threads(cfg, FS_IDLE_THREADS);
 	int rc = fuse_loop_mt(f, cfg);
+	fs_refresher_stop();
 	fuse_loop_cfg_destroy(cfg);
 	fuse_remove_signal_handlers(se);
 	return rc == 0 ? 0 : 1;

@@ -264,11 +264,14 @@ static void clear_rejected(cJSON *doc, const char *id)
 	}
 }
 
-/* The exchange itself, with the lock held and doc a private copy. */
-static int refresh_locked(struct store *st, cJSON *doc, const char *id, struct nv_err *err)
+/* The exchange itself, with the lock held and doc a private copy. seen
+ * (ahead of time) is the expiry the caller saw: still the same means
+ * nobody refreshed it meanwhile. */
+static int refresh_locked(struct store *st, cJSON *doc, const char *id, int64_t seen, struct nv_err *err)
 {
 	cJSON *cred = doc_profile(doc, id);
-	if (!oauth_due(cred, now_ms()))
+	int ahead = seen && cred_type_of(cred) == CRED_OAUTH && cred_expires(cred) == seen;
+	if (!oauth_due(cred, now_ms()) && !ahead)
 		return 1; /* fresh already: another process refreshed it */
 	const cJSON *u = doc_usage(doc, id);
 	const char *why = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(u, "disabledReason"));
@@ -310,13 +313,18 @@ unsigned long oauth_refresh_count(void)
 
 int oauth_refresh(struct store *st, const char *id, struct nv_err *err)
 {
+	return oauth_refresh_ahead(st, id, 0, err);
+}
+
+int oauth_refresh_ahead(struct store *st, const char *id, int64_t seen_expires, struct nv_err *err)
+{
 	int lock = store_lock(st, err);
 	if (lock < 0)
 		return lock;
 	cJSON *doc;
 	int rc = store_locked_copy(st, &doc, err);
 	if (rc == 0)
-		rc = refresh_locked(st, doc, id, err);
+		rc = refresh_locked(st, doc, id, seen_expires, err);
 	if (rc == 0)
 		refreshes++;
 	if (rc == 0 || rc == 2) {

@@ -36,6 +36,11 @@ int oauth_due(const cJSON *cred, int64_t now);
  * -errno for a network failure, which changes nothing. */
 int oauth_refresh(struct store *st, const char *id, struct nv_err *err);
 
+/* The same ahead of time (the daemon's proactive refresh): refreshes when
+ * due, or when the credential still expires at seen_expires (nobody else
+ * refreshed it since the caller looked). */
+int oauth_refresh_ahead(struct store *st, const char *id, int64_t seen_expires, struct nv_err *err);
+
 /* POST fields (NULL-terminated name/value pairs) to the token endpoint;
  * *out is the parsed JSON answer (caller frees) and *http its status. */
 int oauth_post(const struct oauth_endpoint *ep, const char *const *fields, long *http,

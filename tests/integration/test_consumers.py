@@ -423,3 +423,78 @@ def test_audit_can_be_turned_off(state):
     assert state.run("models", "auth", "token", "--provider", "openai").returncode == 0
     assert not (state.dir / "audit.jsonl").exists()
     assert "No secret reads recorded" in state.run("audit").out
+
+
+# --- proactive refresh --------------------------------------------------
+
+def test_daemon_refreshes_oauth_before_expiry_with_no_reader(state, mount, fake):
+    """Expiring in 2 minutes with a 5-minute skew: due at once. The mounted
+    daemon refreshes it by itself, once, and nobody reads anything."""
+    state.write_config({"auth": {"refreshSkewSeconds": 300}})
+    ref = f"ref-test-{time.time_ns()}-padding"
+    fake.add_refresh_token(ref, access_prefix="acc-test-ahead")
+    import_doc(state, {"anthropic:max": {"type": "oauth", "provider": "anthropic", "access": "acc-test-old-0123456789",
+                                         "refresh": ref, "expires": now_ms() + 2 * 60 * 1000}})
+    calls = fake.count("/v1/oauth/token")
+    m = mount()
+
+    def stored():
+        return json.loads(state.run("store", "export").out)["profiles"]["anthropic:max"]
+    deadline = time.time() + 10
+    while time.time() < deadline and not stored()["access"].startswith("acc-test-ahead-"):
+        time.sleep(0.2)
+    cred = stored()
+    assert cred["access"].startswith("acc-test-ahead-") and cred["refresh"] != ref
+    assert cred["expires"] > now_ms() + 50 * 60 * 1000
+    time.sleep(1.5)  # fresh now: the daemon does not refresh again
+    assert fake.count("/v1/oauth/token") == calls + 1
+    assert audit_lines(state) == []  # no reader was involved
+    metrics = (m / ".nova-engine/metrics").read_text()
+    assert 'nova_engine_oauth_proactive_refreshes_total{result="ok"} 1' in metrics
+    assert 'nova_engine_oauth_refresh_failures{agent="main",profile="anthropic:max"} 0' in metrics
+    status = (m / f"{P}/anthropic/max/status").read_text()
+    assert "refresh_failures: 0" in status and "refresh_at: " in status
+
+
+def test_refresh_at_eighty_percent_of_lifetime_when_sooner(state, mount, fake):
+    """A 10 s credential with the default 600 s skew is due at once; one of
+    an hour with skew 0 is due at 80% (48 min from now)."""
+    state.write_config({"auth": {"refreshSkewSeconds": 0}})
+    import_doc(state, {"anthropic:max": {"type": "oauth", "provider": "anthropic", "access": "acc-test-long-0123456789",
+                                         "refresh": "ref-test-never-used-0123456789", "expires": now_ms() + 3600 * 1000}})
+    calls = fake.count("/v1/oauth/token")
+    m = mount()
+    deadline = time.time() + 5
+    metrics = ""
+    while time.time() < deadline and "refresh_due_seconds" not in metrics:
+        metrics = (m / ".nova-engine/metrics").read_text()
+        time.sleep(0.1)
+    line = [l for l in metrics.splitlines() if l.startswith("nova_engine_oauth_refresh_due_seconds{")][0]
+    due = int(line.split()[-1])
+    assert 47 * 60 - 30 <= due <= 48 * 60
+    assert fake.count("/v1/oauth/token") == calls
+
+
+def test_failed_refresh_backs_off_and_shows_in_status_and_metrics(state, mount, fake):
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    dead = s.getsockname()[1]
+    s.close()  # nothing listens there: connection refused
+    state.write_config({"models": {"providers": {"anthropic": {"oauth": {"tokenUrl": f"http://127.0.0.1:{dead}/token"}}}}})
+    import_doc(state, {"anthropic:max": {"type": "oauth", "provider": "anthropic", "access": "acc-test-stale-0123456789",
+                                         "refresh": "ref-test-unreachable-0123456789", "expires": now_ms() + 60 * 1000}})
+    m = mount()
+    deadline = time.time() + 10
+    status = ""
+    while time.time() < deadline and "refresh_failures: 1" not in status:
+        status = (m / f"{P}/anthropic/max/status").read_text()
+        time.sleep(0.2)
+    assert "refresh_failures: 1" in status and "refresh_retry_at: " in status
+    assert "cannot reach the token endpoint" in status
+    metrics = (m / ".nova-engine/metrics").read_text()
+    assert 'nova_engine_oauth_refresh_failures{agent="main",profile="anthropic:max"} 1' in metrics
+    retry = [l for l in metrics.splitlines() if l.startswith("nova_engine_oauth_refresh_retry_seconds{")][0]
+    assert 20 <= int(retry.split()[-1]) <= 30  # first backoff: 30 s
+    time.sleep(1.5)
+    assert "refresh_failures: 1" in (m / f"{P}/anthropic/max/status").read_text()  # not retried at once

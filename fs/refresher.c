@@ -1,0 +1,111 @@
+/* The refresher thread. It sleeps on a condition variable, so stop and
+ * kick take effect at once; refreshes run on this thread only, never in a
+ * request handler. */
+#include "fs/refresher.h"
+#include "fs/log.h"
+#include "store/config.h"
+#include "store/refresh.h"
+#include "store/timefmt.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <time.h>
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wake = PTHREAD_COND_INITIALIZER; /* CLOCK_MONOTONIC */
+static int stopping, kicked, running;                  /* protected by mu */
+static pthread_t thread;
+
+static void note(const char *agent, const char *id, int rc, const char *msg, void *arg)
+{
+	(void)arg;
+	if (rc == 0)
+		log_msg(LOG_INFO, "agent %s: refreshed %s ahead of expiry", agent, id);
+	else
+		log_msg(LOG_WARNING, "agent %s: refresh of %s failed, will retry: %s", agent, id, msg);
+}
+
+struct pass_args {
+	struct fs *fs;
+	int64_t next;
+};
+
+static int pass_agent(void *arg, const char *agent, int is_dir)
+{
+	struct pass_args *a = arg;
+	struct store *st = fs_store(a->fs, agent);
+	(void)is_dir;
+	int64_t in = st ? refresh_pass(st, note, NULL) : INT64_MAX;
+	if (in < a->next)
+		a->next = in;
+	return 0;
+}
+
+static int64_t scan_ms(struct home *h)
+{
+	pthread_mutex_lock(&h->mu);
+	int64_t s = config_int(h->config, "auth.refreshScanSeconds", 30);
+	pthread_mutex_unlock(&h->mu);
+	return (s < 1 ? 1 : s) * 1000;
+}
+
+static void *run(void *arg)
+{
+	struct fs *fs = arg;
+	struct node agents = { .kind = N_AGENTS };
+	pthread_mutex_lock(&mu);
+	while (!stopping) {
+		kicked = 0;
+		pthread_mutex_unlock(&mu);
+		struct pass_args a = { fs, scan_ms(fs->home) };
+		tree_list(fs, &agents, pass_agent, &a);
+		struct timespec until;
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		int64_t wait = a.next < 50 ? 50 : a.next; /* never spin on a failing clock */
+		until.tv_sec += wait / 1000;
+		until.tv_nsec += (wait % 1000) * 1000000;
+		if (until.tv_nsec >= 1000000000) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000;
+		}
+		pthread_mutex_lock(&mu);
+		while (!stopping && !kicked && pthread_cond_timedwait(&wake, &mu, &until) != ETIMEDOUT)
+			;
+	}
+	pthread_mutex_unlock(&mu);
+	return NULL;
+}
+
+int fs_refresher_start(struct fs *fs)
+{
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_destroy(&wake);
+	pthread_cond_init(&wake, &ca);
+	pthread_condattr_destroy(&ca);
+	stopping = kicked = 0;
+	int rc = pthread_create(&thread, NULL, run, fs);
+	running = rc == 0;
+	return -rc;
+}
+
+void fs_refresher_stop(void)
+{
+	pthread_mutex_lock(&mu);
+	stopping = 1;
+	pthread_cond_signal(&wake);
+	pthread_mutex_unlock(&mu);
+	if (running)
+		pthread_join(thread, NULL);
+	running = 0;
+}
+
+void fs_refresher_kick(void)
+{
+	pthread_mutex_lock(&mu);
+	kicked = 1;
+	pthread_cond_signal(&wake);
+	pthread_mutex_unlock(&mu);
+}
