@@ -4,6 +4,7 @@
 #include "fs/fs.h"
 #include "fs/log.h"
 #include "fs/notify.h"
+#include "fs/hooks.h"
 #include "fs/ops.h"
 #include "fs/refresher.h"
 #include "store/secmem.h"
@@ -142,6 +143,8 @@ static int serve(struct fs *fs, struct fuse *f, const char *root)
 	pthread_t hup;
 	pthread_create(&hup, NULL, hup_thread, fs);
 	pthread_detach(hup);
+	if (hooks_start(fs) < 0)
+		log_msg(LOG_WARNING, "cannot start the hook runner: hooks.onChange will not run");
 	if (fs_notify_start(fs, root) < 0)
 		log_msg(LOG_WARNING, "change notices are off: cannot start their thread");
 	watch_start(fs);
@@ -153,6 +156,7 @@ static int serve(struct fs *fs, struct fuse *f, const char *root)
 	fuse_loop_cfg_set_idle_threads(cfg, FS_IDLE_THREADS);
 	int rc = fuse_loop_mt(f, cfg);
 	fs_refresher_stop();
+	hooks_stop();
 	fuse_loop_cfg_destroy(cfg);
 	fuse_remove_signal_handlers(se);
 	return rc == 0 ? 0 : 1;

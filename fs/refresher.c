@@ -2,6 +2,7 @@
  * kick take effect at once; refreshes run on this thread only, never in a
  * request handler. */
 #include "fs/refresher.h"
+#include "fs/notify.h"
 #include "fs/log.h"
 #include "store/config.h"
 #include "store/refresh.h"
@@ -19,11 +20,12 @@ static pthread_t thread;
 
 static void note(const char *agent, const char *id, int rc, const char *msg, void *arg)
 {
-	(void)arg;
-	if (rc == 0)
+	if (rc == 0) {
 		log_msg(LOG_INFO, "agent %s: refreshed %s ahead of expiry", agent, id);
-	else
+		fs_notify_change(arg, agent, id); /* the kernel, and hooks: holders of the old token reload */
+	} else {
 		log_msg(LOG_WARNING, "agent %s: refresh of %s failed, will retry: %s", agent, id, msg);
+	}
 }
 
 struct pass_args {
@@ -36,7 +38,8 @@ static int pass_agent(void *arg, const char *agent, int is_dir)
 	struct pass_args *a = arg;
 	struct store *st = fs_store(a->fs, agent);
 	(void)is_dir;
-	int64_t in = st ? refresh_pass(st, note, NULL) : INT64_MAX;
+	int64_t in = st ? refresh_pass(st, note, a->fs) : INT64_MAX;
+	fs_store_put(a->fs, st);
 	if (in < a->next)
 		a->next = in;
 	return 0;
@@ -77,6 +80,13 @@ static void *run(void *arg)
 	return NULL;
 }
 
+/* Any change may bring a new OAuth credential: plan it now. */
+static void on_change(void *arg, const char *agent, const char *profile_id)
+{
+	(void)arg, (void)agent, (void)profile_id;
+	fs_refresher_kick();
+}
+
 int fs_refresher_start(struct fs *fs)
 {
 	pthread_condattr_t ca;
@@ -88,6 +98,8 @@ int fs_refresher_start(struct fs *fs)
 	stopping = kicked = 0;
 	int rc = pthread_create(&thread, NULL, run, fs);
 	running = rc == 0;
+	if (rc == 0)
+		fs_notify_listen(fs, on_change, NULL);
 	return -rc;
 }
 

@@ -385,3 +385,13 @@ int env_has_credential(const char *provider, const char **var)
 	pthread_rwlock_unlock(&env_lock);
 	return yes;
 }
+
+int env_copy(const char *name, char *out, size_t cap)
+{
+	pthread_rwlock_rdlock(&env_lock);
+	const char *v = getenv(name);
+	if (v)
+		snprintf(out, cap, "%s", v);
+	pthread_rwlock_unlock(&env_lock);
+	return v != NULL;
+}

@@ -43,4 +43,8 @@ int env_credential_copy(const char *provider, char *out, size_t cap, const char 
 /* Whether provider has an env credential, without copying it. */
 int env_has_credential(const char *provider, const char **var);
 
+/* A copy of variable name into out (cap bytes): 1 when set, else 0.
+ * Safe against a concurrent env_load, unlike getenv. */
+int env_copy(const char *name, char *out, size_t cap);
+
 #endif

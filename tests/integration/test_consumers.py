@@ -498,3 +498,76 @@ def test_failed_refresh_backs_off_and_shows_in_status_and_metrics(state, mount, 
     assert 20 <= int(retry.split()[-1]) <= 30  # first backoff: 30 s
     time.sleep(1.5)
     assert "refresh_failures: 1" in (m / f"{P}/anthropic/max/status").read_text()  # not retried at once
+
+
+# --- hooks.onChange -----------------------------------------------------
+
+def test_hook_runs_once_for_a_burst_of_ten_writes(state, mount, tmp_path):
+    out = tmp_path / "hook.out"
+    state.write_config({"hooks": {"onChange": [f"echo \"$NOVA_ENGINE_CHANGED\" >> {out}; echo hello-from-hook",
+                                               ["/usr/bin/env"]],
+                                  "debounceMs": 300}})
+    m = mount()
+    token = m / f"{P}/openai/token"
+    for i in range(10):
+        token.write_text(f"sk-test-burst-{i:02d}-0123456789abcdef\n")
+    deadline = time.time() + 10
+    while time.time() < deadline and not out.exists():
+        time.sleep(0.05)
+    time.sleep(1.5)  # a second run would come after another debounce
+    runs = out.read_text().splitlines()
+    assert len(runs) == 1  # once for the burst
+    # the profile, and "*" for the config (auth.profiles) the writes touched
+    assert runs[0].split()[0] == "main/openai:default" and set(runs[0].split()) <= {"main/openai:default", "*"}
+    log = m.log.read_text()
+    assert "hello-from-hook" in log
+    # the hook's environment: NOVA_ENGINE_CHANGED and no secret
+    assert "NOVA_ENGINE_CHANGED=main/openai:default" in log
+    assert "sk-test-burst" not in log and "_API_KEY=" not in log
+
+
+def test_hook_commands_never_see_secrets_from_the_daemon_env(state, mount, tmp_path):
+    out = tmp_path / "env.out"
+    (state.dir / ".env").write_text("OPENROUTER_API_KEY=sk-or-test-daemon-env-0123456789\n")
+    os.chmod(state.dir / ".env", 0o600)
+    state.write_config({"hooks": {"onChange": [["/bin/sh", "-c", f"env >> {out}"]],
+                                  "passEnv": ["OPENROUTER_API_KEY"], "debounceMs": 50}})
+    m = mount()
+    (m / f"{P}/openai/token").write_text(OPENAI + "\n")
+    deadline = time.time() + 10
+    while time.time() < deadline and "main/openai:default" not in (out.read_text() if out.exists() else ""):
+        time.sleep(0.05)
+    time.sleep(0.2)
+    env = out.read_text()
+    assert "NOVA_ENGINE_CHANGED=main/openai:default" in env
+    assert "sk-or-test" not in env and OPENAI not in env
+    assert "hooks.passEnv: OPENROUTER_API_KEY is a credential variable" in m.log.read_text()
+
+
+def test_hook_runs_after_a_proactive_refresh(state, mount, fake, tmp_path):
+    out = tmp_path / "hook.out"
+    ref = f"ref-test-{time.time_ns()}-padding"
+    fake.add_refresh_token(ref, access_prefix="acc-test-hooked")
+    state.write_config({"hooks": {"onChange": [f"echo \"$NOVA_ENGINE_CHANGED\" >> {out}"], "debounceMs": 50}})
+    import_doc(state, {"anthropic:max": {"type": "oauth", "provider": "anthropic", "access": "acc-test-old-0123456789",
+                                         "refresh": ref, "expires": now_ms() + 60 * 1000}})
+    mount()
+    deadline = time.time() + 10
+    while time.time() < deadline and not out.exists():
+        time.sleep(0.05)
+    assert out.read_text() == "main/anthropic:max\n"
+
+
+def test_hook_runs_for_a_change_made_with_the_cli(state, mount, tmp_path):
+    out = tmp_path / "hook.out"
+    state.write_config({"hooks": {"onChange": [f"echo \"$NOVA_ENGINE_CHANGED\" >> {out}"], "debounceMs": 50}})
+    state.paste("openai", OPENAI)
+    m = mount()
+    (m / f"{P}/openai/token").read_text()  # the daemon holds the agent's store open
+    time.sleep(0.5)  # past the mount's own start-up notices
+    # a change of the store alone (no config), by another process
+    assert state.run("models", "auth", "report", "openai:default", "failure", "rate_limit").returncode == 0
+    deadline = time.time() + 10
+    while time.time() < deadline and "main/" not in (out.read_text() if out.exists() else ""):
+        time.sleep(0.05)
+    assert "main/" in out.read_text()  # the agent's store, written by another process
