@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,42 +114,76 @@ static void proc_exe(pid_t pid, char *out, size_t cap)
 			*c = '?';
 }
 
-/* The whole line for ev, NUL-terminated with its newline. */
-static char *audit_line(const struct audit_event *ev)
+#define LINE_MAX_BYTES (3 * PATH_MAX)
+
+/* snprintf at o, never past end (a field too long is cut, never overrun). */
+static char *put(char *o, const char *end, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static char *put(char *o, const char *end, const char *fmt, ...)
+{
+	va_list ap;
+	if (o >= end)
+		return o;
+	va_start(ap, fmt);
+	int n = vsnprintf(o, (size_t)(end - o), fmt, ap);
+	va_end(ap);
+	return n < 0 ? o : o + n < end ? o + n : (char *)end - 1;
+}
+
+/* Append s as a JSON string at o (bounded by end). */
+static char *json_str(char *o, const char *end, const char *s)
+{
+	if (o < end)
+		*o++ = '"';
+	for (; *s && o + 7 < end; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			*o++ = '\\', *o++ = (char)c;
+		else if (c < 0x20 || c == 0x7f)
+			o = put(o, end, "\\u%04x", c);
+		else
+			*o++ = (char)c;
+	}
+	if (o < end)
+		*o++ = '"';
+	return o;
+}
+
+/* The whole line for ev into line (LINE_MAX_BYTES), with its newline.
+ * Built on the stack: a secret read costs no heap here. */
+static void audit_line(const struct audit_event *ev, char *line)
 {
 	uid_t uid = ev->pid ? ev->uid : getuid();
 	struct reader_ids r;
 	reader_ids(ev->pid ? ev->pid : getpid(), &r);
-	pid_t pid = r.pid, ppid = r.ppid;
-	char pcomm[64], exe[PATH_MAX], ts[32];
-	proc_exe(pid, exe, sizeof(exe));
-	if (ppid > 0)
-		proc_comm(ppid, pcomm, sizeof(pcomm));
-	else
-		pcomm[0] = '\0';
+	char pcomm[64] = "", exe[PATH_MAX], ts[32];
+	proc_exe(r.pid, exe, sizeof(exe));
+	if (r.ppid > 0)
+		proc_comm(r.ppid, pcomm, sizeof(pcomm));
 	int64_t now = now_ms();
 	time_iso(now, ts);
-	cJSON *o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "time", ts);
-	cJSON_AddNumberToObject(o, "ts", (double)now);
-	cJSON_AddStringToObject(o, "agent", ev->agent ? ev->agent : "");
-	cJSON_AddStringToObject(o, "profile", ev->profile ? ev->profile : "");
-	cJSON_AddStringToObject(o, "how", ev->how);
-	if (ev->path)
-		cJSON_AddStringToObject(o, "path", ev->path);
-	cJSON_AddNumberToObject(o, "uid", (double)uid);
-	cJSON_AddNumberToObject(o, "pid", (double)pid);
-	cJSON_AddStringToObject(o, "comm", r.comm);
-	cJSON_AddStringToObject(o, "exe", exe);
-	cJSON_AddNumberToObject(o, "ppid", (double)ppid);
-	cJSON_AddStringToObject(o, "pcomm", pcomm);
-	char *text = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
-	char *line = text ? secmem_alloc(strlen(text) + 2) : NULL;
-	if (line)
-		sprintf(line, "%s\n", text);
-	cJSON_free(text);
-	return line;
+	char *o = line, *end = line + LINE_MAX_BYTES - 2;
+	const char *keys[] = { "time", "agent", "profile", "how", "path" };
+	const char *vals[] = { ts, ev->agent ? ev->agent : "", ev->profile ? ev->profile : "", ev->how, ev->path };
+	*o++ = '{';
+	for (int i = 0; i < 5; i++) {
+		if (!vals[i])
+			continue;
+		o = put(o, end, "%s\"%s\":", i ? "," : "", keys[i]);
+		o = json_str(o, end, vals[i]);
+		if (i == 0)
+			o = put(o, end, ",\"ts\":%lld", (long long)now);
+	}
+	o = put(o, end, ",\"uid\":%u,\"pid\":%d,\"comm\":", (unsigned)uid, (int)r.pid);
+	o = json_str(o, end, r.comm);
+	o = put(o, end, ",\"exe\":");
+	o = json_str(o, end, exe);
+	o = put(o, end, ",\"ppid\":%d,\"pcomm\":", (int)r.ppid);
+	o = json_str(o, end, pcomm);
+	if (o > end - 1)
+		o = (char *)end - 1;
+	*o++ = '}';
+	*o++ = '\n';
+	*o = '\0';
 }
 
 /* The trail's descriptor, kept open between appends. Appends of one
@@ -241,15 +276,13 @@ int audit_record(struct home *h, const struct audit_event *ev, struct nv_err *er
 	audit_config(h, &enabled, &to_syslog, &max_bytes);
 	if (!enabled)
 		return 0;
-	char *line = audit_line(ev);
-	if (!line)
-		return nv_fail(err, ENOMEM, "out of memory");
+	char line[LINE_MAX_BYTES];
+	audit_line(ev, line);
 	int rc = append(h, line, max_bytes, err);
 	if (to_syslog) {
 		line[strcspn(line, "\n")] = '\0';
 		syslog(LOG_AUTHPRIV | LOG_NOTICE, "nova-engine secret read: %s", line);
 	}
-	secmem_free(line);
 	return rc;
 }
 
