@@ -244,24 +244,22 @@ static void run_one(const cJSON *cmd, const char *what, const cJSON *pass, long 
 static void run_all(const char *what)
 {
 	struct home *h = the_fs->home;
-	pthread_mutex_lock(&h->mu);
-	cJSON *cmds = cJSON_Duplicate(config_array(h->config, "hooks.onChange"), 1);
-	cJSON *pass = cJSON_Duplicate(config_array(h->config, "hooks.passEnv"), 1);
-	long timeout = (long)config_int(h->config, "hooks.timeoutMs", 30000);
-	pthread_mutex_unlock(&h->mu);
+	struct config_snap *snap = home_config_get(h); /* held while the hooks run */
+	const cJSON *cmds = config_array(snap->json, "hooks.onChange");
+	const cJSON *pass = config_array(snap->json, "hooks.passEnv");
+	long timeout = (long)config_int(snap->json, "hooks.timeoutMs", 30000);
 	const cJSON *c;
 	cJSON_ArrayForEach(c, cmds)
 		run_one(c, what, pass, timeout > 0 ? timeout : 30000);
-	cJSON_Delete(cmds);
-	cJSON_Delete(pass);
+	config_snap_put(snap);
 }
 
 static int64_t debounce_ms(void)
 {
 	struct home *h = the_fs->home;
-	pthread_mutex_lock(&h->mu);
-	int64_t d = config_int(h->config, "hooks.debounceMs", 500);
-	pthread_mutex_unlock(&h->mu);
+	struct config_snap *c = home_config_get(h);
+	int64_t d = config_int(c->json, "hooks.debounceMs", 500);
+	config_snap_put(c);
 	return d < 0 ? 0 : d;
 }
 

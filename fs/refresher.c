@@ -47,9 +47,9 @@ static int pass_agent(void *arg, const char *agent, int is_dir)
 
 static int64_t scan_ms(struct home *h)
 {
-	pthread_mutex_lock(&h->mu);
-	int64_t s = config_int(h->config, "auth.refreshScanSeconds", 30);
-	pthread_mutex_unlock(&h->mu);
+	struct config_snap *c = home_config_get(h);
+	int64_t s = config_int(c->json, "auth.refreshScanSeconds", 30);
+	config_snap_put(c);
 	return (s < 1 ? 1 : s) * 1000;
 }
 

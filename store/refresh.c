@@ -85,9 +85,9 @@ static int collect_in_doc(const cJSON *doc, void *arg, struct nv_err *err)
 
 static int64_t skew_ms(struct home *h)
 {
-	pthread_mutex_lock(&h->mu);
-	int64_t s = config_int(h->config, "auth.refreshSkewSeconds", REFRESH_SKEW_DEFAULT_S);
-	pthread_mutex_unlock(&h->mu);
+	struct config_snap *c = home_config_get(h);
+	int64_t s = config_int(c->json, "auth.refreshSkewSeconds", REFRESH_SKEW_DEFAULT_S);
+	config_snap_put(c);
 	return (s < 0 ? 0 : s) * 1000;
 }
 
