@@ -17,7 +17,7 @@
 #include <string.h>
 
 #define OAUTH_TIMEOUT_MS 15000L
-static _Atomic long timeout_ms = OAUTH_TIMEOUT_MS;
+static _Thread_local long timeout_ms = OAUTH_TIMEOUT_MS;
 
 void oauth_set_timeout_ms(long ms)
 {

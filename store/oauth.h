@@ -50,8 +50,9 @@ int oauth_post(const struct oauth_endpoint *ep, const char *const *fields, long 
  * expires from expires_in, email when the answer names one). */
 cJSON *oauth_credential(const char *provider, const cJSON *answer, const char *client_id);
 
-/* Bound every token-endpoint call of this process (default 15 s; 0
- * restores it): `secrets resolve` must answer within its caller's 5 s. */
+/* Bound the token-endpoint calls of the calling thread (default 15 s; 0
+ * restores it): `secrets resolve` must answer within its caller's 5 s, and
+ * the daemon's proactive refresh holds the agent's store lock meanwhile. */
 void oauth_set_timeout_ms(long ms);
 
 /* Refreshes this process made (for metrics). */

@@ -83,10 +83,13 @@ static int collect_in_doc(const cJSON *doc, void *arg, struct nv_err *err)
 	return 0;
 }
 
-static int64_t skew_ms(struct home *h)
+/* The skew, and the bound on a proactive refresh's wait for the token
+ * endpoint: it holds the agent's store lock, so writers wait with it. */
+static int64_t skew_ms(struct home *h, long *timeout)
 {
 	struct config_snap *c = home_config_get(h);
 	int64_t s = config_int(c->json, "auth.refreshSkewSeconds", REFRESH_SKEW_DEFAULT_S);
+	*timeout = (long)config_int(c->json, "auth.refreshTimeoutMs", REFRESH_TIMEOUT_DEFAULT_MS);
 	config_snap_put(c);
 	return (s < 0 ? 0 : s) * 1000;
 }
@@ -178,7 +181,9 @@ static int64_t refresh_one(struct store *st, const struct seen *s, int64_t skew,
 int64_t refresh_pass(struct store *st, refresh_note_fn note, void *arg)
 {
 	struct collect c = { 0 };
-	int64_t next = INT64_MAX, skew = skew_ms(store_home(st));
+	long timeout;
+	int64_t next = INT64_MAX, skew = skew_ms(store_home(st), &timeout);
+	oauth_set_timeout_ms(timeout > 0 ? timeout : REFRESH_TIMEOUT_DEFAULT_MS); /* this thread's refreshes */
 	if (store_read(st, collect_in_doc, &c, NULL) < 0) {
 		free(c.v);
 		return next; /* a store that does not open is the reader's error to report */

@@ -3,8 +3,11 @@
  * ever waits on a token endpoint. A profile falls due at expires -
  * auth.refreshSkewSeconds (default 600) or at 80% of its lifetime as this
  * process has seen it (from when it first saw that expiry), whichever is
- * sooner. A failed refresh is retried with backoff (30 s doubling, at most
- * 10 min); one the provider rejected waits for a new credential. The
+ * sooner. The token endpoint gets auth.refreshTimeoutMs (2000) per try,
+ * since the agent's store lock is held meanwhile (a reader's own refresh
+ * still waits its 15 s). A failed refresh is retried with backoff (30 s
+ * doubling, at most 10 min); one the provider rejected waits for a new
+ * credential. The
  * schedule is process-wide; refresh_pass runs from one thread (the
  * daemon's refresher), the readers of the schedule from any. */
 #ifndef NV_REFRESH_H
@@ -16,6 +19,7 @@
 #include "store/store.h"
 
 #define REFRESH_SKEW_DEFAULT_S 600
+#define REFRESH_TIMEOUT_DEFAULT_MS 2000
 #define REFRESH_BACKOFF_MIN_MS (30LL * 1000)
 #define REFRESH_BACKOFF_MAX_MS (10LL * 60 * 1000)
 
