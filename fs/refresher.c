@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <string.h>
 #include <time.h>
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -53,16 +54,36 @@ static int64_t scan_ms(struct home *h)
 	return (s < 1 ? 1 : s) * 1000;
 }
 
+/* The agents a pass covers: those the mount was told to show, else the
+ * default one and every agent whose store the mount holds open (it was
+ * read lately). Walking every agent on disk would open thousands of
+ * stores for nobody. */
+static void pass(struct fs *fs, struct pass_args *a)
+{
+	static char open_now[FS_STORES_MAX][AGENT_MAX + 1];
+	char dflt[AGENT_MAX + 1];
+	if (fs->opt.n_agents) { /* the only ones it shows */
+		for (int i = 0; i < fs->opt.n_agents; i++)
+			pass_agent(a, fs->opt.agents[i], 1);
+		return;
+	}
+	home_default_agent(fs->home, dflt);
+	pass_agent(a, dflt, 1);
+	size_t n = fs_stores_list(fs, open_now, FS_STORES_MAX);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(open_now[i], dflt) != 0)
+			pass_agent(a, open_now[i], 1);
+}
+
 static void *run(void *arg)
 {
 	struct fs *fs = arg;
-	struct node agents = { .kind = N_AGENTS };
 	pthread_mutex_lock(&mu);
 	while (!stopping) {
 		kicked = 0;
 		pthread_mutex_unlock(&mu);
 		struct pass_args a = { fs, scan_ms(fs->home) };
-		tree_list(fs, &agents, pass_agent, &a);
+		pass(fs, &a);
 		struct timespec until;
 		clock_gettime(CLOCK_MONOTONIC, &until);
 		int64_t wait = a.next < 50 ? 50 : a.next; /* never spin on a failing clock */
