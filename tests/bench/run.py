@@ -221,6 +221,35 @@ def bench_reads(tmp, state):
         shm.parent.rmdir()
 
 
+def bench_audit_cost(tmp):
+    """SPEC 13: what the audit trail costs a token read. Two mounts of the
+    same key, one with audit.enabled and one without, read in interleaved
+    rounds; the ratio is audit on / audit off."""
+    mounts = []
+    try:
+        for name, enabled in (("audit-on", True), ("audit-off", False)):
+            state = tmp / name
+            state.mkdir()
+            (state / "nova-engine.json").write_text(json.dumps({"audit": {"enabled": enabled}}))
+            env = env_for(state)
+            run(["models", "auth", "paste-api-key", "--provider", "openai"], env, b"sk-test-0123456789abcdefghijklmnop")
+            mnt = tmp / f"{name}-mnt"
+            mnt.mkdir()
+            run(["mount", str(mnt)], env)
+            wait_mounted(mnt)
+            mounts.append(mnt)
+        on, off = (m / "agents/main/profiles/openai/token" for m in mounts)
+        readloop(on, 300, 1)  # warm up
+        readloop(off, 300, 1)
+        rounds = [(readloop(on, 2000, 1)[0], readloop(off, 2000, 1)[0]) for _ in range(5)]
+        lines = len((tmp / "audit-on" / "audit.jsonl").read_text().splitlines())
+        compare("read", f"token, 1 reader: audit on / audit off (round medians; {lines} audit lines written)",
+                [r[0] for r in rounds], [r[1] for r in rounds], 2.0, "us", "{:.1f}")
+    finally:
+        for m in mounts:
+            unmount(m)
+
+
 def bench_writes(tmp):
     state = tmp / "writes"
     env = env_for(state)
@@ -507,6 +536,7 @@ def main():
         state = bench_cli(tmp)
         bench_mount_cycle(tmp, state)
         bench_reads(tmp, state)
+        bench_audit_cost(tmp)
         bench_writes(tmp)
         bench_probes(tmp)
         bench_etcd(tmp)
