@@ -20,8 +20,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#define MOUNT_PROBE_MS 2000
 
 static void add(cJSON *out, const char *check, const char *sev, const char *subject, int fixable,
 		const char *fix, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
@@ -271,6 +274,31 @@ static void check_fuse(cJSON *out, struct home *h)
 	}
 }
 
+/* Ask a mount whether its daemon answers: 0 it does, -ENOTCONN its
+ * daemon is gone, -ETIMEDOUT it hangs (a daemon stopped or wedged). The
+ * statfs runs in a child: a hung mount never answers, and doctor must. */
+static int mount_probe(const char *mp, int timeout_ms)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		struct statfs sf; /* statfs always reaches the daemon; stat may be cached */
+		_exit(statfs(mp, &sf) == 0 ? 0 : errno == ENOTCONN ? 1 : 2);
+	}
+	for (int waited = 0; waited < timeout_ms; waited += 10) {
+		int status;
+		pid_t r = waitpid(pid, &status, WNOHANG);
+		if (r == pid)
+			return WIFEXITED(status) && WEXITSTATUS(status) == 1 ? -ENOTCONN : 0;
+		if (r < 0 && errno != EINTR)
+			return 0;
+		usleep(10000);
+	}
+	kill(pid, SIGKILL); /* it may stay until the mount is detached */
+	return -ETIMEDOUT;
+}
+
 /* Mounts of ours from /proc/self/mountinfo: stale ones and the daemon. */
 static void check_mounts(cJSON *out, struct home *h)
 {
@@ -284,11 +312,15 @@ static void check_mounts(cJSON *out, struct home *h)
 			continue;
 		if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1)
 			continue;
-		struct statfs sf; /* statfs always reaches the daemon; stat may be cached */
-		if (statfs(mp, &sf) != 0 && errno == ENOTCONN) {
+		int rc = mount_probe(mp, MOUNT_PROBE_MS);
+		if (rc < 0) {
 			char fix[PATH_MAX + 40];
 			snprintf(fix, sizeof(fix), "fusermount3 -uz %s", mp);
-			add(out, "stale-mount", "error", mp, 1, fix, "%s is a dead mount (its daemon is gone): it answers ENOTCONN", mp);
+			if (rc == -ENOTCONN)
+				add(out, "stale-mount", "error", mp, 1, fix, "%s is a dead mount (its daemon is gone): it answers ENOTCONN", mp);
+			else
+				add(out, "stale-mount", "error", mp, 1, fix,
+				    "%s does not answer within %d ms (its daemon is stopped or stuck)", mp, MOUNT_PROBE_MS);
 		} else if (want && strcmp(want, mp) == 0) {
 			want_seen = 1;
 		}

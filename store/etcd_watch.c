@@ -92,7 +92,8 @@ static int grow(struct stream *s, size_t need)
 	char *p = secmem_alloc(cap);
 	if (!p)
 		return -1;
-	memcpy(p, s->buf, s->len);
+	if (s->len) /* buf is NULL before the first line */
+		memcpy(p, s->buf, s->len);
 	secmem_free(s->buf);
 	s->buf = p;
 	s->cap = cap;

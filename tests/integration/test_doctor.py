@@ -4,6 +4,7 @@ monitor's notifications against the fake ntfy endpoint. Metrics and man
 pages."""
 import json
 import os
+import signal
 import subprocess
 import time
 
@@ -162,6 +163,23 @@ def test_stale_mount_found_and_cleared(healthy, mount):
     code, rep = doctor(healthy, "--fix", "--yes")
     assert "stale-mount" not in checks(rep)
     assert not os.path.ismount(m.path)
+
+
+def test_hung_mount_reported_not_waited_on(healthy, mount):
+    """A daemon that does not answer (stopped here; wedged in real life)
+    made doctor wait forever in statfs."""
+    m = mount()
+    pid = m.pid()[0]
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        t0 = time.time()
+        code, rep = doctor(healthy)
+        took = time.time() - t0
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    assert code == 1 and took < 20
+    hung = [f for f in rep["findings"] if f["check"] == "stale-mount" and f["subject"] == str(m.path)]
+    assert hung and "does not answer" in hung[0]["problem"], rep
 
 
 def test_daemon_not_running(healthy, tmp_path):
