@@ -27,7 +27,7 @@ int main(int argc, char **argv)
 			char id[64];
 			cJSON *cred;
 			snprintf(id, sizeof(id), "%s:default", prov[p]);
-			snprintf(secret, sizeof(secret), "sk-test-bench-%s-%05d-padding", prov[p], i);
+			snprintf(secret, sizeof(secret), "sk-test-bench-%s-%05d-padding-0123456789", prov[p], i);
 			cred_from_text(prov[p], secret, strlen(secret), CRED_API_KEY, &cred, &err);
 			if (creds_put(st, id, cred, &err) < 0)
 				return fprintf(stderr, "%s\n", err.msg), 1;
