@@ -203,17 +203,104 @@ static int accept_token(struct fs *fs, const struct node *n, char *data, size_t 
 	return 0;
 }
 
+/* Written content is complete at a newline: the order and command checks
+ * look only then (more may follow a partial line). No check changes
+ * anything; the token check also refuses at once what cannot become valid. */
+static int line_complete(const char *data, size_t len)
+{
+	return len && data[len - 1] == '\n';
+}
+
+/* For the line checks: -EINVAL for a NUL anywhere; 0 while the line is
+ * not complete; else 1 and *copy, a NUL-terminated copy to secmem_free. */
+static int complete_copy(const char *data, size_t len, char **copy)
+{
+	if (memchr(data, '\0', len))
+		return -EINVAL;
+	if (!line_complete(data, len))
+		return 0;
+	*copy = secmem_strndup(data, len);
+	return *copy ? 1 : -ENOMEM;
+}
+
+static int check_token(struct fs *fs, const struct node *n, const char *data, size_t len)
+{
+	struct nv_err err = { 0 };
+	if (cred_text_check(n->provider, data, len, &err) < 0)
+		return refused(n, &err, -EINVAL);
+	if (!line_complete(data, len))
+		return 0;
+	struct store *st = store_of(fs, n); /* a value to store and no key to seal it: say so now */
+	int rc = put_store(fs, st, st ? store_can_write(st, &err) : -ENOMEM);
+	return rc < 0 ? refused(n, &err, rc) : 0;
+}
+
+#define ORDER_WORDS_MAX 256
+
+/* Split an order file's content (edited in place) into words. */
+static size_t order_split(char *data, const char *words[ORDER_WORDS_MAX])
+{
+	size_t count = 0;
+	char *save = NULL;
+	for (char *w = strtok_r(data, " \t\r\n,", &save); w; w = strtok_r(NULL, " \t\r\n,", &save))
+		if (count < ORDER_WORDS_MAX)
+			words[count++] = w;
+	return count;
+}
+
+static int check_order(struct fs *fs, const struct node *n, const char *data, size_t len)
+{
+	struct nv_err err = { 0 };
+	const char *words[ORDER_WORDS_MAX];
+	char *copy;
+	int rc = complete_copy(data, len, &copy);
+	if (rc <= 0)
+		return rc;
+	size_t count = order_split(copy, words);
+	struct store *st = count ? store_of(fs, n) : NULL;
+	if (count)
+		rc = put_store(fs, st, st ? creds_order_check(st, n->provider, words, count, &err) : -ENOMEM);
+	else
+		rc = 0;
+	secmem_free(copy);
+	return rc < 0 ? refused(n, &err, rc == -ENOENT ? -EINVAL : rc) : 0;
+}
+
+static int parse_report(const char *line, struct nv_err *err)
+{
+	enum failure_reason r;
+	return creds_report_check(line, &r, err);
+}
+
+static int parse_model_cmd(const char *line, struct nv_err *err)
+{
+	struct model_cmd c;
+	return model_cmd_parse(line, &c, err);
+}
+
+/* A one-line command: a session's model (a chat command) or a profile's
+ * health (a usage report). */
+static int check_command(struct fs *fs, const struct node *n, const char *data, size_t len)
+{
+	struct nv_err err = { 0 };
+	char *copy;
+	(void)fs;
+	int rc = complete_copy(data, len, &copy);
+	if (rc <= 0)
+		return rc;
+	secret_trim(copy, len);
+	rc = (n->file->level == L_SESSION ? parse_model_cmd : parse_report)(copy, &err);
+	secmem_free(copy);
+	return rc < 0 ? refused(n, &err, -EINVAL) : 0;
+}
+
 static int accept_order(struct fs *fs, const struct node *n, char *data, size_t len)
 {
 	struct nv_err err = { 0 };
-	const char *words[256];
-	size_t count = 0;
-	char *save = NULL;
+	const char *words[ORDER_WORDS_MAX];
 	if (memchr(data, '\0', len))
 		return -EINVAL;
-	for (char *w = strtok_r(data, " \t\r\n,", &save); w; w = strtok_r(NULL, " \t\r\n,", &save))
-		if (count < 256)
-			words[count++] = w;
+	size_t count = order_split(data, words);
 	struct store *st = store_of(fs, n);
 	int rc = count ? creds_order_set(st, n->provider, words, count, &err) : creds_order_clear(st, n->provider, &err);
 	put_store(fs, st, 0);
@@ -327,10 +414,10 @@ static const struct file_def agent_files[] = {
 };
 static const struct file_def provider_files[] = {
 	{ .name = "token", .level = L_PROVIDER, .mode = 0600, .render = render_token, .accept = accept_token,
-	  .remove = remove_token, .commit_at_newline = 1, .counted = 1, .audit = "mount:token",
-	  .doc = "Read: the secret the order selects (an OAuth token is refreshed first; the environment is the fallback), one line. ENOKEY when there is none, EKEYEXPIRED when all have expired, EKEYREJECTED when the provider refused them. Write: a secret (sk-ant-oat... is stored as a token, anything else as an API key) or a JSON credential object, stored as <provider>:default; a malformed value fails the write with EINVAL. Unlink deletes <provider>:default." },
+	  .check = check_token, .remove = remove_token, .counted = 1, .audit = "mount:token",
+	  .doc = "Read: the secret the order selects (an OAuth token is refreshed first; the environment is the fallback), one line. ENOKEY when there is none, EKEYEXPIRED when all have expired, EKEYREJECTED when the provider refused them. Write: a secret (sk-ant-oat... is stored as a token, anything else as an API key) or a JSON credential object, stored as <provider>:default; a malformed value fails the write with EINVAL. What is written between open and close is one value, stored at close: a second line, a value over the limit or a bad byte anywhere rejects all of it and nothing changes. Unlink deletes <provider>:default." },
 	{ .name = "order", .level = L_PROVIDER, .mode = 0600, .render = render_order, .accept = accept_order,
-	  .truncated = truncated_order, .commit_at_newline = 1,
+	  .check = check_order, .truncated = truncated_order,
 	  .doc = "Read: the effective order, one profile id a line. Write: ids or short names separated by spaces, commas or newlines set the agent's override (each must exist and be this provider's, else EINVAL). Truncating it with nothing written clears the override." },
 	{ .name = "status", .level = L_PROVIDER, .mode = 0440, .render = render_status, .networked = 1,
 	  .doc = "One key: value block per credential, in order: type, source, masked secret, expiry state, cooldown, and a live check (probe) of it, cached for fs.probeTtlSeconds; the last answer is shown, marked stale with its age, when the provider does not answer within fs.probeTimeoutMs. At most 128 readers wait on providers at once; the next gets the last answer, or probe: pending, at once." },
@@ -339,20 +426,20 @@ static const struct file_def provider_files[] = {
 };
 static const struct file_def profile_files[] = {
 	{ .name = "token", .level = L_PROFILE, .mode = 0600, .render = render_token, .accept = accept_token,
-	  .remove = remove_token, .commit_at_newline = 1, .counted = 1, .audit = "mount:token",
+	  .check = check_token, .remove = remove_token, .counted = 1, .audit = "mount:token",
 	  .doc = "This profile's secret: read, write (as for the provider's token) and unlink, which deletes the credential." },
 	{ .name = "status", .level = L_PROFILE, .mode = 0440, .render = render_status, .remove = remove_generated,
 	  .networked = 1, .doc = "The status block of this profile alone." },
 	{ .name = "status.json", .level = L_PROFILE, .mode = 0440, .render = render_status_json,
 	  .remove = remove_generated, .networked = 1, .doc = "The same as one JSON object." },
 	{ .name = "health", .level = L_PROFILE, .mode = 0600, .render = render_health, .accept = accept_health,
-	  .remove = remove_generated, .commit_at_newline = 1,
+	  .check = check_command, .remove = remove_generated,
 	  .doc = "Read: last use, cooldown, disabled reason, failure counts. Write \"good\" or \"failure REASON\" (rate_limit, timeout, auth, billing, format, unknown): a failure puts the profile in cooldown (1 m, 5 m, 25 m, 1 h) or, for billing, disables it, and token serves the next profile." },
 };
 
 static const struct file_def session_files[] = {
 	{ .name = "model", .level = L_SESSION, .mode = 0600, .render = render_session_model, .accept = accept_session_model,
-	  .commit_at_newline = 1, .networked = 1,
+	  .check = check_command, .networked = 1,
 	  .doc = "Read: the /model status view of the session (model, pin, auto-selected and next profile, candidates with cooldowns). Write: a chat command (/model <alias-or-id>[@<profile>], /new, /reset) or just <alias-or-id>[@<profile>]; a refused one fails the write with EINVAL." },
 	{ .name = "token", .level = L_SESSION, .mode = 0400, .render = render_session_token, .counted = 1, .networked = 1,
 	  .audit = "mount:session-token",

@@ -1,7 +1,7 @@
 /* FUSE operations (high-level API). Each reads the file table through
  * tree_resolve; content is generated once per open into the handle, so
  * every read of one open file sees the same bytes; writes are buffered
- * per handle and committed when complete (see write_commit). */
+ * per handle, checked as they come and committed at close (write_commit). */
 #define FUSE_USE_VERSION 312
 #include "fs/ops.h"
 #include "fs/consumers.h"
@@ -284,15 +284,15 @@ static int op_write(const char *path, const char *buf, size_t size, off_t off, s
 		if ((size_t)off + size > h->wlen)
 			h->wlen = (size_t)off + size;
 		h->dirty = h->wrote = 1;
-		/* a line is complete content: commit now so echo sees EINVAL */
-		if (h->node.file->commit_at_newline && h->wlen && h->wbuf[h->wlen - 1] == '\n')
-			rc = write_commit(ctx_fs(), h);
+		/* checked now so echo sees EINVAL; stored at close, whole */
+		if (h->node.file->check && (rc = h->node.file->check(ctx_fs(), &h->node, h->wbuf, h->wlen)) < 0)
+			h->failed = 1;
 	}
 	pthread_mutex_unlock(&h->mu);
 	return rc < 0 ? rc : (int)size;
 }
 
-/* At close: commit pending data; a truncation with nothing written
+/* At close (every flush, and release): commit pending data; a truncation with nothing written
  * means "clear" for the files that say so (order), nothing otherwise. */
 static int finish(struct fs *fs, struct handle *h)
 {

@@ -42,8 +42,11 @@ struct file_def {
 	int (*truncated)(struct fs *fs, const struct node *n);
 	/* unlink; NULL: EPERM. */
 	int (*remove)(struct fs *fs, const struct node *n);
-	/* A write is complete at a newline and may commit at once. */
-	int commit_at_newline;
+	/* Check what was written so far (all of it, from offset 0; more may
+	 * follow) without changing anything: -EINVAL as soon as it cannot
+	 * become valid, so write() fails and `echo` says so. The whole is
+	 * committed by accept at close: one open, one value. NULL: no check. */
+	int (*check)(struct fs *fs, const struct node *n, const char *data, size_t len);
 	/* Rendering may talk to a provider: stat shows the last length
 	 * (a local rendering when there is none yet). */
 	int networked;

@@ -218,32 +218,83 @@ int creds_get(struct store *st, const char *id, struct selection *sel, struct nv
 }
 
 struct put_args {
+	struct store *st;
 	const char *id;
-	cJSON *cred;
+	cJSON *cred;       /* in: what to store (a copy goes in: fn may run again) */
+	cJSON *old_cred;   /* out: what it replaced (NULL: nothing), to undo */
+	cJSON *old_usage;
 };
 
 static int put_in_doc(cJSON *doc, void *arg, struct nv_err *err)
 {
 	struct put_args *a = arg;
 	cJSON *profiles = cJSON_GetObjectItemCaseSensitive(doc, "profiles");
-	cJSON *cred = cJSON_Duplicate(a->cred, 1);  /* fn may run again (store_change) */
-	if (!cred)
+	cJSON *old = cJSON_GetObjectItemCaseSensitive(profiles, a->id);
+	cJSON_Delete(a->old_cred); /* a retried change starts over */
+	cJSON_Delete(a->old_usage);
+	a->old_usage = NULL;
+	a->old_cred = old ? cJSON_Duplicate(old, 1) : NULL;
+	cJSON *cred = cJSON_Duplicate(a->cred, 1);
+	if (!cred || (old && !a->old_cred)) {
+		cJSON_Delete(cred);
 		return nv_fail(err, ENOMEM, "out of memory");
-	if (cJSON_GetObjectItemCaseSensitive(profiles, a->id))
+	}
+	if (old) /* in place: the stored order of profiles is a tie-breaker */
 		cJSON_ReplaceItemInObjectCaseSensitive(profiles, a->id, cred);
 	else
 		cJSON_AddItemToObject(profiles, a->id, cred);
 	/* a fresh credential starts with a clean slate */
-	cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "usageStats"), a->id);
+	a->old_usage = cJSON_DetachItemFromObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "usageStats"), a->id);
 	return 0;
+}
+
+static void put_args_free(struct put_args *a)
+{
+	cJSON_Delete(a->cred);
+	cJSON_Delete(a->old_cred);
+	cJSON_Delete(a->old_usage);
 }
 
 int creds_put(struct store *st, const char *id, cJSON *cred, struct nv_err *err)
 {
-	struct put_args a = { id, cred };
+	struct put_args a = { st, id, cred, NULL, NULL };
 	int rc = store_change(st, put_in_doc, &a, err);
-	cJSON_Delete(a.cred);
+	put_args_free(&a);
 	return rc;
+}
+
+/* Put back what put_in_doc replaced. */
+static int unput_in_doc(cJSON *doc, void *arg, struct nv_err *err)
+{
+	struct put_args *a = arg;
+	cJSON *profiles = cJSON_GetObjectItemCaseSensitive(doc, "profiles");
+	cJSON *old = a->old_cred ? cJSON_Duplicate(a->old_cred, 1) : NULL;
+	cJSON *usage = a->old_usage ? cJSON_Duplicate(a->old_usage, 1) : NULL;
+	if ((a->old_cred && !old) || (a->old_usage && !usage)) {
+		cJSON_Delete(old);
+		cJSON_Delete(usage);
+		return nv_fail(err, ENOMEM, "out of memory");
+	}
+	if (old)
+		cJSON_ReplaceItemInObjectCaseSensitive(profiles, a->id, old);
+	else
+		cJSON_DeleteItemFromObjectCaseSensitive(profiles, a->id);
+	cJSON *stats = cJSON_GetObjectItemCaseSensitive(doc, "usageStats");
+	if (usage && !cJSON_AddItemToObject(stats, a->id, usage))
+		cJSON_Delete(usage);
+	return 0;
+}
+
+static int put_then(void *arg, struct nv_err *err)
+{
+	struct put_args *a = arg;
+	return store_change(a->st, put_in_doc, a, err);
+}
+
+static void put_undo(void *arg)
+{
+	struct put_args *a = arg;
+	store_change(a->st, unput_in_doc, a, NULL);
 }
 
 static int delete_in_doc(cJSON *doc, void *arg, struct nv_err *err)
@@ -263,9 +314,8 @@ struct note_args {
 	enum cred_type type;
 };
 
-static int note_in_config(cJSON *cfg, void *arg, struct nv_err *err)
+static int note_edit(cJSON *cfg, const struct note_args *a, struct nv_err *err)
 {
-	struct note_args *a = arg;
 	cJSON *profiles = config_obj(cfg, "auth.profiles");
 	if (!profiles)
 		return nv_fail(err, ENOMEM, "out of memory");
@@ -290,6 +340,19 @@ static int note_in_config(cJSON *cfg, void *arg, struct nv_err *err)
 	return 0;
 }
 
+/* 0 to save, 1 when the config already says all this (no write). */
+static int note_in_config(cJSON *cfg, void *arg, struct nv_err *err)
+{
+	cJSON *before = cJSON_Duplicate(cfg, 1);
+	if (!before)
+		return nv_fail(err, ENOMEM, "out of memory");
+	int rc = note_edit(cfg, arg, err);
+	if (rc == 0 && cJSON_Compare(before, cfg, 1))
+		rc = 1;
+	cJSON_Delete(before);
+	return rc;
+}
+
 int creds_note_in_config(struct home *h, const char *id, const char *provider,
 			 enum cred_type type, struct nv_err *err)
 {
@@ -301,8 +364,13 @@ int creds_save(struct store *st, const char *id, const char *provider, cJSON *cr
 	       enum cred_type *type, struct nv_err *err)
 {
 	*type = cred_type_of(cred);
-	int rc = creds_put(st, id, cred, err);
-	return rc < 0 ? rc : creds_note_in_config(store_home(st), id, provider, *type, err);
+	struct note_args note = { id, provider, *type };
+	struct put_args put = { st, id, cred, NULL, NULL };
+	struct config_txn txn = { put_then, put_undo, &put };
+	/* the store and the config change together or not at all */
+	int rc = home_config_txn(store_home(st), note_in_config, &note, &txn, err);
+	put_args_free(&put);
+	return rc;
 }
 
 struct order_args {
@@ -311,9 +379,10 @@ struct order_args {
 	size_t n;
 };
 
-static int order_in_doc(cJSON *doc, void *arg, struct nv_err *err)
+/* The words as ids of the document's profiles of a->provider, into ptrs
+ * (pointing into ids); set: apply them as the override, else only check. */
+static int order_words(cJSON *doc, const struct order_args *a, int set, struct nv_err *err)
 {
-	struct order_args *a = arg;
 	char (*ids)[PROFILE_ID_MAX + 1] = calloc(a->n ? a->n : 1, sizeof(*ids));
 	const char **ptrs = calloc(a->n ? a->n : 1, sizeof(*ptrs));
 	int rc = ids && ptrs ? 0 : nv_fail(err, ENOMEM, "out of memory");
@@ -328,11 +397,21 @@ static int order_in_doc(cJSON *doc, void *arg, struct nv_err *err)
 			rc = nv_fail(err, EINVAL, "Auth profile \"%s\" is for %s, not %s", ids[i], cp ? cp : prov, a->provider);
 		ptrs[i] = ids[i];
 	}
-	if (rc == 0 && order_set(doc, a->provider, ptrs, a->n) < 0)
+	if (rc == 0 && set && order_set(doc, a->provider, ptrs, a->n) < 0)
 		rc = nv_fail(err, ENOMEM, "out of memory");
 	free(ids);
 	free(ptrs);
 	return rc;
+}
+
+static int order_in_doc(cJSON *doc, void *arg, struct nv_err *err)
+{
+	return order_words(doc, arg, 1, err);
+}
+
+static int order_check_in_doc(const cJSON *doc, void *arg, struct nv_err *err)
+{
+	return order_words((cJSON *)doc, arg, 0, err); /* set == 0: doc is only read */
 }
 
 int creds_order_set(struct store *st, const char *provider, const char *const *words,
@@ -340,6 +419,13 @@ int creds_order_set(struct store *st, const char *provider, const char *const *w
 {
 	struct order_args a = { provider, words, n };
 	return store_change(st, order_in_doc, &a, err);
+}
+
+int creds_order_check(struct store *st, const char *provider, const char *const *words,
+		      size_t n, struct nv_err *err)
+{
+	struct order_args a = { provider, words, n };
+	return store_read(st, order_check_in_doc, &a, err);
 }
 
 static int clear_in_doc(cJSON *doc, void *arg, struct nv_err *err)
@@ -407,15 +493,26 @@ static int report_in_doc(cJSON *doc, void *arg, struct nv_err *err)
 	const cJSON *cred = doc_profile(doc, a->id);
 	if (!cred)
 		return nv_fail(err, ENOENT, "Auth profile \"%s\" not found", a->id);
-	if (strcmp(a->report, "good") == 0)
+	enum failure_reason r;
+	int rc = creds_report_check(a->report, &r, err);
+	if (rc < 0)
+		return rc;
+	if (rc == 1)
 		return usage_report_good(doc, a->id, cred_provider(cred), now_ms()) < 0 ? nv_fail(err, ENOMEM, "out of memory") : 0;
-	enum failure_reason r = strncmp(a->report, "failure ", 8) == 0 ? failure_parse(a->report + 8) : FAIL_NONE;
-	if (r == FAIL_NONE)
-		return nv_fail(err, EINVAL, "invalid report \"%.60s\": write \"good\" or \"failure <reason>\" with reason rate_limit, timeout, auth, billing, format or unknown", a->report);
 	struct config_snap *c = home_config_get(a->home);
-	int rc = usage_report_failure(doc, c->json, a->id, r, now_ms());
+	rc = usage_report_failure(doc, c->json, a->id, r, now_ms());
 	config_snap_put(c);
 	return rc < 0 ? nv_fail(err, ENOMEM, "out of memory") : 0;
+}
+
+int creds_report_check(const char *report, enum failure_reason *reason, struct nv_err *err)
+{
+	if (strcmp(report, "good") == 0)
+		return 1;
+	*reason = strncmp(report, "failure ", 8) == 0 ? failure_parse(report + 8) : FAIL_NONE;
+	if (*reason == FAIL_NONE)
+		return nv_fail(err, EINVAL, "invalid report \"%.60s\": write \"good\" or \"failure <reason>\" with reason rate_limit, timeout, auth, billing, format or unknown", report);
+	return 0;
 }
 
 int creds_report(struct store *st, const char *id, const char *report, struct nv_err *err)

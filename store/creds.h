@@ -53,7 +53,8 @@ int creds_note_in_config(struct home *h, const char *id, const char *provider,
 			 enum cred_type type, struct nv_err *err);
 
 /* What paste-token and a write to a token file both do: store cred
- * (consumed) as id, then note it in config. *type gets its type. */
+ * (consumed) as id and note it in config, in one transaction: when either
+ * fails, neither changed. *type gets its type. */
 int creds_save(struct store *st, const char *id, const char *provider, cJSON *cred,
 	       enum cred_type *type, struct nv_err *err);
 
@@ -61,6 +62,9 @@ int creds_save(struct store *st, const char *id, const char *provider, cJSON *cr
  * names of provider's profiles). Each must exist and be provider's. */
 int creds_order_set(struct store *st, const char *provider, const char *const *words,
 		    size_t n, struct nv_err *err);
+/* The same checks as creds_order_set, changing nothing. */
+int creds_order_check(struct store *st, const char *provider, const char *const *words,
+		      size_t n, struct nv_err *err);
 int creds_order_clear(struct store *st, const char *provider, struct nv_err *err);
 
 /* The stored override (not the effective order) into a JSON array the
@@ -69,6 +73,10 @@ int creds_order_override(struct store *st, const char *provider, cJSON **out, st
 
 /* The effective order as a JSON array of ids (caller frees). */
 int creds_order_effective(struct store *st, const char *provider, cJSON **out, struct nv_err *err);
+
+/* Parse a report: 1 for "good", 0 for "failure <reason>" (*reason set),
+ * -EINVAL for anything else. */
+int creds_report_check(const char *report, enum failure_reason *reason, struct nv_err *err);
 
 /* Apply "good" or "failure <reason>" to profile id. */
 int creds_report(struct store *st, const char *id, const char *report, struct nv_err *err);

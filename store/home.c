@@ -409,6 +409,11 @@ int home_key(struct home *h, const char *keyid, int create, const struct seal_ke
 
 int home_config_change(struct home *h, config_edit_fn fn, void *arg, struct nv_err *err)
 {
+	return home_config_txn(h, fn, arg, NULL, err);
+}
+
+int home_config_txn(struct home *h, config_edit_fn fn, void *arg, const struct config_txn *txn, struct nv_err *err)
+{
 	char lock[PATH_MAX + 8], dir[PATH_MAX];
 	path_dirname(h->config_path, dir, sizeof(dir));
 	int rc = dir_make(dir, 0700, err);
@@ -422,8 +427,14 @@ int home_config_change(struct home *h, config_edit_fn fn, void *arg, struct nv_e
 	rc = config_load(h->config_path, &cfg, err);
 	if (rc == 0)
 		rc = fn(cfg, arg, err);
-	if (rc == 0)
-		rc = config_save(h->config_path, cfg, err);
+	int done = 0; /* txn->then changed something that a failed save must undo */
+	if (rc >= 0 && txn) {
+		int t = txn->then(txn->arg, err);
+		rc = t < 0 ? t : rc;
+		done = t >= 0;
+	}
+	if (rc == 0 && (rc = config_save(h->config_path, cfg, err)) < 0 && done && txn->undo)
+		txn->undo(txn->arg);
 	if (rc >= 0) {
 		int pub = config_publish(h, cfg, err);
 		rc = pub < 0 ? pub : rc;

@@ -97,4 +97,16 @@ int home_key_check(struct home *h, struct nv_err *err);
 typedef int (*config_edit_fn)(cJSON *cfg, void *arg, struct nv_err *err);
 int home_config_change(struct home *h, config_edit_fn fn, void *arg, struct nv_err *err);
 
+/* A change of something else (a store) that must happen with a config
+ * change or not at all: then() runs under the config lock after fn edited
+ * the config and before it is saved; when it fails nothing is saved, and
+ * when the save fails after it succeeded undo() puts back what it did.
+ * Lock order: the config lock, then the store's. */
+struct config_txn {
+	int (*then)(void *arg, struct nv_err *err);
+	void (*undo)(void *arg);
+	void *arg;
+};
+int home_config_txn(struct home *h, config_edit_fn fn, void *arg, const struct config_txn *txn, struct nv_err *err);
+
 #endif

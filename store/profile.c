@@ -1,6 +1,7 @@
 /* Credential types and their rules (SPEC 2). */
 #include "store/profile.h"
 #include "store/provider.h"
+#include "store/secmem.h"
 
 #include <errno.h>
 #include <math.h>
@@ -294,6 +295,43 @@ static int cred_from_json(const char *provider, const char *text, size_t len, cJ
 		cJSON_AddStringToObject(cred, "provider", provider);
 	*out = cred;
 	return 0;
+}
+
+/* A JSON text that stops before its end: more may come. */
+static int json_unfinished(const char *text, size_t len)
+{
+	const char *end = NULL;
+	cJSON *v = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+	cJSON_Delete(v);
+	/* cJSON puts an error at the end on the last byte */
+	return !v && end && end + 1 >= text + len;
+}
+
+int cred_text_check(const char *provider, const char *text, size_t len, struct nv_err *err)
+{
+	if (memchr(text, '\0', len))
+		return nv_fail(err, EINVAL, "the value contains a NUL byte");
+	char *copy = secmem_strndup(text, len);
+	if (!copy)
+		return nv_fail(err, ENOMEM, "out of memory");
+	int complete = len && text[len - 1] == '\n';
+	size_t n = secret_trim(copy, len);
+	int rc = 0;
+	if (n && copy[0] == '{') {
+		if (complete && !json_unfinished(copy, n)) {
+			cJSON *cred = NULL;
+			rc = cred_from_text(provider, copy, n, CRED_NONE, &cred, err);
+			cJSON_Delete(cred);
+		}
+	} else if (complete) {
+		cJSON *cred = NULL;
+		rc = cred_from_text(provider, copy, n, CRED_NONE, &cred, err);
+		cJSON_Delete(cred);
+	} else if (n) { /* a plain secret so far: what cannot be undone */
+		rc = secret_check(copy, n, strncmp(copy, "sk-ant-oat", 10) == 0 ? "token" : "API key", err);
+	}
+	secmem_free(copy);
+	return rc;
 }
 
 int cred_from_text(const char *provider, const char *text, size_t len,

@@ -60,6 +60,14 @@ void secret_mask(const char *s, char out[MASK_MAX]);
 int cred_from_text(const char *provider, const char *text, size_t len,
 		   enum cred_type force_type, cJSON **out, struct nv_err *err);
 
+/* Check text still being written as one value for cred_from_text (more
+ * may follow): -EINVAL as soon as nothing that follows could make it valid
+ * (a NUL or other control byte, a second line, white space inside a plain
+ * secret, longer than SECRET_MAX). Text ending in a newline is a complete
+ * value and is checked whole, except a JSON object that does not parse
+ * yet (the rest may come). 0 otherwise; nothing is kept. */
+int cred_text_check(const char *provider, const char *text, size_t len, struct nv_err *err);
+
 /* Validate a credential object for provider (types, fields, expires). */
 int cred_validate(const cJSON *cred, const char *provider, struct nv_err *err);
 

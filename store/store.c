@@ -351,6 +351,18 @@ static int write_current(struct store *st, cJSON *doc, const struct store_ver *e
 	return rc;
 }
 
+int store_can_write(struct store *st, struct nv_err *err)
+{
+	struct home *h = st->home;
+	if (access(h->key_path, F_OK) == 0 || errno != ENOENT)
+		return 0; /* there, or a problem loading it will name */
+	pthread_mutex_lock(&h->mu);
+	int held = h->key != NULL; /* held but gone from disk: sealing with it loses the store */
+	pthread_mutex_unlock(&h->mu);
+	return held ? nv_fail(err, ENOKEY, "store key missing: restore %s from your backup", h->key_path)
+		    : home_key_check(h, err);
+}
+
 int store_lock(struct store *st, struct nv_err *err)
 {
 	pthread_mutex_lock(&st->lock_mu);
