@@ -7,6 +7,7 @@
 #include "fs/hooks.h"
 #include "fs/ops.h"
 #include "fs/refresher.h"
+#include "store/mountreg.h"
 #include "store/secmem.h"
 #include "store/vis.h"
 #include "store/watch.h"
@@ -134,12 +135,18 @@ static void watch_start(struct fs *fs)
 static int serve(struct fs *fs, struct fuse *f, const char *root)
 {
 	struct fuse_session *se = fuse_get_session(f);
+	/* libfuse only takes signals left at their default: a parent that
+	 * ignored SIGINT (nohup, some shells and test runners) must not leave
+	 * a mount that Ctrl-C or kill -INT cannot end */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
 	if (fuse_set_signal_handlers(se) != 0)
 		return 1;
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGHUP, SIG_DFL); /* an ignored one would never reach sigwait */
 	pthread_t hup;
 	pthread_create(&hup, NULL, hup_thread, fs);
 	pthread_detach(hup);
@@ -193,8 +200,11 @@ int fs_run(const struct fs_options *opt)
 			fail("cannot open log file %s%s", opt->log_file, "");
 		else if (fuse_daemonize(opt->foreground) == 0) {
 			log_msg(LOG_INFO, "mounted on %s", opt->mountpoint);
+			if (mountreg_add(h, root, &err) < 0) /* doctor finds it if it dies */
+				log_msg(LOG_WARNING, "cannot record the mount for doctor: %s", err.msg);
 			rc = serve(&fs, f, root);
 			log_msg(LOG_INFO, "unmounting %s", opt->mountpoint);
+			mountreg_remove(h, root);
 		}
 		fuse_unmount(f);
 		store_watch_stop(fs.watch);

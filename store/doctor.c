@@ -6,6 +6,7 @@
 #include "store/env.h"
 #include "store/fileio.h"
 #include "store/health.h"
+#include "store/mountreg.h"
 #include "store/order.h"
 #include "store/secmem.h"
 #include "store/timefmt.h"
@@ -299,7 +300,9 @@ static int mount_probe(const char *mp, int timeout_ms)
 	return -ETIMEDOUT;
 }
 
-/* Mounts of ours from /proc/self/mountinfo: stale ones and the daemon. */
+/* Mounts of ours (this state dir's, or fs.mountpoint) from
+ * /proc/self/mountinfo: stale ones and the daemon. Others are left alone:
+ * their statfs could hang on a daemon that is not ours. */
 static void check_mounts(cJSON *out, struct home *h)
 {
 	FILE *f = fopen("/proc/self/mountinfo", "re");
@@ -311,6 +314,8 @@ static void check_mounts(cJSON *out, struct home *h)
 		if (!strstr(line, " - fuse.nova-engine "))
 			continue;
 		if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1)
+			continue;
+		if (!(want && strcmp(want, mp) == 0) && !mountreg_has(h, mp))
 			continue;
 		int rc = mount_probe(mp, MOUNT_PROBE_MS);
 		if (rc < 0) {
@@ -466,7 +471,10 @@ int doctor_fix(struct home *h, const cJSON *f, struct nv_err *err)
 		return unlink(subject) == 0 ? 0 : nv_fail(err, errno, "cannot remove %s: %s", subject, strerror(errno));
 	if (strcmp(check, "stale-mount") == 0) {
 		const char *argv[] = { "fusermount3", "-uz", subject, NULL };
-		return run_quiet(argv) == 0 ? 0 : nv_fail(err, EIO, "fusermount3 -uz %s failed", subject);
+		if (run_quiet(argv) != 0)
+			return nv_fail(err, EIO, "fusermount3 -uz %s failed", subject);
+		mountreg_remove(h, subject);
+		return 0;
 	}
 	return nv_fail(err, EINVAL, "no automatic fix for %s", check);
 }

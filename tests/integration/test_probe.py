@@ -153,7 +153,10 @@ def test_waiting_read_is_interrupted_by_ctrl_c(state, mount):
     state.write_config({"fs": {"probeTimeoutMs": 20000}})
     state.paste("openai", secret("hang"))
     m = mount()
-    p = subprocess.Popen(["cat", str(m / f"{P}/openai/status")], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # as a shell starts a foreground job: Ctrl-C at its default, whatever
+    # this test runner inherited
+    p = subprocess.Popen(["cat", str(m / f"{P}/openai/status")], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     time.sleep(0.5)
     t = time.time()
     p.send_signal(signal.SIGINT)
