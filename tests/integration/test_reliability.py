@@ -91,8 +91,19 @@ def test_load_8_readers_100000_reads_while_writing(state, mount):
     m = mount()
     tok = str(m / f"{P}/openai/token")
     pid = m.pid()[0]
-    for _ in range(2000):  # warm up before measuring memory
-        os.close(os.open(tok, os.O_RDONLY))
+    # warm up both paths before measuring memory (a worker's first
+    # allocations grow its malloc arena once)
+    warm = [threading.Thread(target=lambda: [os.close(os.open(tok, os.O_RDONLY)) for _ in range(500)])
+            for _ in range(8)]
+    for t in warm:
+        t.start()
+    for i in range(200):
+        with open(m / f"{P}/openai/default/token", "w") as f:
+            f.write(a + "\n")
+        with open(m / f"{P}/openai/order", "w") as f:
+            f.write(("other default" if i % 2 else "default other") + "\n")
+    for t in warm:
+        t.join()
     rss0 = rss_kib(pid)
     stop = threading.Event()
     bad, errors, reads = [], [], [0] * 8
