@@ -354,6 +354,19 @@ static int write_current(struct store *st, cJSON *doc, const struct store_ver *e
 int store_can_write(struct store *st, struct nv_err *err)
 {
 	struct home *h = st->home;
+	if (backend_cas(st->be)) { /* without quorum the store is read-only: ask it, as a write would */
+		pthread_mutex_lock(&st->mu);
+		struct store_ver have = st->ver, now;
+		int cached = st->doc != NULL;
+		pthread_mutex_unlock(&st->mu);
+		char *text = NULL;
+		size_t len = 0;
+		int rc = backend_read(st->be, &st->obj, cached ? &have : NULL, &text, &len, &now, err);
+		secmem_free(text);
+		if (rc == -EROFS || rc == -EHOSTUNREACH)
+			return rc;
+		nv_err_clear(err);
+	}
 	if (access(h->key_path, F_OK) == 0 || errno != ENOENT)
 		return 0; /* there, or a problem loading it will name */
 	pthread_mutex_lock(&h->mu);

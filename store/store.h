@@ -55,9 +55,10 @@ int store_read(struct store *st, store_read_fn fn, void *arg, struct nv_err *err
 typedef int (*store_change_fn)(cJSON *doc, void *arg, struct nv_err *err);
 int store_change(struct store *st, store_change_fn fn, void *arg, struct nv_err *err);
 
-/* Could a change be sealed now? -ENOKEY when the key file is gone while
- * this process holds the key, or lost (sealed stores exist, no key). A
- * write checks this before it takes anything in; it changes nothing. */
+/* Could a change be made now? -EROFS while a backend without quorum
+ * serves reads from a copy; -ENOKEY when the key file is gone while this
+ * process holds the key, or lost (sealed stores exist, no key). A write
+ * checks this before it takes anything in; it changes nothing. */
 int store_can_write(struct store *st, struct nv_err *err);
 
 /* For a change that waits on the network (an OAuth refresh): hold the
