@@ -115,6 +115,60 @@ static const struct command *match(int argc, char **argv, int *words)
 	return best;
 }
 
+/* The commands under a group of words ("models", "models auth"), listed
+ * to out (NULL: only count them); 0 when the words name no group. */
+static int group_usage(FILE *out, const char *group)
+{
+	size_t n = strlen(group), found = 0;
+	for (const struct command *c = commands; c->name; c++) {
+		if (strncmp(c->name, group, n) != 0 || c->name[n] != ' ')
+			continue;
+		if (out && !found)
+			fprintf(out, "Commands under \"%s\":\n", group);
+		if (out)
+			fprintf(out, "  nova-engine %-26s %s\n", c->name, c->summary);
+		found++;
+	}
+	return found > 0;
+}
+
+/* The first k argv words, joined: e.g. "models auth". */
+static void typed_words(char **argv, int k, char *out, size_t cap)
+{
+	out[0] = '\0';
+	for (int i = 1; i <= k; i++)
+		snprintf(out + strlen(out), cap - strlen(out), "%s%s", i > 1 ? " " : "", argv[i]);
+}
+
+/* No command matched: a group name alone ("nova-engine models") lists
+ * its commands, a group with a word it lacks says so and lists them;
+ * anything else is unknown. */
+static int unmatched(int argc, char **argv)
+{
+	int typed = 0, help = argc > 2 && strcmp(argv[argc - 1], "--help") == 0;
+	while (typed + 1 < argc && typed < 3 && argv[typed + 1][0] != '-')
+		typed++;
+	char group[64], shown[MASK_MAX]; /* a secret typed in the wrong place is not echoed */
+	for (int k = typed; k >= 1; k--) {
+		typed_words(argv, k, group, sizeof(group));
+		if (k == typed && group_usage(help ? stdout : stderr, group)) {
+			if (!help)
+				fprintf(stderr, "Run 'nova-engine %s COMMAND --help' for one command's options.\n", group);
+			return help ? 0 : EXIT_USAGE;
+		}
+		if (k < typed && group_usage(NULL, group)) {
+			cli_shown_arg(argv[k + 1], shown);
+			fprintf(stderr, "Error: unknown command \"%s %s\"\n", group, shown);
+			group_usage(stderr, group);
+			return EXIT_USAGE;
+		}
+	}
+	cli_shown_arg(argv[1], shown);
+	fprintf(stderr, "Error: unknown command \"%s\"\n", shown);
+	fprintf(stderr, "Run 'nova-engine --help' for the list of commands.\n");
+	return EXIT_USAGE;
+}
+
 int main(int argc, char **argv)
 {
 	if (secmem_init() < 0)
@@ -136,13 +190,8 @@ int main(int argc, char **argv)
 	}
 	int words = 0;
 	const struct command *c = match(argc, argv, &words);
-	if (!c) {
-		char shown[MASK_MAX]; /* a secret typed in the wrong place is not echoed */
-		cli_shown_arg(argv[1], shown);
-		fprintf(stderr, "Error: unknown command \"%s\"\n", shown);
-		fprintf(stderr, "Run 'nova-engine --help' for the list of commands.\n");
-		return EXIT_USAGE;
-	}
+	if (!c)
+		return unmatched(argc, argv);
 	/* argv[0] of the command is its name; options follow. */
 	argv[words] = (char *)c->name;
 	return c->main(argc - words, argv + words);

@@ -221,6 +221,17 @@ def test_help_and_version(state):
     assert p.returncode == 2 and p.err.startswith('Error: unknown command "frobnicate"')
 
 
+def test_a_command_group_alone_lists_its_commands(state):
+    p = state.run("models")
+    assert p.returncode == 2 and p.err.startswith('Commands under "models":')
+    assert "nova-engine models status" in p.err and "nova-engine models auth paste-token" in p.err
+    p = state.run("models", "auth", "--help")
+    assert p.returncode == 0 and "nova-engine models auth order" in p.out and "models status" not in p.out
+    p = state.run("models", "frob")
+    assert p.returncode == 2 and p.err.startswith('Error: unknown command "models frob"')
+    assert "nova-engine models status" in p.err
+
+
 def fake_shell(tmp_path, body):
     sh = tmp_path / "fake-login-shell"
     sh.write_text("#!/bin/sh\n" + body + "\n")
