@@ -81,7 +81,7 @@ static int render_token(struct fs *fs, const struct node *n, struct out *o)
 		rc = n->id[0] ? creds_get(st, n->id, &sel, &err) : creds_select(st, n->provider, NULL, &sel, &err);
 	fs_served_set(sel.id[0] ? sel.id : sel.env_var);
 	if (rc == 0)
-		rc = out_printf(o, "%s\n", sel.secret);
+		rc = out_line(o, sel.secret);
 	selection_wipe(&sel);
 	return put_store(fs, st, rc);
 }
@@ -366,7 +366,7 @@ static int render_session_token(struct fs *fs, const struct node *n, struct out 
 	int rc = put_store(fs, st, session_token(st, n->session, &sel, &err));
 	fs_served_set(sel.id[0] ? sel.id : sel.env_var);
 	if (rc == 0)
-		rc = out_printf(o, "%s\n", sel.secret);
+		rc = out_line(o, sel.secret);
 	selection_wipe(&sel);
 	return rc;
 }

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fuse.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -246,6 +247,29 @@ static void changed(struct fs *fs, const struct node *n)
 	fs_notify_change(fs, n->agent, one ? id : NULL);
 }
 
+/* libfuse answers a read from a buffer it frees with free(), unwiped.
+ * This one is large enough that glibc maps it alone and unmaps it on that
+ * free() (secmem_protect_daemon fixes the threshold): what was read leaves
+ * nothing behind. Only the pages touched are ever backed. */
+#define READ_BLOCK_MIN SECMEM_UNMAPPED_MIN
+
+static int op_read_buf(const char *path, struct fuse_bufvec **bufp, size_t size, off_t off,
+		       struct fuse_file_info *fi)
+{
+	struct fuse_bufvec *bv = malloc(sizeof(*bv));
+	char *mem = malloc(size < READ_BLOCK_MIN ? READ_BLOCK_MIN : size);
+	int rc = bv && mem ? op_read(path, mem, size, off, fi) : -ENOMEM;
+	if (rc < 0) {
+		free(bv);
+		free(mem);
+		return rc;
+	}
+	*bv = (struct fuse_bufvec)FUSE_BUFVEC_INIT((size_t)rc);
+	bv->buf[0].mem = mem;
+	*bufp = bv; /* libfuse owns it now */
+	return 0;
+}
+
 /* Commit the buffered content. Caller holds h->mu. */
 static int write_commit(struct fs *fs, struct handle *h)
 {
@@ -277,10 +301,14 @@ static int op_write(const char *path, const char *buf, size_t size, off_t off, s
 		rc = -EINVAL;
 	else if ((size_t)off > h->wlen)
 		rc = -EINVAL; /* no holes in a credential */
-	else if (!h->wbuf && !(h->wbuf = secmem_alloc(WRITE_CAP + 1)))
+	else if (!h->wbuf && !(h->wbuf = secmem_page_alloc(WRITE_CAP + 1)))
 		rc = -ENOMEM;
 	if (rc == 0) {
 		memcpy(h->wbuf + off, buf, size);
+		/* buf is libfuse's receive buffer (or its copy), unused after
+		 * we return and otherwise kept until a later request overwrites
+		 * it: the secret's only copy is now ours, in wiping memory */
+		sodium_memzero((void *)buf, size);
 		if ((size_t)off + size > h->wlen)
 			h->wlen = (size_t)off + size;
 		h->dirty = h->wrote = 1;
@@ -321,7 +349,7 @@ static int op_release(const char *path, struct fuse_file_info *fi)
 	(void)path;
 	finish(ctx_fs(), h);
 	out_free(&h->content);
-	secmem_free(h->wbuf);
+	secmem_page_free(h->wbuf);
 	pthread_mutex_destroy(&h->mu);
 	free(h);
 	return 0;
@@ -435,6 +463,7 @@ const struct fuse_operations nova_ops = {
 	.open = op_open,
 	.create = op_create,
 	.read = op_read,
+	.read_buf = op_read_buf,
 	.write = op_write,
 	.flush = op_flush,
 	.release = op_release,

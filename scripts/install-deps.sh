@@ -5,7 +5,7 @@ set -eu
 
 PKGS="build-essential pkg-config libfuse3-dev fuse3 libcurl4-openssl-dev \
 libcjson-dev libsodium-dev libcmocka-dev python3 python3-pytest util-linux \
-rsync tar openssl valgrind clang libclang-rt-14-dev man-db procps curl hostname \
+rsync tar openssl valgrind clang libclang-rt-14-dev man-db procps curl hostname gdb \
 etcd-server etcd-client inotify-tools"
 
 missing=""

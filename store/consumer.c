@@ -84,7 +84,9 @@ static int env_line(struct store *st, const char *provider, struct out *o, char 
 	}
 	const char *name = env_name_for(provider, &sel, buf, sizeof(buf));
 	if (envfile_value_safe(sel.secret)) {
-		rc = out_printf(o, "%s=%s\n", name, sel.secret);
+		rc = out_printf(o, "%s=", name);
+		if (rc == 0)
+			rc = out_line(o, sel.secret);
 		served_add(served, sel.id[0] ? sel.id : sel.env_var);
 	} else {
 		rc = out_printf(o, "# %s left out: its value has a character docker, systemd and sh would read differently\n", name);

@@ -16,4 +16,21 @@ void *secmem_alloc(size_t n);
 void secmem_free(void *p);
 char *secmem_strndup(const char *s, size_t n);
 
+/* For the long-lived daemon, after it detached (locks are not inherited
+ * across fork): keep secrets out of swap and dumps. mlockall (current and
+ * future pages, locked as they are touched) when the memlock limit allows
+ * it; else nothing is locked and the secret buffers that ask for it
+ * (secmem_page_alloc) are still left out of dumps. In both cases blocks
+ * of SECMEM_UNMAPPED_MIN and more are unmapped when freed (a fixed mmap
+ * threshold), which the read path uses for the buffers libfuse frees
+ * unwiped. Returns 1 when memory is locked, 0 when not. */
+int secmem_protect_daemon(void);
+#define SECMEM_UNMAPPED_MIN (128 * 1024) /* malloc'd blocks this large are unmapped when freed */
+
+/* Page-backed memory for one secret buffer (libsodium's guarded
+ * allocation): locked when it can be, never in a core dump (MADV_DONTDUMP),
+ * wiped when freed. For the few large buffers that hold a secret. */
+void *secmem_page_alloc(size_t n);
+void secmem_page_free(void *p);
+
 #endif

@@ -41,6 +41,12 @@ int out_puts(struct out *o, const char *s)
 	return out_putn(o, s, strlen(s));
 }
 
+int out_line(struct out *o, const char *s)
+{
+	int rc = out_puts(o, s);
+	return rc < 0 ? rc : out_putn(o, "\n", 1);
+}
+
 /* Formatted straight into the wiping block: no stack copy of what may be
  * a secret, and no length limit. */
 int out_vprintf(struct out *o, const char *fmt, va_list ap)
