@@ -1,5 +1,6 @@
 /* nova-engine: one table of commands; each lives in cli/cmd_<name>.c. */
 #include "cli/cli.h"
+#include "fs/fs.h"
 #include "cli/commands.h"
 #include "cli/man.h"
 #include "store/secmem.h"
@@ -171,6 +172,8 @@ static int unmatched(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	if (argc == 1 && strcmp(argv[0], FS_TOUCHER_ARGV0) == 0) /* the mount's own helper */
+		return fs_toucher_main();
 	if (secmem_init() < 0)
 		return cli_failf("cannot initialise libsodium");
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {

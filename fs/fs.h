@@ -24,4 +24,11 @@ struct fs_options {
  * daemon detaches are printed to stderr as "Error: ..." and return 1. */
 int fs_run(const struct fs_options *opt);
 
+/* The mount's toucher (fs/notify.c) runs as this program with argv[0]
+ * set to FS_TOUCHER_ARGV0 and nothing else: it touches each path read
+ * from stdin until EOF. A name no user types, and no "nova-engine mount"
+ * in its command line. */
+#define FS_TOUCHER_ARGV0 "nova-engine-notify-toucher"
+int fs_toucher_main(void);
+
 #endif

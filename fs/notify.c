@@ -1,5 +1,14 @@
 /* The notify thread: a queue of notices, the watcher, and the walk that
- * tells the kernel. See notify.h for why it touches its own mount. */
+ * tells the kernel. See notify.h for why it touches its own mount.
+ *
+ * The touches themselves run in a child process (this program again, as
+ * FS_TOUCHER_ARGV0), not in a thread of the daemon: a daemon thread waiting on its own mount can never be answered
+ * once the daemon is killed (kill -9 while a touch is in flight left a
+ * zombie whose mount hung instead of answering ENOTCONN). The child holds
+ * no /dev/fuse descriptor, so the daemon's death aborts the connection,
+ * which ends the child's wait; it also dies with the daemon
+ * (PR_SET_PDEATHSIG). Paths go to it over a non-blocking pipe: a stuck
+ * child costs touches, never the daemon. */
 #define FUSE_USE_VERSION 312
 #include "fs/notify.h"
 #include "fs/log.h"
@@ -10,8 +19,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #define QUEUE_MAX 256
 #define LISTENERS_MAX 8
@@ -33,6 +46,8 @@ struct notifier {
 	size_t n_listeners;
 	pthread_t thread;              /* the rest is the thread's own */
 	int running;
+	int touch_fd;                  /* pipe to the toucher (-1: none) */
+	pid_t toucher;
 	char root[PATH_MAX];
 	struct file_stamp config_seen, agents_seen;
 };
@@ -44,6 +59,7 @@ int fs_notify_init(struct fs *fs)
 		return -ENOMEM;
 	pthread_mutex_init(&nt->mu, NULL);
 	pthread_cond_init(&nt->wake, NULL);
+	nt->touch_fd = -1;
 	fs->notify = nt;
 	return 0;
 }
@@ -124,11 +140,13 @@ static void announce(struct fs *fs, const char *rel, int deep)
 	struct notifier *nt = fs->notify;
 	if (fuse_invalidate_path(fs->fuse, rel) != 0)
 		return;
-	char abs[2 * PATH_MAX];
-	snprintf(abs, sizeof(abs), "%s%s", nt->root, rel);
-	/* a setattr through the VFS: fsnotify sends IN_ATTRIB to watchers
-	 * (op_utimens accepts it and changes nothing) */
-	utimensat(AT_FDCWD, abs, NULL, AT_SYMLINK_NOFOLLOW);
+	char line[PIPE_BUF];
+	int len = snprintf(line, sizeof(line), "%s%s\n", nt->root, rel);
+	/* the toucher makes a setattr through the VFS: fsnotify sends
+	 * IN_ATTRIB to watchers (op_utimens accepts it, changes nothing). One
+	 * write of at most PIPE_BUF is atomic; a full pipe drops the touch. */
+	if (nt->touch_fd >= 0 && len > 0 && (size_t)len < sizeof(line))
+		(void)!write(nt->touch_fd, line, (size_t)len);
 	struct node n;
 	if (!deep || tree_resolve(fs, rel, &n) < 0 || n.kind == N_FILE)
 		return;
@@ -283,10 +301,64 @@ static void *run(void *arg)
 	return NULL;
 }
 
+/* The toucher: touch each path read from stdin until EOF. */
+int fs_toucher_main(void)
+{
+	char buf[4 * PIPE_BUF];
+	size_t have = 0;
+	for (;;) {
+		ssize_t n = read(0, buf + have, sizeof(buf) - have);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return 0;
+		have += (size_t)n;
+		char *start = buf, *nl;
+		while ((nl = memchr(start, '\n', (size_t)(buf + have - start)))) {
+			*nl = '\0';
+			utimensat(AT_FDCWD, start, NULL, AT_SYMLINK_NOFOLLOW);
+			start = nl + 1;
+		}
+		have -= (size_t)(start - buf);
+		memmove(buf, start, have);
+		if (have == sizeof(buf))
+			have = 0; /* no line is this long */
+	}
+}
+
+static int toucher_start(struct notifier *nt)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	pid_t pid = fork();
+	if (pid == 0) { /* async-signal-safe calls only until exec: the daemon has threads */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		/* keep only the pipe (as stdin) and the daemon's stdout/stderr:
+		 * above all not its /dev/fuse */
+		if (getppid() == 1 || dup2(p[0], 0) < 0)
+			_exit(1);
+		close_range(3, ~0U, 0);
+		execl("/proc/self/exe", FS_TOUCHER_ARGV0, (char *)NULL);
+		_exit(127);
+	}
+	close(p[0]);
+	if (pid < 0) {
+		close(p[1]);
+		return -errno;
+	}
+	fcntl(p[1], F_SETFL, O_NONBLOCK);
+	nt->touch_fd = p[1];
+	nt->toucher = pid;
+	return 0;
+}
+
 int fs_notify_start(struct fs *fs, const char *root)
 {
 	struct notifier *nt = fs->notify;
 	snprintf(nt->root, sizeof(nt->root), "%s", root);
+	if (toucher_start(nt) < 0)
+		log_msg(LOG_WARNING, "inotify on the mount is off: cannot start the process that touches changed files");
 	int rc = pthread_create(&nt->thread, NULL, run, fs);
 	nt->running = rc == 0;
 	return -rc;
@@ -303,4 +375,10 @@ void fs_notify_stop(struct fs *fs)
 	pthread_mutex_unlock(&nt->mu);
 	pthread_join(nt->thread, NULL);
 	nt->running = 0;
+	if (nt->touch_fd >= 0) {
+		close(nt->touch_fd);
+		kill(nt->toucher, SIGKILL);
+		waitpid(nt->toucher, NULL, 0);
+		nt->touch_fd = -1;
+	}
 }

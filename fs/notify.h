@@ -7,10 +7,10 @@
  * request handler. One thread of its own (never a request handler, which
  * could deadlock against the kernel) takes the notices and, for every
  * file and directory under the agent that the kernel knows, drops the
- * kernel's cached attributes (fuse_invalidate_path) and touches it
- * through the mount (utimensat), which is what makes inotify watchers on
- * the mount see IN_ATTRIB: the kernel emits no inotify event for a FUSE
- * invalidation. The same thread watches for changes made elsewhere: every
+ * kernel's cached attributes (fuse_invalidate_path) and has it touched
+ * through the mount (utimensat, by a child process: see notify.c), which
+ * is what makes inotify watchers on the mount see IN_ATTRIB: the kernel
+ * emits no inotify event for a FUSE invalidation. The same thread watches for changes made elsewhere: every
  * FS_WATCH_MS it compares the config file and the open agents' store
  * files with what it saw last (by file identity, as stores revalidate),
  * reloads a changed config, and queues notices for them.
@@ -43,8 +43,8 @@ int fs_notify_init(struct fs *fs);
 /* Start the thread once the daemon runs (after fuse_daemonize's fork);
  * root is the absolute mountpoint, used to touch files. */
 int fs_notify_start(struct fs *fs, const char *root);
-/* Stop and join it. Call after fuse_unmount, so a touch in progress ends
- * (the kernel fails it with ENOTCONN) instead of waiting for a reply. */
+/* Stop and join it, and end the toucher. Call after fuse_unmount, so a
+ * touch in progress ends (the kernel fails it) instead of waiting. */
 void fs_notify_stop(struct fs *fs);
 void fs_notify_free(struct fs *fs);
 

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from conftest import rss_kib, wait_for
+from conftest import is_dead_mount, rss_kib, wait_for
 
 P = "agents/main/profiles"
 KEY = "sk-test-0123456789abcdefghijklmnop"
@@ -167,6 +167,54 @@ def test_inotifywait_sees_a_write_made_through_the_mount(state, mount):
     events = inotify_events(d, lambda: (d / "default/token").write_text(KEY + "x\n"))
     # the other file that changed with it, not only the one written
     assert any(line.endswith("/openai/ ATTRIB token") for line in events), events
+
+
+def abort_fuse_connection(path):
+    """Abort the FUSE connection behind a hung mount (fusectl): the only
+    way to free what is stuck on it, so the suite does not hang."""
+    if not os.listdir("/sys/fs/fuse/connections"):
+        subprocess.run(["mount", "-t", "fusectl", "none", "/sys/fs/fuse/connections"])
+    for line in open("/proc/self/mountinfo"):
+        f = line.split()
+        if f[4] == str(path):
+            with open(f"/sys/fs/fuse/connections/{f[2].split(':')[1]}/abort", "w") as a:
+                a.write("1")
+
+
+def test_kill_9_while_changes_are_announced_leaves_enotconn(state, mount):
+    # the touches that inotify needs are made through the mount: if the
+    # daemon itself waited on them, kill -9 would leave a zombie and a
+    # mount that hangs instead of answering ENOTCONN
+    state.paste("openai", KEY)
+    m = mount()
+    (m / f"{P}/openai/token").read_text()
+    (m / f"{P}/openai/default/status").stat()
+    stop = threading.Event()
+
+    def storm(key):
+        while not stop.is_set():
+            try:
+                (m / f"{P}/openai/token").write_text(key + "\n")
+            except OSError:
+                pass
+    writers = [threading.Thread(target=storm, args=(KEY + str(i),)) for i in range(3)]
+    for w in writers:
+        w.start()
+    try:
+        time.sleep(1.0)  # touches in flight all the time now
+        pid = m.pid()[0]
+        os.kill(pid, 9)
+        # a stat of a hung mount would hang too: watch the process go
+        try:
+            wait_for(lambda: not os.path.exists(f"/proc/{pid}"), timeout=10.0)
+        except AssertionError:
+            abort_fuse_connection(m.path)
+            raise AssertionError("kill -9 left a zombie and a hung mount, not ENOTCONN")
+        assert is_dead_mount(m.path)
+    finally:
+        stop.set()
+        for w in writers:
+            w.join(timeout=10)
 
 
 # 9. Listings are a set
