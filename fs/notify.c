@@ -228,9 +228,9 @@ static void watch(struct fs *fs, int first)
 		if (!first)
 			announce(fs, "/agents", 0);
 	}
-	char changed[16][AGENT_MAX + 1];
-	size_t n = fs_stores_changed(fs, changed, 16);
-	for (size_t i = 0; i < n && i < 16; i++)
+	char changed[64][AGENT_MAX + 1];
+	size_t n = fs_stores_changed(fs, changed, 64);
+	for (size_t i = 0; i < n; i++)
 		fs_notify_change(fs, changed[i], NULL);
 }
 

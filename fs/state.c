@@ -5,6 +5,7 @@
  * content (its last length and when it last changed). */
 #include "fs/tree.h"
 #include "fs/pending.h"
+#include "store/config.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -48,7 +49,7 @@ struct content_memo {
 struct slots {
 	struct agent_slot *bucket[N_BUCKETS];
 	struct agent_slot *newest, *oldest;
-	size_t open;
+	size_t open, max_open;      /* config fs.openAgentsMax (FS_STORES_MAX) */
 	struct counter_slot *counters[N_BUCKETS];
 };
 
@@ -60,6 +61,12 @@ int fs_init(struct fs *fs, struct home *h, const struct fs_options *opt)
 	fs->started = time(NULL);
 	pthread_mutex_init(&fs->mu, NULL);
 	fs->slots = calloc(1, sizeof(*fs->slots));
+	if (fs->slots) {
+		struct config_snap *c = home_config_get(h);
+		int64_t max = config_int(c->json, "fs.openAgentsMax", FS_STORES_MAX);
+		config_snap_put(c);
+		fs->slots->max_open = max >= 1 ? (size_t)max : 1;
+	}
 	fs->probes = probe_cache_new();
 	fs->memo = calloc(1, sizeof(*fs->memo));
 	fs->pending = pending_new();
@@ -124,7 +131,7 @@ static void lru_push(struct slots *sl, struct agent_slot *s)
 static void evict(struct fs *fs, struct agent_slot **dead)
 {
 	struct slots *sl = fs->slots;
-	for (struct agent_slot *s = sl->oldest, *newer; s && sl->open > FS_STORES_MAX; s = newer) {
+	for (struct agent_slot *s = sl->oldest, *newer; s && sl->open > sl->max_open; s = newer) {
 		newer = s->newer;
 		if (s->refs)
 			continue;
@@ -204,13 +211,13 @@ size_t fs_stores_changed(struct fs *fs, char (*agents)[AGENT_MAX + 1], size_t ca
 {
 	size_t n = 0;
 	pthread_mutex_lock(&fs->mu);
-	for (struct agent_slot *s = fs->slots->newest; s; s = s->older) {
+	/* past cap, the rest keep their old stamp: the next call reports them */
+	for (struct agent_slot *s = fs->slots->newest; s && n < cap; s = s->older) {
 		struct file_stamp now;
 		if (store_stamp(s->store, &now) < 0 || file_stamp_same(&now, &s->seen))
 			continue;
 		s->seen = now;
-		if (n < cap)
-			snprintf(agents[n++], AGENT_MAX + 1, "%s", s->agent);
+		snprintf(agents[n++], AGENT_MAX + 1, "%s", s->agent);
 	}
 	pthread_mutex_unlock(&fs->mu);
 	return n;

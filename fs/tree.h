@@ -96,7 +96,8 @@ struct fs {
 	_Atomic int status_waiting;/* status readers that may wait on a provider */
 };
 
-/* Stores kept open at once (each holds a decrypted document). */
+/* Stores kept open at once by default (each holds a decrypted document);
+ * config fs.openAgentsMax changes it. */
 #define FS_STORES_MAX 256
 
 /* Per-agent counters for metrics. */
@@ -123,7 +124,8 @@ void fs_store_put(struct fs *fs, struct store *st);   /* NULL does nothing */
 size_t fs_stores_open(struct fs *fs);
 
 /* For the watcher: the open agents whose store file changed since the
- * last call (at most cap names into agents); fs_store_seen records the
+ * last call (at most cap names into agents; the rest are reported by the
+ * next call); fs_store_seen records the
  * file as it is now (after a change this mount announced itself). */
 size_t fs_stores_changed(struct fs *fs, char (*agents)[AGENT_MAX + 1], size_t cap);
 void fs_store_seen(struct fs *fs, const char *agent);

@@ -287,16 +287,52 @@ def test_mtime_moves_when_the_content_changes(state, mount):
 
 # 11. Bounded memory
 
-def test_walking_2000_agents_keeps_the_daemon_small(state, mount):
-    if os.environ.get("NOVA_ENGINE_SANITIZE") == "1":
-        pytest.skip("ASan's quarantine keeps freed memory")
-    # plaintext stores (legacy, still read) are quick to make here
-    for i in range(2000):
+def make_agents(state, n):
+    """n agents a00000... with plaintext stores (legacy, still read: quick to make here)."""
+    for i in range(n):
         d = state.dir / "agents" / f"a{i:05d}" / "agent"
         d.mkdir(parents=True)
         doc = {"version": 1, "profiles": {f"{p}:default": {"type": "api_key", "provider": p, "key": f"sk-test-rss-{p}-{i:05d}-padding"}
                                           for p in ("anthropic", "openai", "openrouter")}}
         (d / "auth-profiles.json").write_text(json.dumps(doc))
+
+
+def test_stores_closed_to_make_room_are_safe_under_concurrent_readers(state, mount):
+    # far more agents than stay open, read at random by 8 threads while
+    # another writes: a store closed under a reader would crash (ASan in
+    # make reliability) or serve the wrong secret
+    state.write_config({"fs": {"openAgentsMax": 2}})
+    make_agents(state, 600)
+    m = mount()
+    import random
+    bad = []
+
+    def reader(seed):
+        rnd = random.Random(seed)
+        for _ in range(400):
+            i = rnd.randrange(600)
+            got = (m / f"agents/a{i:05d}/profiles/openrouter/token").read_text()
+            if got != f"sk-test-rss-openrouter-{i:05d}-padding\n":
+                bad.append((i, got[:40]))
+
+    def writer():
+        for k in range(60):
+            i = (k * 37) % 600
+            (m / f"agents/a{i:05d}/profiles/openai/token").write_text(f"sk-test-rewritten-{i:05d}-padding\n")
+    threads = [threading.Thread(target=reader, args=(s,)) for s in range(8)] + [threading.Thread(target=writer)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not bad, bad[:3]
+    assert (m / "agents/a00037/profiles/openai/token").read_text() == "sk-test-rewritten-00037-padding\n"
+    assert m.pid(), "the daemon died"
+
+
+def test_walking_2000_agents_keeps_the_daemon_small(state, mount):
+    if os.environ.get("NOVA_ENGINE_SANITIZE") == "1":
+        pytest.skip("ASan's quarantine keeps freed memory")
+    make_agents(state, 2000)
     m = mount()
     for i in range(2000):
         assert (m / f"agents/a{i:05d}/profiles/openai/token").read_text().startswith("sk-test-rss-openai")
