@@ -318,14 +318,19 @@ def test_stores_closed_to_make_room_are_safe_under_concurrent_readers(state, mou
     def writer():
         for k in range(60):
             i = (k * 37) % 600
-            (m / f"agents/a{i:05d}/profiles/openai/token").write_text(f"sk-test-rewritten-{i:05d}-padding\n")
-    threads = [threading.Thread(target=reader, args=(s,)) for s in range(8)] + [threading.Thread(target=writer)]
+            (m / f"agents/a{i:05d}/profiles/openai/token").write_text(f"sk-test-rewritten-{i:05d}-padding-0123456789\n")
+    def guarded(fn, *args):
+        try:
+            fn(*args)
+        except OSError as e:  # a failed read or write is a finding, not a lost thread
+            bad.append(e)
+    threads = [threading.Thread(target=guarded, args=(reader, s)) for s in range(8)] + [threading.Thread(target=guarded, args=(writer,))]
     for t in threads:
         t.start()
     for t in threads:
         t.join(timeout=120)
     assert not bad, bad[:3]
-    assert (m / "agents/a00037/profiles/openai/token").read_text() == "sk-test-rewritten-00037-padding\n"
+    assert (m / "agents/a00037/profiles/openai/token").read_text() == "sk-test-rewritten-00037-padding-0123456789\n"
     assert m.pid(), "the daemon died"
 
 
