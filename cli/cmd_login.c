@@ -33,10 +33,29 @@ static int listen_on(int port)
 	return fd;
 }
 
+/* msg as HTML text: whatever reached it from the redirect (the provider's
+ * error parameter, which anyone can put in a URL) stays text. */
+static void html_text(const char *msg, char *out, size_t cap)
+{
+	size_t o = 0;
+	for (; *msg && o + 7 < cap; msg++) {
+		const char *e = *msg == '&' ? "&amp;" : *msg == '<' ? "&lt;" : *msg == '>' ? "&gt;"
+			      : *msg == '"' ? "&quot;" : *msg == '\'' ? "&#39;" : NULL;
+		if (e) {
+			memcpy(out + o, e, strlen(e));
+			o += strlen(e);
+		} else {
+			out[o++] = *msg;
+		}
+	}
+	out[o] = '\0';
+}
+
 static void reply(int c, int ok, const char *msg)
 {
-	char page[1024];
-	int n = snprintf(page, sizeof(page), "<!doctype html><title>nova-engine</title><p>%s</p>", msg);
+	char page[4096], text[3072];
+	html_text(msg, text, sizeof(text));
+	int n = snprintf(page, sizeof(page), "<!doctype html><title>nova-engine</title><p>%s</p>", text);
 	dprintf(c, "HTTP/1.1 %s\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s",
 		ok ? "200 OK" : "400 Bad Request", n, page);
 }

@@ -75,6 +75,19 @@ def test_loopback_callback(login, fake, state):
     assert state.run("models", "auth", "token", "anthropic:work").out == "acc-test-login-0123456789\n"
 
 
+def test_callback_page_shows_the_provider_error_as_text(login, fake, state):
+    p, q, port = login()
+    bad = urllib.parse.quote("<script>alert(1)</script>")
+    try:
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/callback?error={bad}", timeout=10)
+        page = b""
+    except urllib.error.HTTPError as e:
+        page = e.read()
+    assert b"&lt;script&gt;alert(1)&lt;/script&gt;" in page and b"<script>" not in page
+    p.communicate(timeout=20)
+    assert p.returncode == 1
+
+
 def test_pasted_redirect_url_with_wrong_state_refused(login, fake, state):
     p, q, port = login()
     fake.add_code("code-test-3", TOKENS, q["code_challenge"])
