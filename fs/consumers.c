@@ -30,16 +30,26 @@ void fs_audit_read(struct fs *fs, const struct node *n, const char *path)
 		log_msg(LOG_WARNING, "audit: %s", err.msg);
 }
 
-int render_env(struct fs *fs, const struct node *n, struct out *o)
+/* A file made from the agent's secrets by one of store/consumer.h's
+ * renderers: never for stat (rendering may refresh), and what it served
+ * is noted for the audit line. */
+typedef int (*consumer_render_fn)(struct store *st, struct out *o, char served[SERVED_MAX], struct nv_err *err);
+
+static int render_consumer(struct fs *fs, const struct node *n, struct out *o, consumer_render_fn fn)
 {
 	char what[SERVED_MAX] = "";
 	if (n->local)
 		return -EAGAIN; /* stat: rendering refreshes first */
 	struct store *st = fs_store(fs, n->agent);
-	int rc = st ? envfile_render(st, o, what, NULL) : -ENOMEM;
+	int rc = st ? fn(st, o, what, NULL) : -ENOMEM;
 	fs_store_put(fs, st);
 	fs_served_set(what);
 	return rc;
+}
+
+int render_env(struct fs *fs, const struct node *n, struct out *o)
+{
+	return render_consumer(fs, n, o, envfile_render);
 }
 
 int render_audit(struct fs *fs, const struct node *n, struct out *o)
@@ -50,26 +60,12 @@ int render_audit(struct fs *fs, const struct node *n, struct out *o)
 
 static int render_claude(struct fs *fs, const struct node *n, struct out *o)
 {
-	char what[SERVED_MAX] = "";
-	if (n->local)
-		return -EAGAIN; /* stat: rendering refreshes first */
-	struct store *st = fs_store(fs, n->agent);
-	int rc = st ? native_claude_render(st, o, what, NULL) : -ENOMEM;
-	fs_store_put(fs, st);
-	fs_served_set(what);
-	return rc;
+	return render_consumer(fs, n, o, native_claude_render);
 }
 
 static int render_codex(struct fs *fs, const struct node *n, struct out *o)
 {
-	char what[SERVED_MAX] = "";
-	if (n->local)
-		return -EAGAIN; /* stat: rendering refreshes first */
-	struct store *st = fs_store(fs, n->agent);
-	int rc = st ? native_codex_render(st, o, what, NULL) : -ENOMEM;
-	fs_store_put(fs, st);
-	fs_served_set(what);
-	return rc;
+	return render_consumer(fs, n, o, native_codex_render);
 }
 
 const char *const native_apps[] = { "claude", "codex" };
