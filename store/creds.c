@@ -1,6 +1,7 @@
 /* Credential operations over the store and config. */
 #include "store/creds.h"
 #include "store/config.h"
+#include "store/config_mode.h"
 #include "store/env.h"
 #include "store/oauth.h"
 #include "store/timefmt.h"
@@ -310,7 +311,8 @@ int creds_delete(struct store *st, const char *id, struct nv_err *err)
 }
 
 struct note_args {
-	const char *id, *provider;
+	struct home *home;
+	const char *agent, *id, *provider;
 	enum cred_type type;
 };
 
@@ -320,6 +322,9 @@ static int note_edit(cJSON *cfg, const struct note_args *a, struct nv_err *err)
 	if (!profiles)
 		return nv_fail(err, ENOMEM, "out of memory");
 	cJSON *entry = cJSON_GetObjectItemCaseSensitive(profiles, a->id);
+	/* the mode is every agent's: pin only what leaves each one's usable */
+	enum cred_type mode = config_mode_after_put(a->home, a->agent, a->id, a->type,
+						    cJSON_IsObject(entry) ? entry : NULL);
 	if (!cJSON_IsObject(entry)) {
 		cJSON_DeleteItemFromObjectCaseSensitive(profiles, a->id);
 		entry = cJSON_AddObjectToObject(profiles, a->id);
@@ -327,7 +332,8 @@ static int note_edit(cJSON *cfg, const struct note_args *a, struct nv_err *err)
 	cJSON_DeleteItemFromObjectCaseSensitive(entry, "provider");
 	cJSON_DeleteItemFromObjectCaseSensitive(entry, "mode");
 	cJSON_AddStringToObject(entry, "provider", a->provider);
-	cJSON_AddStringToObject(entry, "mode", cred_type_name(a->type));
+	if (mode != CRED_NONE)
+		cJSON_AddStringToObject(entry, "mode", cred_type_name(mode));
 	cJSON *order = cJSON_GetObjectItemCaseSensitive(config_get(cfg, "auth.order"), a->provider);
 	if (cJSON_IsArray(order)) {
 		for (int i = cJSON_GetArraySize(order) - 1; i >= 0; i--) {
@@ -353,18 +359,11 @@ static int note_in_config(cJSON *cfg, void *arg, struct nv_err *err)
 	return rc;
 }
 
-int creds_note_in_config(struct home *h, const char *id, const char *provider,
-			 enum cred_type type, struct nv_err *err)
-{
-	struct note_args a = { id, provider, type };
-	return home_config_change(h, note_in_config, &a, err);
-}
-
 int creds_save(struct store *st, const char *id, const char *provider, cJSON *cred,
 	       enum cred_type *type, struct nv_err *err)
 {
 	*type = cred_type_of(cred);
-	struct note_args note = { id, provider, *type };
+	struct note_args note = { store_home(st), store_agent(st), id, provider, *type };
 	struct put_args put = { st, id, cred, NULL, NULL };
 	struct config_txn txn = { put_then, put_undo, &put };
 	/* the store and the config change together or not at all */

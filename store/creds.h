@@ -47,14 +47,12 @@ int creds_put(struct store *st, const char *id, cJSON *cred, struct nv_err *err)
 /* Delete profile id and every reference to it. -ENOENT if absent. */
 int creds_delete(struct store *st, const char *id, struct nv_err *err);
 
-/* Record id in config auth.profiles (provider, mode) and move it to the
- * front of auth.order[provider] when that list exists. */
-int creds_note_in_config(struct home *h, const char *id, const char *provider,
-			 enum cred_type type, struct nv_err *err);
-
 /* What paste-token and a write to a token file both do: store cred
- * (consumed) as id and note it in config, in one transaction: when either
- * fails, neither changed. *type gets its type. */
+ * (consumed) as id and note it in config auth.profiles[id] (provider, and
+ * the mode config_mode_after_put allows, so no other agent's credential
+ * under id is dropped), moving id to the front of auth.order[provider]
+ * when that list exists; in one transaction: when either fails, neither
+ * changed. *type gets its type. */
 int creds_save(struct store *st, const char *id, const char *provider, cJSON *cred,
 	       enum cred_type *type, struct nv_err *err);
 
