@@ -3,11 +3,14 @@
  * processes) never interleave, and rotation cannot lose a line: a writer
  * that finds the file renamed under it reopens the new one.
  * A line is written on every secret read, inside the read: the system
- * calls it takes are kept few (one descriptor kept open, one /proc read
- * for the reader's ids), as they were most of a mount token read's cost. */
+ * calls it takes are kept few (the trail's descriptor kept open, one
+ * pread per /proc task through store/procwho.h, syslog skipped while
+ * there is no syslog socket), as they were most of a mount token read's
+ * cost. */
 #include "store/audit.h"
 #include "store/config.h"
 #include "store/fileio.h"
+#include "store/procwho.h"
 #include "store/secmem.h"
 #include "store/timefmt.h"
 
@@ -16,12 +19,14 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 void audit_path(struct home *h, char *out, size_t cap)
@@ -39,79 +44,6 @@ static void audit_config(struct home *h, int *enabled, int *to_syslog, long *max
 	config_snap_put(c);
 	if (*max_bytes < 4096)
 		*max_bytes = 4096;
-}
-
-/* Up to cap-1 bytes of /proc/<pid>/<what>, NUL-terminated ("" if gone):
- * open, read, close, without stdio's extra fstat. */
-static void proc_read(pid_t pid, const char *what, char *out, size_t cap)
-{
-	char p[64];
-	snprintf(p, sizeof(p), "/proc/%d/%s", (int)pid, what);
-	int fd = open(p, O_RDONLY | O_CLOEXEC);
-	ssize_t n = fd < 0 ? 0 : read(fd, out, cap - 1);
-	if (fd >= 0)
-		close(fd);
-	out[n > 0 ? n : 0] = '\0';
-}
-
-/* Printable ASCII only ('?' for the rest: a process name is chosen by
- * whoever runs it), cut at the first newline. */
-static void printable(char *s)
-{
-	s[strcspn(s, "\n")] = '\0';
-	for (char *c = s; *c; c++)
-		if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
-			*c = '?';
-}
-
-static void proc_comm(pid_t pid, char *out, size_t cap)
-{
-	proc_read(pid, "comm", out, cap);
-	printable(out);
-}
-
-/* The value of "field:\t..." in a /proc status text, or NULL. */
-static const char *status_field(const char *text, const char *field)
-{
-	size_t n = strlen(field);
-	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
-		if (strncmp(l, field, n) == 0 && l[n] == ':')
-			return l + n + 1 + strspn(l + n + 1, " \t");
-	return NULL;
-}
-
-/* Who a task is, from one read of /proc/<tid>/status: its process (FUSE
- * gives the reading thread), the parent, and the process's name. */
-struct reader_ids {
-	pid_t pid, ppid;
-	char comm[64];
-};
-
-static void reader_ids(pid_t tid, struct reader_ids *r)
-{
-	char text[1024]; /* Name .. PPid are the first lines */
-	proc_read(tid, "status", text, sizeof(text));
-	const char *tgid = status_field(text, "Tgid"), *ppid = status_field(text, "PPid");
-	const char *name = status_field(text, "Name");
-	r->pid = tgid && atol(tgid) > 0 ? (pid_t)atol(tgid) : tid;
-	r->ppid = ppid ? (pid_t)atol(ppid) : 0;
-	if (r->pid != tid) { /* a thread's name is its own: take the process's */
-		proc_comm(r->pid, r->comm, sizeof(r->comm));
-		return;
-	}
-	snprintf(r->comm, sizeof(r->comm), "%.*s", name ? (int)strcspn(name, "\n") : 0, name ? name : "");
-	printable(r->comm);
-}
-
-static void proc_exe(pid_t pid, char *out, size_t cap)
-{
-	char p[64];
-	snprintf(p, sizeof(p), "/proc/%d/exe", (int)pid);
-	ssize_t n = readlink(p, out, cap - 1);
-	out[n > 0 ? n : 0] = '\0';
-	for (char *c = out; *c; c++)
-		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			*c = '?';
 }
 
 #define LINE_MAX_BYTES (3 * PATH_MAX)
@@ -153,12 +85,9 @@ static char *json_str(char *o, const char *end, const char *s)
 static void audit_line(const struct audit_event *ev, char *line)
 {
 	uid_t uid = ev->pid ? ev->uid : getuid();
-	struct reader_ids r;
-	reader_ids(ev->pid ? ev->pid : getpid(), &r);
-	char pcomm[64] = "", exe[PATH_MAX], ts[32];
-	proc_exe(r.pid, exe, sizeof(exe));
-	if (r.ppid > 0)
-		proc_comm(r.ppid, pcomm, sizeof(pcomm));
+	struct proc_who r;
+	proc_who(ev->pid ? ev->pid : getpid(), &r);
+	char ts[32];
 	int64_t now = now_ms();
 	time_iso(now, ts);
 	char *o = line, *end = line + LINE_MAX_BYTES - 2;
@@ -176,9 +105,9 @@ static void audit_line(const struct audit_event *ev, char *line)
 	o = put(o, end, ",\"uid\":%u,\"pid\":%d,\"comm\":", (unsigned)uid, (int)r.pid);
 	o = json_str(o, end, r.comm);
 	o = put(o, end, ",\"exe\":");
-	o = json_str(o, end, exe);
+	o = json_str(o, end, r.exe);
 	o = put(o, end, ",\"ppid\":%d,\"pcomm\":", (int)r.ppid);
-	o = json_str(o, end, pcomm);
+	o = json_str(o, end, r.pcomm);
 	if (o > end - 1)
 		o = (char *)end - 1;
 	*o++ = '}';
@@ -269,6 +198,25 @@ static int append(struct home *h, const char *line, long max_bytes, struct nv_er
 	return rc;
 }
 
+/* syslog(3) tries to connect again on every call while there is no
+ * syslog socket (a socket, a failed connect and a close per line, inside
+ * the read): whether the socket exists is looked at once a second
+ * instead, so a syslog that starts after the daemon gets lines within a
+ * second of it. */
+static int syslog_present(void)
+{
+	static _Atomic int64_t next_look;
+	static _Atomic int present;
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	int64_t now = (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+	if (now >= atomic_load(&next_look)) {
+		atomic_store(&present, access(_PATH_LOG, F_OK) == 0);
+		atomic_store(&next_look, now + 1000);
+	}
+	return atomic_load(&present);
+}
+
 int audit_record(struct home *h, const struct audit_event *ev, struct nv_err *err)
 {
 	int enabled, to_syslog;
@@ -279,7 +227,7 @@ int audit_record(struct home *h, const struct audit_event *ev, struct nv_err *er
 	char line[LINE_MAX_BYTES];
 	audit_line(ev, line);
 	int rc = append(h, line, max_bytes, err);
-	if (to_syslog) {
+	if (to_syslog && syslog_present()) {
 		line[strcspn(line, "\n")] = '\0';
 		syslog(LOG_AUTHPRIV | LOG_NOTICE, "nova-engine secret read: %s", line);
 	}

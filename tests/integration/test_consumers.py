@@ -9,8 +9,11 @@ import pathlib
 import shutil
 import stat
 import subprocess
+import sys
 import tempfile
 import time
+
+import pytest
 
 from conftest import BIN, Mount
 
@@ -348,6 +351,64 @@ def test_cat_token_from_audit_probe_leaves_a_line_naming_it(state, mount, tmp_pa
     assert line["uid"] == os.getuid() and line["pid"] > 0 and line["path"] == f"/{P}/openai/token"
     assert OPENAI not in (state.dir / "audit.jsonl").read_text()
     assert stat.S_IMODE(os.stat(state.dir / "audit.jsonl").st_mode) == 0o600
+
+
+def test_audit_names_a_reading_threads_process_and_the_program_it_execs(state, mount, tmp_path):
+    # the daemon keeps /proc descriptors of readers it saw: names and
+    # executables must still be read afresh (a thread's own name, exec)
+    state.paste("openai", OPENAI)
+    m = mount()
+    tok = str(m / f"{P}/openai/token")
+    probe = tmp_path / "audit-probe"
+    shutil.copy("/bin/cat", probe)
+    script = f"""
+import ctypes, os, threading
+libc = ctypes.CDLL(None)
+libc.prctl(15, b"audit-main", 0, 0, 0)
+def read():
+    libc.prctl(15, b"audit-thread", 0, 0, 0)
+    open({tok!r}).read()
+t = threading.Thread(target=read)
+t.start()
+t.join()
+open({tok!r}).read()
+os.execv({str(probe)!r}, [{str(probe)!r}, {tok!r}])
+"""
+    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout == OPENAI + "\n", r.stderr
+    lines = [l for l in audit_lines(state) if l["how"] == "mount:token"]
+    assert [l["comm"] for l in lines] == ["audit-main", "audit-main", "audit-probe"]
+    assert [l["exe"] for l in lines] == [os.path.realpath(sys.executable)] * 2 + [str(probe)]
+    assert len({l["pid"] for l in lines}) == 1 and {l["ppid"] for l in lines} == {os.getpid()}
+    assert len({l["pcomm"] for l in lines}) == 1 and lines[0]["pcomm"]
+
+
+def test_audit_names_the_new_process_when_a_readers_pid_is_reused(state, mount, tmp_path):
+    # a kept /proc descriptor is bound to the task, not the number: a new
+    # process given an old reader's pid is named as itself
+    if os.geteuid() != 0:
+        pytest.skip("needs root to choose the next pid (ns_last_pid)")
+    state.paste("openai", OPENAI)
+    m = mount()
+    tok = str(m / f"{P}/openai/token")
+    first, second = tmp_path / "audit-first", tmp_path / "audit-second"
+    shutil.copy("/bin/cat", first)
+    shutil.copy("/bin/cat", second)
+    for _ in range(50):  # other processes may take the pid first: try again
+        a = subprocess.Popen([str(first), tok], stdout=subprocess.DEVNULL)
+        a.wait()
+        with open("/proc/sys/kernel/ns_last_pid", "w") as f:
+            f.write(str(a.pid - 1))
+        b = subprocess.Popen([str(second), tok], stdout=subprocess.DEVNULL)
+        b.wait()
+        if b.pid == a.pid:
+            break
+    else:
+        pytest.skip("the pid was not given again")
+    last = [l for l in audit_lines(state) if l["how"] == "mount:token"][-2:]
+    assert [l["pid"] for l in last] == [a.pid, a.pid]
+    assert [l["comm"] for l in last] == ["audit-first", "audit-second"]
+    assert [l["exe"] for l in last] == [str(first), str(second)]
 
 
 def test_stat_and_listing_are_not_audited(state, mount):
