@@ -81,7 +81,7 @@ int backend_read(const struct backend *b, const struct be_obj *o, const struct s
 
 /* Write text over what *expect identified (etcd: CAS on it; fenced by the
  * lock l when non-NULL). *now: the identity written. -ESTALE: someone else
- * wrote first (nothing written). */
+ * wrote first (nothing written; *now: the identity that won). */
 int backend_write(const struct backend *b, const struct be_obj *o, const char *text, size_t len,
 		  const struct store_ver *expect, const struct be_lock *l, struct store_ver *now, struct nv_err *err);
 

@@ -77,11 +77,15 @@ static int etcd_write(const struct backend *b, const struct be_obj *o, const cha
 		      const struct store_ver *expect, const struct be_lock *l, struct store_ver *now, struct nv_err *err)
 {
 	int64_t rev = 0;
+	struct etcd_kv cur;
 	memset(now, 0, sizeof(*now));
 	int rc = etcd_cas(b->etcd, o->key, text, len, expect && expect->f.exists ? expect->rev : 0,
-			  l ? l->key : NULL, &rev, NULL, err);
+			  l ? l->key : NULL, &rev, &cur, err);
 	if (rc == 0)
 		stamp(now, 1, rev, len);
+	else if (rc == -ESTALE)  /* what won: the caller's cache is behind it */
+		stamp(now, cur.value != NULL, cur.mod_revision, cur.len);
+	etcd_kv_clear(&cur);
 	return rc;
 }
 

@@ -318,6 +318,12 @@ static int write_locked(struct store *st, cJSON *doc, const struct store_ver *ex
 	if (rc == 0 && backend_cas(st->be)) {
 		keep_copy(st, sealed, strlen(sealed));
 		note_remote(st, 1, now.rev);
+	} else if (rc == -ESTALE && now.rev > (int64_t)st->remote.ino) {
+		/* Another host won. The watch tells of it too, but maybe later than
+		 * the retry re-reads: without this the retry would edit the same
+		 * stale copy until the tries run out, and a write fails at close(),
+		 * which `echo >` does not check. */
+		note_remote(st, now.f.exists, now.rev);
 	}
 	cJSON_free(sealed);
 	if (rc == 0) {

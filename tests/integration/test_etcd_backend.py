@@ -95,6 +95,39 @@ def test_three_hosts_times_200_concurrent_writes_lose_nothing(hosts):
     assert set(ids) == {f"openrouter:h{n}{i}" for n in "ABC" for i in range(200)}
 
 
+def freeze(member):
+    """SIGSTOP a member: its sockets stay open but nothing answers (a
+    paused VM, a partition without resets). thaw() undoes it."""
+    os.killpg(member.proc.pid, signal.SIGSTOP)
+
+
+def thaw(member):
+    os.killpg(member.proc.pid, signal.SIGCONT)
+
+
+def test_a_write_over_a_change_the_watch_has_not_delivered_is_kept(hosts, etcd):
+    """B's watch hangs on a frozen member, so B's cache misses A's write;
+    B's write then loses the compare-and-swap and must retry on what won,
+    not on its stale copy until the tries run out (the write failed at
+    close, which `echo >` never reports)."""
+    a, b, _ = hosts
+    a.paste("openrouter", KEY)
+    mb = b.mount(b)
+    assert (mb / f"{P}/openrouter/token").read_text() == KEY + "\n"
+    wait_for(lambda: "nova_engine_etcd_watch_up 1" in (mb / ".nova-engine/metrics").read_text())
+    freeze(etcd.members[0])  # the member B's watch listens to
+    try:
+        a.paste("openrouter", KEY2, "--profile-id", "second")
+        d = mb / f"{P}/openrouter/third"
+        d.mkdir()
+        with open(d / "token", "w") as f:  # close() raises if the store failed
+            f.write(KEY + "\n")
+    finally:
+        thaw(etcd.members[0])
+    ids = {line.split()[0] for line in a.run("models", "auth", "list", "--provider", "openrouter").out.splitlines()}
+    assert ids == {"openrouter:default", "openrouter:second", "openrouter:third"}
+
+
 def put_oauth(host, refresh, expires):
     src = host.dir / "import.json"
     src.write_text(json.dumps({"version": 1, "profiles": {"anthropic:default": {
