@@ -61,6 +61,10 @@ void etcd_kv_clear(struct etcd_kv *kv);
 int etcd_get(struct etcd *e, const char *key, int serializable, struct etcd_kv *out, int64_t *revision,
 	     struct nv_err *err);
 
+/* The highest mod_revision of any key under prefix (0: none), read
+ * through the quorum: what a watch on prefix must have delivered by now. */
+int etcd_newest(struct etcd *e, const char *prefix, int64_t *mod_revision, struct nv_err *err);
+
 /* Every key under prefix: cb(key, kv, arg) for each, in key order; a
  * non-zero return from cb stops and is returned. */
 int etcd_list(struct etcd *e, const char *prefix, int keys_only,
@@ -106,11 +110,12 @@ struct etcd_event {
  * *next_revision on any endpoint), -EXDEV when start_revision was
  * compacted (re-read everything, then watch from the revision of that
  * read), or another error. *next_revision is always the revision to
- * resume from. created(arg), if set, is called once the watch is in place. */
+ * resume from. created(arg, revision), if set, is called once the watch is
+ * in place, with the revision it starts after. */
 struct etcd_watch_cb {
 	int (*event)(const struct etcd_event *ev, int64_t revision, void *arg);
 	int (*stop)(void *arg);
-	void (*created)(void *arg);
+	void (*created)(void *arg, int64_t revision);
 	void *arg;
 };
 int etcd_watch(struct etcd *e, const char *prefix, int64_t start_revision, const struct etcd_watch_cb *cb,

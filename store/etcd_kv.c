@@ -87,6 +87,24 @@ int etcd_list(struct etcd *e, const char *prefix, int keys_only,
 	return rc;
 }
 
+int etcd_newest(struct etcd *e, const char *prefix, int64_t *mod_revision, struct nv_err *err)
+{
+	char end[ETCD_PATH_MAX];
+	etcd_prefix_end(prefix, end, sizeof(end));
+	cJSON *b = key_request(prefix), *ans = NULL;
+	if (b && (etcd_put_b64(b, "range_end", end, strlen(end)) < 0 || !cJSON_AddBoolToObject(b, "keys_only", 1) ||
+		  !cJSON_AddStringToObject(b, "sort_order", "DESCEND") ||
+		  !cJSON_AddStringToObject(b, "sort_target", "MOD") || !cJSON_AddNumberToObject(b, "limit", 1))) {
+		cJSON_Delete(b);
+		b = NULL;
+	}
+	int rc = call(e, "/v3/kv/range", b, &ans, err);
+	*mod_revision = rc ? 0 : etcd_i64(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(ans, "kvs"), 0),
+					  "mod_revision");
+	cJSON_Delete(ans);
+	return rc;
+}
+
 /* {"target":T,"key":k,field:v,"result":R} */
 static cJSON *compare(const char *target, const char *key, const char *field, int64_t v, const char *result)
 {

@@ -66,7 +66,7 @@ static int message(struct stream *s, const char *line, size_t len)
 			if (!s->next)
 				s->next = head + 1;
 			if (s->cb->created)
-				s->cb->created(s->cb->arg);
+				s->cb->created(s->cb->arg, s->next - 1);
 		}
 		cJSON_ArrayForEach(ev, cJSON_GetObjectItemCaseSensitive(r, "events"))
 			if ((rc = deliver(s, ev)) != 0) {

@@ -1,7 +1,15 @@
 /* The etcd watch loop: watch, and on a broken stream wait a little and
  * resume from the next revision; on a compaction list every store key (a
  * full re-read: each agent is announced, then "every agent" for the ones
- * deleted meanwhile) and watch on from the revision of that list. */
+ * deleted meanwhile) and watch on from the revision of that list.
+ *
+ * A stream can also hang without breaking: its member frozen or cut off
+ * while the socket stays open. Then nothing tells the daemon, and its
+ * cache (trusted while the watch is up) would stay old for ever. So a
+ * second thread asks the quorum once a second for the newest revision
+ * under the prefix; one the stream has not delivered makes reads ask etcd
+ * at once, and if the stream has still not delivered it a second later,
+ * the stream is dropped and resumed on a member that answers. */
 #include "store/watch.h"
 #include "store/backend_impl.h"
 #include "store/timefmt.h"
@@ -16,15 +24,17 @@
 
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 2000
+#define CHECK_MS 1000
 
 struct store_watch {
 	struct backend *b;
 	char agents[ETCD_PREFIX_MAX + 16];  /* <prefix>/agents/ */
 	store_watch_fn fn;
 	void *arg;
-	pthread_t thread;
-	atomic_int stop, up;
+	pthread_t thread, checker;
+	atomic_int stop, up, kick;         /* kick: the checker says the stream hangs */
 	_Atomic int64_t revision, last_event_ms;
+	_Atomic int64_t seen;              /* the stream has delivered up to here */
 	atomic_ulong reconnects, rereads;
 };
 
@@ -47,6 +57,8 @@ static void announce(struct store_watch *w, const char *key, int exists, int64_t
 		w->fn(w->arg, agent, exists, rev);
 	if (rev > w->revision)
 		w->revision = rev;
+	if (rev > w->seen)
+		w->seen = rev;
 	w->last_event_ms = now_ms();
 }
 
@@ -58,12 +70,14 @@ static int on_event(const struct etcd_event *ev, int64_t rev, void *arg)
 
 static int on_stop(void *arg)
 {
-	return ((struct store_watch *)arg)->stop;
+	struct store_watch *w = arg;
+	return w->stop || w->kick;
 }
 
-static void on_created(void *arg)
+static void on_created(void *arg, int64_t revision)
 {
 	struct store_watch *w = arg;
+	w->seen = revision;
 	w->up = 1;
 	w->b->watched = 1;
 }
@@ -107,6 +121,10 @@ static void *loop(void *arg)
 		w->b->watched = 0;  /* until it is back, reads ask etcd */
 		if (w->stop)
 			break;
+		if (w->kick) {
+			w->kick = 0;
+			rc = -ECONNRESET;
+		}
 		if (rc == -EXDEV)
 			rc = reread(w, &next);
 		if (rc == 0) {
@@ -116,6 +134,32 @@ static void *loop(void *arg)
 		w->reconnects++;
 		pause_ms(w, backoff);
 		backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : backoff * 2;
+	}
+	return NULL;
+}
+
+/* Once a second: has the stream delivered the newest change under the
+ * prefix? (Deletions are not seen this way; a stream that hangs is found
+ * by the next put.) */
+static void *check_loop(void *arg)
+{
+	struct store_watch *w = arg;
+	int64_t owed = 0;  /* a revision the stream owed at the last look */
+	while (!w->stop) {
+		pause_ms(w, CHECK_MS);
+		int64_t newest;
+		if (w->stop || !w->up || etcd_newest(w->b->etcd, w->agents, &newest, NULL) < 0)
+			continue;
+		if (owed && w->seen < owed) {
+			w->kick = 1;  /* a second late: the stream hangs */
+			owed = 0;
+		} else if (newest > w->seen) {
+			w->b->watched = 0;  /* maybe just in flight, but meanwhile reads ask etcd */
+			owed = newest;
+		} else if (owed) {
+			owed = 0;
+			w->b->watched = w->up;
+		}
 	}
 	return NULL;
 }
@@ -138,6 +182,12 @@ int store_watch_start(struct home *h, store_watch_fn fn, void *arg, struct store
 		free(w);
 		return nv_fail(err, EAGAIN, "cannot start the etcd watch thread");
 	}
+	if (pthread_create(&w->checker, NULL, check_loop, w) != 0) {
+		w->stop = 1;
+		pthread_join(w->thread, NULL);
+		free(w);
+		return nv_fail(err, EAGAIN, "cannot start the etcd watch thread");
+	}
 	*out = w;
 	return 0;
 }
@@ -148,6 +198,7 @@ void store_watch_stop(struct store_watch *w)
 		return;
 	w->stop = 1;
 	pthread_join(w->thread, NULL);
+	pthread_join(w->checker, NULL);
 	free(w);
 }
 

@@ -188,8 +188,9 @@ static int on_stop(void *arg)
 	return time(NULL) >= ((struct watch_state *)arg)->until;
 }
 
-static void on_created(void *arg)
+static void on_created(void *arg, int64_t revision)
 {
+	(void)revision;
 	(void)arg;
 	printf("created\n");
 	fflush(stdout);

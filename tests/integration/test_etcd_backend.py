@@ -128,6 +128,30 @@ def test_a_write_over_a_change_the_watch_has_not_delivered_is_kept(hosts, etcd):
     assert ids == {"openrouter:default", "openrouter:second", "openrouter:third"}
 
 
+def test_a_watch_hanging_on_a_frozen_member_is_replaced(hosts, etcd):
+    """B's watch stream hangs (its member frozen, the socket still open):
+    B notices by itself, serves A's write, and watches on elsewhere."""
+    a, b, _ = hosts
+    a.paste("openrouter", KEY)
+    mb = b.mount(b)
+    tok = mb / f"{P}/openrouter/token"
+    assert tok.read_text() == KEY + "\n"
+    wait_for(lambda: metric(mb, "nova_engine_etcd_watch_up") == 1)
+    before = metric(mb, "nova_engine_etcd_watch_reconnects_total")
+    freeze(etcd.members[0])
+    try:
+        a.paste("openrouter", KEY2)
+        t0 = time.time()
+        wait_for(lambda: tok.read_text() == KEY2 + "\n", timeout=5)
+        assert time.time() - t0 < 3.5
+        wait_for(lambda: metric(mb, "nova_engine_etcd_watch_reconnects_total") > before, timeout=10)
+        wait_for(lambda: metric(mb, "nova_engine_etcd_watch_up") == 1, timeout=10)
+        a.paste("openrouter", KEY)  # followed by the new stream
+        wait_for(lambda: tok.read_text() == KEY + "\n", timeout=3)
+    finally:
+        thaw(etcd.members[0])
+
+
 def put_oauth(host, refresh, expires):
     src = host.dir / "import.json"
     src.write_text(json.dumps({"version": 1, "profiles": {"anthropic:default": {
