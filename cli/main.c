@@ -174,8 +174,6 @@ int main(int argc, char **argv)
 {
 	if (argc == 1 && strcmp(argv[0], FS_TOUCHER_ARGV0) == 0) /* the mount's own helper */
 		return fs_toucher_main();
-	if (secmem_init() < 0)
-		return cli_failf("cannot initialise libsodium");
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
 		usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? EXIT_USAGE : 0;
@@ -191,6 +189,10 @@ int main(int argc, char **argv)
 		printf("nova-engine %s\n", NOVA_VERSION);
 		return 0;
 	}
+	/* after the answers that touch no secret (usage, man, version): they
+	 * need neither libsodium's set-up nor the hardening */
+	if (secmem_init() < 0)
+		return cli_failf("cannot initialise libsodium");
 	int words = 0;
 	const struct command *c = match(argc, argv, &words);
 	if (!c)

@@ -2,6 +2,7 @@
  * them), the FUSE session, signals, and a clean unmount. */
 #define FUSE_USE_VERSION 312
 #include "fs/fs.h"
+#include "fs/fuse_dl.h"
 #include "fs/log.h"
 #include "fs/notify.h"
 #include "fs/hooks.h"
@@ -39,6 +40,9 @@ static int preflight(struct fs *fs)
 {
 	const struct fs_options *opt = &fs->opt;
 	struct stat st;
+	struct nv_err err = { 0 };
+	if (fs_fuse_load(&err) < 0)
+		return fail("%s%s", err.msg, "");
 	if (access("/dev/fuse", R_OK | W_OK) != 0)
 		return fail("/dev/fuse is not available (%s): load the fuse module or run where FUSE is allowed%s", strerror(errno), "");
 	if (stat(opt->mountpoint, &st) != 0 && errno == ENOTCONN)

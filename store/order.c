@@ -6,7 +6,6 @@
 #include "store/store.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -226,7 +225,7 @@ int64_t cooldown_ms(int n)
 int64_t billing_ms(int n, double backoff_h, double max_h)
 {
 	int e = n - 1 < 0 ? 0 : n - 1 > 10 ? 10 : n - 1;
-	double h = backoff_h * ldexp(1.0, e);
+	double h = backoff_h * (double)(1 << e); /* e is 0..10 */
 	if (h > max_h)
 		h = max_h;
 	return (int64_t)(h * 3600000.0);

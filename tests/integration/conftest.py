@@ -23,6 +23,41 @@ VALGRIND = os.environ.get("NOVA_ENGINE_VALGRIND") == "1"
 SETUP_TOKEN = "sk-ant-oat01-" + "T3stOnlyNotARealToken" * 4
 
 
+def loaded_libraries(state, *args):
+    """The shared objects the dynamic loader opened for one command."""
+    p = state.run(*args, env={"LD_DEBUG": "files"})
+    return p, {line.split("file=", 1)[1].split()[0] for line in p.err.splitlines() if "\tfile=" in line}
+
+
+def needed_libraries():
+    """The binary's NEEDED entries (readelf -d)."""
+    out = subprocess.run(["readelf", "-d", BIN], capture_output=True, text=True, check=True).stdout
+    needed = [line for line in out.splitlines() if "(NEEDED)" in line]
+    assert needed, out  # readelf did list the dependencies
+    return needed
+
+
+def library_path(soname):
+    """The file of a shared library, from the loader cache (else skip)."""
+    out = subprocess.run(["ldconfig", "-p"], capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        if line.split()[:1] == [soname]:
+            return os.path.realpath(line.split("=>")[1].strip())
+    pytest.skip(f"{soname} not in the loader cache")
+
+
+def without_library(state, soname, *args):
+    """Run the binary in a private mount namespace where the library's
+    file is empty, as on a system without it (root only, else skip)."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root for a private mount namespace")
+    script = 'mount --bind /dev/null "$0" && exec "$@"'
+    p = subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c", script, library_path(soname), BIN, *args],
+                       capture_output=True, env=state.env, cwd=state.cwd, timeout=30, input=b"")
+    p.out, p.err = p.stdout.decode(), p.stderr.decode()
+    return p
+
+
 PROVIDERS = ["anthropic", "openai", "openai-codex", "openrouter", "google", "mistral", "groq", "xai", "deepseek"]
 
 

@@ -2,37 +2,21 @@
 commands that never touch the network never load it, the ones that do still
 work, and a missing library gives a clear error instead of a crash."""
 import json
-import os
 import pathlib
-import subprocess
 
 import pytest
 
-from conftest import BIN, VALGRIND
+from conftest import VALGRIND, library_path, loaded_libraries, needed_libraries, without_library
 
 pytestmark = pytest.mark.skipif(VALGRIND, reason="LD_DEBUG would trace valgrind, not the binary")
 
 
-def loaded_libraries(state, *args):
-    """The shared objects the dynamic loader opened for one command."""
-    p = state.run(*args, env={"LD_DEBUG": "files"})
-    libs = {line.split("file=", 1)[1].split()[0] for line in p.err.splitlines() if "\tfile=" in line}
-    return p, libs
-
-
 def libcurl_path():
-    out = subprocess.run(["ldconfig", "-p"], capture_output=True, text=True).stdout
-    for line in out.splitlines():
-        if line.split()[:1] == ["libcurl.so.4"]:
-            return os.path.realpath(line.split("=>")[1].strip())
-    pytest.skip("libcurl.so.4 not in the loader cache")
+    return library_path("libcurl.so.4")
 
 
 def test_binary_has_no_libcurl_dependency():
-    out = subprocess.run(["readelf", "-d", BIN], capture_output=True, text=True, check=True).stdout
-    needed = [line for line in out.splitlines() if "(NEEDED)" in line]
-    assert needed, out  # readelf did list the dependencies
-    assert not [n for n in needed if "libcurl" in n], needed
+    assert not [n for n in needed_libraries() if "libcurl" in n]
 
 
 def test_token_and_status_never_load_libcurl(state):
@@ -64,15 +48,7 @@ def test_mount_daemon_loads_libcurl_only_for_a_status_read(state, mount):
 
 
 def without_libcurl(state, *args):
-    """Run the binary in a private mount namespace where libcurl's file is
-    empty, as on a system without the library."""
-    if os.geteuid() != 0:
-        pytest.skip("needs root for a private mount namespace")
-    script = 'mount --bind /dev/null "$0" && exec "$@"'
-    p = subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c", script, libcurl_path(), BIN, *args],
-                       capture_output=True, env=state.env, cwd=state.cwd, timeout=30, input=b"")
-    p.out, p.err = p.stdout.decode(), p.stderr.decode()
-    return p
+    return without_library(state, "libcurl.so.4", *args)
 
 
 MISSING = "cannot load the network library libcurl.so.4 ("
