@@ -83,10 +83,13 @@ static void print_auth(const cJSON *auth)
 		printf("\nOAuth/token status\n");
 		cJSON_ArrayForEach(e, get(auth, "oauth")) {
 			printf("- %s %s %s", str(e, "id"), str(e, "type"), str(e, "state"));
-			if (str(e, "expiresIn"))
+			/* "expired 3h ago", never "expired expired" */
+			if (str(e, "expiredAgo"))
+				printf(strcmp(str(e, "state"), "expired") ? ", expired %s ago" : " %s ago", str(e, "expiredAgo"));
+			else if (str(e, "expiresIn"))
 				printf(" %s", str(e, "expiresIn"));
-			if (str(e, "cooldown"))
-				printf(" (cooldown %s)", str(e, "cooldown"));
+			if (str(e, "unavailable"))
+				printf(", %s", str(e, "unavailable"));
 			printf("\n");
 		}
 	}

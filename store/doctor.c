@@ -1,5 +1,6 @@
 /* The checks. Each adds findings; fixes are keyed by the check name. */
 #include "store/doctor.h"
+#include "store/avail.h"
 #include "store/backend.h"
 #include "store/config.h"
 #include "store/creds.h"
@@ -137,6 +138,83 @@ static void check_order_refs(struct store_check *c, const cJSON *doc)
 	}
 }
 
+/* A word for a fix command: as is when the shell takes it so, else in
+ * single quotes (an imported store may hold any profile id). */
+static void shell_word(const char *w, char *out, size_t cap)
+{
+	if (*w && strspn(w, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._@+:-") == strlen(w)) {
+		snprintf(out, cap, "%s", w);
+		return;
+	}
+	size_t o = 0;
+	out[o++] = '\'';
+	for (; *w && o + 5 < cap; w++) {
+		if (*w == '\'')
+			o += (size_t)snprintf(out + o, cap - o, "'\\''");
+		else
+			out[o++] = *w;
+	}
+	snprintf(out + o, cap - o, "'");
+}
+
+/* The exact command that puts a new secret into this very profile (of
+ * this agent: --agent only when it is not the default one). */
+static void renew_command(const struct store_check *c, const char *id, const cJSON *cred, char *out, size_t cap)
+{
+	static const char *const how[] = { [CRED_API_KEY] = "paste-api-key", [CRED_TOKEN] = "paste-token", [CRED_OAUTH] = "login" };
+	enum cred_type t = cred_type_of(cred);
+	char word[3 * PROFILE_ID_MAX], def[AGENT_MAX + 1];
+	shell_word(id, word, sizeof(word));
+	home_default_agent(c->home, def);
+	snprintf(out, cap, "nova-engine models auth %s --provider %s --profile-id %s%s%s",
+		 t >= CRED_API_KEY && t <= CRED_OAUTH ? how[t] : "paste-api-key", cred_provider(cred) ? cred_provider(cred) : "?",
+		 word, strcmp(def, c->agent) ? " --agent " : "", strcmp(def, c->agent) ? c->agent : "");
+}
+
+/* `models auth report ID good` for this profile (and agent). */
+static void report_command(const struct store_check *c, const char *id, char *out, size_t cap)
+{
+	char word[3 * PROFILE_ID_MAX], def[AGENT_MAX + 1];
+	shell_word(id, word, sizeof(word));
+	home_default_agent(c->home, def);
+	snprintf(out, cap, "nova-engine models auth report %s good%s%s", word,
+		 strcmp(def, c->agent) ? " --agent " : "", strcmp(def, c->agent) ? c->agent : "");
+}
+
+/* A profile held back by usageStats: what it is, and the fix that fits
+ * why (a cooldown ends by itself; billing needs the account looked at;
+ * a refused login needs a new one). expired: an expiry error was already
+ * given for it. */
+static void check_avail(struct store_check *c, const char *id, const cJSON *cred, const cJSON *u, int expired)
+{
+	int64_t now = now_ms();
+	struct avail a = avail_of(u, now);
+	char what[400], fix[700], cmd[400];
+	if (a.kind == AVAIL_NOW)
+		return;
+	avail_phrase(&a, now, what, sizeof(what));
+	report_command(c, id, cmd, sizeof(cmd));
+	const char *why = a.reason ? a.reason : "";
+	const char *sev = a.kind == AVAIL_DISABLED_OPEN ? "warning" : "info";
+	if (strcmp(why, "auth") == 0) {
+		if (expired)
+			return; /* the expiry error already says to log in again */
+		renew_command(c, id, cred, cmd, sizeof(cmd));
+		snprintf(fix, sizeof(fix), "the provider refused it: store a new one with %s", cmd);
+		sev = "warning";
+	} else if (strcmp(why, "billing") == 0) {
+		snprintf(fix, sizeof(fix), "check the billing or credits of this %s account; once settled, put it back in use: %s",
+			 cred_provider(cred) ? cred_provider(cred) : "", cmd);
+	} else if (a.kind == AVAIL_COOLDOWN) {
+		char left[16];
+		avail_left(&a, now, left, sizeof(left));
+		snprintf(fix, sizeof(fix), "none needed: it is used again in %s; if it works already: %s", left, cmd);
+	} else {
+		snprintf(fix, sizeof(fix), "when it works again, put it back in use: %s", cmd);
+	}
+	add(c->out, "cooldown", sev, id, 0, fix, "agent %s: %s is %s", c->agent, id, what);
+}
+
 static void check_expiry(struct store_check *c, const cJSON *doc)
 {
 	int64_t now = now_ms();
@@ -145,22 +223,20 @@ static void check_expiry(struct store_check *c, const cJSON *doc)
 		const cJSON *u = doc_usage(doc, e->string);
 		struct health h = health_of(e, u, now);
 		int sev = health_severity(&h);
-		char fix[300], left[16];
-		const char *p = cred_provider(e) ? cred_provider(e) : "?";
-		snprintf(fix, sizeof(fix), cred_type_of(e) == CRED_OAUTH ? "nova-engine models auth login --provider %s --agent %s"
-									 : "nova-engine models auth paste-token --provider %s --agent %s", p, c->agent);
+		char fix[600], left[16];
+		renew_command(c, e->string, e, fix, sizeof(fix));
 		duration_format(h.left_ms, left, sizeof(left));
+		struct avail a = avail_of(u, now);
+		char refused[300] = "", phrase[280]; /* a refresh the provider refused: said beside the expiry */
+		if (a.reason && strcmp(a.reason, "auth") == 0) {
+			avail_phrase(&a, now, phrase, sizeof(phrase));
+			snprintf(refused, sizeof(refused), " and %s", phrase);
+		}
 		if (sev == 1)
-			add(c->out, "expiry", "error", e->string, 0, fix, "agent %s: %s is %s", c->agent, e->string, health_name(h.state));
+			add(c->out, "expiry", "error", e->string, 0, fix, "agent %s: %s is %s%s", c->agent, e->string, health_name(h.state), refused);
 		else if (sev == 2)
 			add(c->out, "expiry", "warning", e->string, 0, fix, "agent %s: %s expires in %s", c->agent, e->string, left);
-		int64_t until = usage_unavailable_until(u, now);
-		if (until) {
-			const char *why = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(u, "disabledReason"));
-			duration_format(until - now, left, sizeof(left));
-			add(c->out, "cooldown", "info", e->string, 0, "wait, or report it good: nova-engine models auth report ID good",
-			    "agent %s: %s is %s for %s", c->agent, e->string, why ? "disabled" : "in cooldown", until - now > 100LL * 86400000 ? "good" : left);
-		}
+		check_avail(c, e->string, e, u, sev == 1);
 	}
 }
 

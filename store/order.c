@@ -102,16 +102,22 @@ static int keep(const cJSON *doc, const cJSON *config, const char *provider, con
 	return cred_usable(cred, now);
 }
 
+/* A usageStats time as ms, or 0 when it is not a time after now. A
+ * hand-made or foreign value may be anything JSON holds (1e300, a
+ * number past int64): past EXPIRES_MAX it is EXPIRES_MAX, not an
+ * undefined conversion. */
+static int64_t later_than(const cJSON *t, int64_t now)
+{
+	if (!cJSON_IsNumber(t) || !(t->valuedouble > (double)now))
+		return 0;
+	return t->valuedouble >= (double)EXPIRES_MAX ? EXPIRES_MAX : (int64_t)t->valuedouble;
+}
+
 int64_t usage_unavailable_until(const cJSON *usage, int64_t now)
 {
-	const cJSON *c = cJSON_GetObjectItemCaseSensitive(usage, "cooldownUntil");
-	const cJSON *d = cJSON_GetObjectItemCaseSensitive(usage, "disabledUntil");
-	int64_t until = 0;
-	if (cJSON_IsNumber(c) && c->valuedouble > now)
-		until = (int64_t)c->valuedouble;
-	if (cJSON_IsNumber(d) && d->valuedouble > now && d->valuedouble > until)
-		until = (int64_t)d->valuedouble;
-	return until;
+	int64_t c = later_than(cJSON_GetObjectItemCaseSensitive(usage, "cooldownUntil"), now);
+	int64_t d = later_than(cJSON_GetObjectItemCaseSensitive(usage, "disabledUntil"), now);
+	return c > d ? c : d;
 }
 
 struct ranked {

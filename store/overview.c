@@ -1,6 +1,7 @@
 /* Facts for `models status`: config, models, and per provider where the
  * credential comes from, what is missing, and expiry states. */
 #include "store/overview.h"
+#include "store/avail.h"
 #include "store/config.h"
 #include "store/creds.h"
 #include "store/env.h"
@@ -46,6 +47,29 @@ static cJSON *providers_in_use(const cJSON *config)
 	return use;
 }
 
+/* Cooldown or disable, as `models status` shows it: "cooldown" (time
+ * left, or "disabled" when it has no real end), "availableAt" only with
+ * a real end, the reason, and the whole as one "unavailable" phrase. */
+static void add_avail(cJSON *o, const cJSON *usage, int64_t now)
+{
+	struct avail a = avail_of(usage, now);
+	char left[16], at[32], phrase[400];
+	if (a.kind == AVAIL_NOW)
+		return;
+	avail_left(&a, now, left, sizeof(left));
+	cJSON_AddStringToObject(o, "cooldown", left);
+	if (a.until) {
+		time_iso(a.until, at);
+		cJSON_AddStringToObject(o, "availableAt", at);
+	}
+	if (a.reason)
+		cJSON_AddStringToObject(o, "disabledReason", a.reason);
+	if (a.message)
+		cJSON_AddStringToObject(o, "disabledMessage", a.message);
+	avail_phrase(&a, now, phrase, sizeof(phrase));
+	cJSON_AddStringToObject(o, "unavailable", phrase);
+}
+
 static cJSON *profile_entry(const char *id, const cJSON *cred, const cJSON *usage, int64_t now, int *check)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -57,15 +81,13 @@ static cJSON *profile_entry(const char *id, const cJSON *cred, const cJSON *usag
 	cJSON_AddStringToObject(o, "secret", mask);
 	cJSON_AddStringToObject(o, "state", health_label(&h));
 	if (h.state != HEALTH_STATIC && h.state != HEALTH_MISSING) {
-		duration_format(h.left_ms, left, sizeof(left));
+		duration_format(h.left_ms > 0 ? h.left_ms : -h.left_ms, left, sizeof(left));
 		cJSON_AddNumberToObject(o, "expiresInMs", (double)h.left_ms);
 		cJSON_AddStringToObject(o, "expiresIn", h.left_ms > 0 ? left : "expired");
+		if (h.left_ms <= 0)
+			cJSON_AddStringToObject(o, "expiredAgo", left);
 	}
-	int64_t until = usage_unavailable_until(usage, now);
-	if (until) {
-		duration_format(until - now, left, sizeof(left));
-		cJSON_AddStringToObject(o, "cooldown", left);
-	}
+	add_avail(o, usage, now);
 	const char *email = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cred, "email"));
 	if (email)
 		cJSON_AddStringToObject(o, "email", email);

@@ -334,6 +334,23 @@ static int cmd_list(struct store *st, const cJSON *s, char **reply)
 
 static int select_for(struct store *st, const char *sid, struct selection *sel, int remember, struct nv_err *err);
 
+/* A candidate's cooldown or disable from its status entry: " cooldown
+ * 4m", " disabled (billing) 5h", " disabled (auth)"; "" when available. */
+static void held_back(const cJSON *e, char *out, size_t cap)
+{
+	const char *cd = field(e, "cooldown"), *why = field(e, "disabled_reason");
+	char reason[80] = "";
+	if (why)
+		snprintf(reason, sizeof(reason), " (%.60s)", why);
+	if (!cd || strcmp(cd, "none") == 0)
+		snprintf(out, cap, "%s", "");
+	else if (strcmp(cd, "disabled") == 0)
+		snprintf(out, cap, " disabled%s", reason);
+	else
+		snprintf(out, cap, " %s%s %s", why ? "disabled" : "cooldown", reason, cd);
+}
+
+
 static int cmd_status(struct store *st, const char *sid, const cJSON *s, char **reply, struct nv_err *err)
 {
 	struct model_ref m;
@@ -367,9 +384,9 @@ static int cmd_status(struct store *st, const char *sid, const cJSON *s, char **
 		const cJSON *e;
 		int i = 0;
 		cJSON_ArrayForEach(e, entries) {
-			const char *cd = field(e, "cooldown");
-			out_printf(&o, "  %d. %s %s %s%s%s%s\n", ++i, field(e, "profile"), field(e, "type"), field(e, "state"),
-			    cd && strcmp(cd, "none") ? " cooldown " : "", cd && strcmp(cd, "none") ? cd : "",
+			char held[160];
+			held_back(e, held, sizeof(held));
+			out_printf(&o, "  %d. %s %s %s%s%s\n", ++i, field(e, "profile"), field(e, "type"), field(e, "state"), held,
 			    cJSON_IsFalse(cJSON_GetObjectItem(e, "usable")) ? " (not usable)" : "");
 		}
 		if (!i)

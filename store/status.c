@@ -1,6 +1,7 @@
 /* Status entries. Times are shown both as ISO 8601 and as time left, so a
  * person and a script (`grep '^state:'`) both get what they need. */
 #include "store/status.h"
+#include "store/avail.h"
 #include "store/config.h"
 #include "store/env.h"
 #include "store/health.h"
@@ -23,7 +24,19 @@ static void add_time(cJSON *o, const char *key, double ms)
 	cJSON_AddStringToObject(o, key, buf);
 }
 
-static cJSON *entry(const cJSON *doc, const char *id, const cJSON *cred, int position, int64_t now)
+/* Whether a profile in the effective order can serve a request: one
+ * that has expired and cannot be refreshed (no refresh token, or the
+ * provider refused the last refresh) stays in the order, but `token`
+ * skips it, so it is not usable (SPEC 6/7: "expired" is never usable). */
+static int servable(const cJSON *doc, const char *id, const cJSON *cred, int64_t now)
+{
+	struct health h = health_of(cred, doc_usage(doc, id), now);
+	return !(h.state == HEALTH_EXPIRED && !h.refreshable);
+}
+
+/* position: in the effective order (-1: not in it); next: the one
+ * `token` serves now. */
+static cJSON *entry(const cJSON *doc, const char *id, const cJSON *cred, int position, int next, int64_t now)
 {
 	const cJSON *usage = doc_usage(doc, id);
 	struct health h = health_of(cred, usage, now);
@@ -41,21 +54,12 @@ static cJSON *entry(const cJSON *doc, const char *id, const cJSON *cred, int pos
 		duration_format(h.left_ms, left, sizeof(left));
 		cJSON_AddStringToObject(o, "expires_in", h.left_ms > 0 ? left : "expired");
 	}
-	int64_t until = usage_unavailable_until(usage, now);
-	if (until) {
-		duration_format(until - now, left, sizeof(left));
-		cJSON_AddStringToObject(o, "cooldown", left);
-		add_time(o, "available_at", (double)until);
-		const char *why = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(usage, "disabledReason"));
-		if (why)
-			cJSON_AddStringToObject(o, "disabled_reason", why);
-	} else {
-		cJSON_AddStringToObject(o, "cooldown", "none");
-	}
-	cJSON_AddBoolToObject(o, "usable", position >= 0);
+	struct avail av = avail_of(usage, now);
+	avail_to_json(&av, now, o);
+	cJSON_AddBoolToObject(o, "usable", position >= 0 && servable(doc, id, cred, now));
 	if (position >= 0)
 		cJSON_AddNumberToObject(o, "position", position + 1);
-	cJSON_AddBoolToObject(o, "next", position == 0);
+	cJSON_AddBoolToObject(o, "next", next);
 	return o;
 }
 
@@ -144,20 +148,23 @@ static int build_provider(const cJSON *doc, struct build_args *a, const char *pr
 		return rc;
 	}
 	const cJSON *profiles = cJSON_GetObjectItemCaseSensitive(doc, "profiles");
+	int served = 0;
 	for (size_t i = 0; i < l.n; i++) {
 		const cJSON *cred = cJSON_GetObjectItemCaseSensitive(profiles, l.ids[i]);
+		int next = !served && servable(doc, l.ids[i], cred, now);
+		served |= next;
 		if (!wanted(a->req, l.ids[i]))
 			continue;
-		cJSON_AddItemToArray(a->out, entry(doc, l.ids[i], cred, (int)i, now));
+		cJSON_AddItemToArray(a->out, entry(doc, l.ids[i], cred, (int)i, next, now));
 		add_job(a, l.ids[i], provider, cred_type_of(cred), cred_secret(cred));
 	}
 	const cJSON *e;
 	cJSON_ArrayForEach(e, profiles) {
 		const char *p = cred_provider(e);
 		if (p && strcmp(p, provider) == 0 && in_list(&l, e->string) < 0 && wanted(a->req, e->string))
-			cJSON_AddItemToArray(a->out, entry(doc, e->string, e, -1, now));
+			cJSON_AddItemToArray(a->out, entry(doc, e->string, e, -1, 0, now));
 	}
-	add_env(a, provider, l.n == 0);
+	add_env(a, provider, !served);
 	id_list_free(&l);
 	config_snap_put(c);
 	return 0;
@@ -277,21 +284,18 @@ static int usage_in_doc(const cJSON *doc, void *arg, struct nv_err *err)
 	if (!doc_profile(doc, a->id))
 		return nv_fail(err, ENOENT, "Auth profile \"%s\" not found", a->id);
 	const cJSON *u = doc_usage(doc, a->id);
-	int64_t now = now_ms(), until = usage_unavailable_until(u, now);
+	int64_t now = now_ms();
+	struct avail av = avail_of(u, now);
 	cJSON *o = a->out;
-	char left[16];
 	cJSON_AddStringToObject(o, "profile", a->id);
 	const cJSON *lu = cJSON_GetObjectItemCaseSensitive(u, "lastUsed");
 	if (cJSON_IsNumber(lu))
 		add_time(o, "last_used", lu->valuedouble);
 	else
 		cJSON_AddStringToObject(o, "last_used", "never");
-	duration_format(until - now, left, sizeof(left));
-	cJSON_AddStringToObject(o, "cooldown", until ? left : "none");
-	if (until)
-		add_time(o, "available_at", (double)until);
-	const char *why = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(u, "disabledReason"));
-	cJSON_AddStringToObject(o, "disabled_reason", why ? why : "none");
+	avail_to_json(&av, now, o);
+	if (!av.reason)
+		cJSON_AddStringToObject(o, "disabled_reason", "none");
 	const cJSON *ec = cJSON_GetObjectItemCaseSensitive(u, "errorCount");
 	cJSON_AddNumberToObject(o, "error_count", cJSON_IsNumber(ec) ? ec->valuedouble : 0);
 	const cJSON *fc = cJSON_GetObjectItemCaseSensitive(u, "failureCounts");

@@ -70,3 +70,150 @@ def test_daemon_started_with_sigint_ignored_still_unmounts_on_sigint(state, tmp_
         if os.path.ismount(mp):
             subprocess.run(["fusermount3", "-uz", str(mp)])
             os.kill(pid, signal.SIGKILL)
+
+
+# ---- disabled profiles, expiry words and doctor's fixes (issue 11 item 12)
+
+HOUR = 3600 * 1000
+SENTINEL = 8640000000000000  # what invalid_grant stores: the largest valid time (year 275760)
+
+
+def now_ms():
+    return int(time.time() * 1000)
+
+
+def import_doc(state, doc, agent="main"):
+    src = state.dir / f"import-{time.time_ns()}.json"
+    src.write_text(json.dumps({"version": 1, **doc}))
+    r = state.run("store", "import", str(src), "--agent", agent)
+    assert r.returncode == 0, r.err
+    src.unlink()
+
+
+def refused_oauth(state, pid="anthropic:dead"):
+    """An oauth profile whose refresh the provider refused (invalid_grant),
+    made the way a user gets one: expired, then read."""
+    import_doc(state, {"profiles": {pid: {"type": "oauth", "provider": "anthropic", "access": "acc-test-old-0123456789",
+                                          "refresh": f"ref-test-revoked-{time.time_ns()}", "expires": now_ms() - 1000}}})
+    state.run("models", "auth", "token", pid)
+    usage = json.loads(state.run("store", "export").out)["usageStats"][pid]
+    assert usage["disabledReason"] == "auth", usage
+
+
+def api_key(name):
+    return {"type": "api_key", "provider": "anthropic", "key": f"sk-ant-api03-test-{name}-0123456789-0123456789abcdef"}
+
+
+def no_bogus_time(text):
+    assert "275760" not in text and "99979" not in text and "1000000" not in text, text
+
+
+def test_a_disable_without_end_reads_disabled_with_its_reason_never_a_date(state, mount):
+    refused_oauth(state)
+    import_doc(state, {"profiles": {"anthropic:gone": api_key("gone"), "anthropic:bill": api_key("bill")},
+                       "usageStats": {"anthropic:gone": {"disabledUntil": 1e300, "disabledReason": "billing"},
+                                      "anthropic:bill": {"disabledUntil": now_ms() + 5 * HOUR, "disabledReason": "billing"}}})
+    text = state.run("models", "status").out
+    no_bogus_time(text)
+    assert "- anthropic:dead oauth expired 0m ago, disabled (auth: re-authentication required)\n" in text, text
+    view = json.loads(state.run("models", "status", "--json").out)
+    rows = {p["id"]: p for p in view["auth"]["providers"][0]["profiles"]}
+    assert rows["anthropic:gone"]["cooldown"] == "disabled" and "availableAt" not in rows["anthropic:gone"]
+    assert rows["anthropic:gone"]["disabledReason"] == "billing"
+    assert rows["anthropic:bill"]["cooldown"] == "5h" and rows["anthropic:bill"]["availableAt"].startswith("20")
+    assert rows["anthropic:bill"]["unavailable"].startswith("disabled (billing) for 5h, until 20")
+    m = mount()
+    for f in ("dead/status", "dead/health", "gone/status", "gone/health", "status", "status.json"):
+        no_bogus_time((m / f"{P}/anthropic/{f}").read_text())
+    dead = (m / f"{P}/anthropic/dead/status").read_text()
+    assert "cooldown: disabled\ndisabled_reason: auth\ndisabled_message: re-authentication required\n" in dead
+    assert "available_at" not in dead
+    bill = (m / f"{P}/anthropic/bill/health").read_text()
+    assert "cooldown: 5h\navailable_at: 20" in bill and "disabled_reason: billing" in bill
+    no_bogus_time(state.run("doctor").out)
+
+
+def test_usable_agrees_with_the_state(state, mount):
+    refused_oauth(state)
+    m = mount()
+    dead = (m / f"{P}/anthropic/dead/status").read_text()
+    assert "state: expired\n" in dead and "usable: false\n" in dead and "next: false\n" in dead
+    # a working profile after it is the one served, and the one marked next
+    state.paste("anthropic", "sk-ant-api03-test-backup-0123456789-0123456789abcdef", "--profile-id", "backup")
+    state.run("models", "auth", "order", "set", "--provider", "anthropic", "dead", "backup")
+    wait_for(lambda: "anthropic:backup" in (m / f"{P}/anthropic/order").read_text())
+    entries = json.loads((m / f"{P}/anthropic/status.json").read_text())
+    by = {e["profile"]: e for e in entries}
+    assert (by["anthropic:dead"]["usable"], by["anthropic:dead"]["next"]) == (False, False)
+    assert (by["anthropic:backup"]["usable"], by["anthropic:backup"]["next"]) == (True, True)
+    assert (m / f"{P}/anthropic/token").read_text().startswith("sk-ant-api03-test-backup")
+    # an expired oauth that can still be refreshed is ok, and usable
+    ref = f"ref-test-{time.time_ns()}-padding"
+    state.fake.add_refresh_token(ref, access_prefix="acc-test-new")
+    import_doc(state, {"profiles": {"anthropic:fresh": {"type": "oauth", "provider": "anthropic", "access": "acc-test-0123456789",
+                                                        "refresh": ref, "expires": now_ms() - 1000}}})
+    e = [e for e in json.loads(state.run("models", "auth", "list", "--json").out) if e["id"] == "anthropic:fresh"][0]
+    assert e["state"] == "ok (refreshable)"
+    state.run("models", "auth", "order", "set", "--provider", "anthropic", "dead", "backup", "fresh")
+    wait_for(lambda: "anthropic:fresh" in (m / f"{P}/anthropic/order").read_text())
+    fresh = (m / f"{P}/anthropic/fresh/status").read_text()
+    assert "state: ok (refreshable)\n" in fresh and "usable: true\n" in fresh
+
+
+def test_no_state_word_is_printed_twice(state):
+    refused_oauth(state)
+    state.paste("anthropic", SETUP_TOKEN_SHAPE, "--profile-id", "tok", "--expires-in", "1h", kind="paste-token")
+    later = str(now_ms() + 3 * HOUR)
+    text = state.run("models", "status", env={"NOVA_ENGINE_NOW_MS": later}).out
+    assert "- anthropic:tok token expired 2h ago\n" in text, text
+    for word in ("expired", "expiring", "static", "missing", "disabled", "cooldown"):
+        assert f"{word} {word}" not in text, text
+    for args in (("models", "auth", "list"), ("doctor",)):
+        out = state.run(*args, env={"NOVA_ENGINE_NOW_MS": later}).out
+        assert "expired expired" not in out, out
+
+
+SETUP_TOKEN_SHAPE = "sk-ant-oat01-" + "T3stOnlyNotARealToken" * 4
+
+
+def test_doctor_fix_for_an_expired_profile_is_exact_and_runs(state):
+    state.write_config({"agents": {"list": [{"id": "main"}, {"id": "ops"}]}})
+    os.chmod(state.config, 0o600)
+    state.paste("anthropic", SETUP_TOKEN_SHAPE, "--profile-id", "work", "--agent", "ops", "--expires-in", "1h", kind="paste-token")
+    state.paste("anthropic", SETUP_TOKEN_SHAPE, "--profile-id", "home", "--expires-in", "1h", kind="paste-token")
+    later = {"NOVA_ENGINE_NOW_MS": str(now_ms() + 2 * HOUR)}
+    rep = json.loads(state.run("doctor", "--json", env=later).out)
+    fixes = {f["subject"]: f["fix"] for f in rep["findings"] if f["check"] == "expiry"}
+    assert fixes == {"anthropic:work": "nova-engine models auth paste-token --provider anthropic --profile-id anthropic:work --agent ops",
+                     "anthropic:home": "nova-engine models auth paste-token --provider anthropic --profile-id anthropic:home"}, fixes
+    for fix in fixes.values():
+        argv = fix.split()
+        assert argv[0] == "nova-engine"
+        r = state.run(*argv[1:], "--expires-in", "30d", input=SETUP_TOKEN_SHAPE + "\n", env=later)
+        assert r.returncode == 0, r.err
+    rep = json.loads(state.run("doctor", "--json", env=later).out)
+    assert not [f for f in rep["findings"] if f["check"] == "expiry"], rep
+    refused_oauth(state)
+    fix = [f["fix"] for f in json.loads(state.run("doctor", "--json").out)["findings"] if f["subject"] == "anthropic:dead"]
+    assert fix == ["nova-engine models auth login --provider anthropic --profile-id anthropic:dead"], fix
+
+
+def test_doctor_advice_fits_why_a_profile_is_held_back(state):
+    import_doc(state, {"profiles": {"anthropic:gone": api_key("gone"), "anthropic:bill": api_key("bill"),
+                                    "anthropic:slow": api_key("slow")},
+                       "usageStats": {"anthropic:gone": {"disabledUntil": SENTINEL, "disabledReason": "billing"},
+                                      "anthropic:bill": {"disabledUntil": now_ms() + 5 * HOUR, "disabledReason": "billing"},
+                                      "anthropic:slow": {"cooldownUntil": now_ms() + 4 * 60 * 1000}}})
+    rep = json.loads(state.run("doctor", "--json").out)
+    f = {f["subject"]: f for f in rep["findings"] if f["check"] == "cooldown"}
+    for pid in ("anthropic:gone", "anthropic:bill"):
+        assert not f[pid]["fix"].startswith("wait") and "billing" in f[pid]["fix"], f[pid]
+        assert f[pid]["fix"].endswith(f"nova-engine models auth report {pid} good"), f[pid]
+    assert f["anthropic:gone"]["severity"] == "warning" and f["anthropic:gone"]["problem"] == "agent main: anthropic:gone is disabled (billing)"
+    assert f["anthropic:bill"]["severity"] == "info"
+    assert "in cooldown for 4m" in f["anthropic:slow"]["problem"] or "in cooldown for 3m" in f["anthropic:slow"]["problem"]
+    # the command given is real: it puts the profile back in use
+    r = state.run(*f["anthropic:gone"]["fix"].split(": ")[-1].split()[1:])
+    assert r.returncode == 0, r.err
+    rep = json.loads(state.run("doctor", "--json").out)
+    assert "anthropic:gone" not in {f["subject"] for f in rep["findings"]}
