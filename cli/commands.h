@@ -20,5 +20,6 @@ int mount_main(int argc, char **argv);
 int umount_main(int argc, char **argv);
 int secrets_resolve_main(int argc, char **argv);
 int audit_main(int argc, char **argv);
+int env_main(int argc, char **argv);
 
 #endif

@@ -79,6 +79,10 @@ const struct command commands[] = {
 	  "Show who read which secret (the audit trail), oldest first; --agent ID shows one agent's.",
 	  "  --since DUR|TIME  only reads after a time: 90m, 2h, 7d back, or 2026-11-27T04:00:00Z\n"
 	  "  --json            a JSON array of the trail's lines\n" },
+	{ "env", env_main, "get NAME",
+	  "Print one nova-engine setting (NOVA_*) as commands see it: the environment, then <state>/.env, then config env.vars.",
+	  "  Exit 1 with nothing printed when it is not set. ./.env is never read for settings\n"
+	  "  (it is untrusted), and credentials are not shown here (see models auth token).\n" },
 	{ NULL, NULL, NULL, NULL, NULL },
 };
 

@@ -1,7 +1,10 @@
 #!/bin/sh
 # nova-engine-auth-monitor: runs `nova-engine models status --check --json`
 # and notifies when the state changes (ok / expiring / expired), at most once
-# an hour for the same state. Settings (environment, e.g. ~/.nova-engine/.env):
+# an hour for the same state. Settings are read the way every nova-engine
+# command reads them (`nova-engine env get`): the environment, then
+# <state>/.env, then the config's env.vars; so a run by hand sees what the
+# timer sees, and no file is ever run as shell code:
 #   NOVA_MONITOR_NTFY_URL   post the message to this ntfy topic URL
 #   NOVA_MONITOR_COMMAND    run this command with the message as $1
 #   NOVA_MONITOR_STATE      where it remembers what it sent
@@ -10,6 +13,11 @@
 # Exit: the --check code (0 ok, 1 expired/missing, 2 expiring).
 set -u
 NOVA=${NOVA_ENGINE_BIN:-nova-engine}
+setting() { "$NOVA" env get "$1" 2>/dev/null; }
+NOVA_MONITOR_NTFY_URL=$(setting NOVA_MONITOR_NTFY_URL)
+NOVA_MONITOR_COMMAND=$(setting NOVA_MONITOR_COMMAND)
+NOVA_MONITOR_STATE=$(setting NOVA_MONITOR_STATE)
+NOVA_MONITOR_TEST=$(setting NOVA_MONITOR_TEST)
 state_file=${NOVA_MONITOR_STATE:-${NOVA_ENGINE_STATE_DIR:-$HOME/.nova-engine}/auth-monitor.state}
 
 json=$("$NOVA" models status --check --json 2>/dev/null)

@@ -217,3 +217,49 @@ def test_doctor_advice_fits_why_a_profile_is_held_back(state):
     assert r.returncode == 0, r.err
     rep = json.loads(state.run("doctor", "--json").out)
     assert "anthropic:gone" not in {f["subject"] for f in rep["findings"]}
+
+
+def test_auth_monitor_by_hand_reads_the_state_env_file(state, fake, tmp_path):
+    """README: put NOVA_MONITOR_* in <state>/.env, then
+    `NOVA_MONITOR_TEST=1 nova-engine-auth-monitor` sends a test note."""
+    from conftest import ROOT
+    got, pwned = tmp_path / "got", tmp_path / "pwned"
+    notify = tmp_path / "notify.sh"
+    notify.write_text(f'#!/bin/sh\nprintf "%s" "$1" > {got}\n')
+    notify.chmod(0o755)
+    env_file = state.dir / ".env"
+    env_file.write_text(f"NOVA_MONITOR_COMMAND={notify}\nexport NOVA_MONITOR_NTFY_URL='{fake.url}/ntfy/by-hand'\n"
+                        f"NOVA_MONITOR_STATE={tmp_path}/monitor.state\nNOT_SHELL=$(touch {pwned})\n")
+    env_file.chmod(0o600)
+    state.paste("openai", "sk-test-monitor-by-hand-" + "0123456789abcdef" * 2)
+    e = {k: v for k, v in state.env.items() if not k.startswith("NOVA_MONITOR_")}
+    n = len(fake.notes)
+    r = subprocess.run(["sh", str(ROOT / "scripts/auth-monitor.sh")], capture_output=True, text=True, timeout=60,
+                       env={**e, "NOVA_ENGINE_BIN": BIN, "NOVA_MONITOR_TEST": "1"})
+    assert r.returncode == 0, r.stderr
+    assert "test notification" in got.read_text()
+    assert len(fake.notes) == n + 1 and fake.notes[-1][0] == "/ntfy/by-hand" and "test notification" in fake.notes[-1][2]
+    assert not pwned.exists()  # the file is read as KEY=value, never run
+    # the process environment still wins over the file
+    r = subprocess.run(["sh", str(ROOT / "scripts/auth-monitor.sh")], capture_output=True, text=True, timeout=60,
+                       env={**e, "NOVA_ENGINE_BIN": BIN, "NOVA_MONITOR_TEST": "1", "NOVA_MONITOR_NTFY_URL": "",
+                            "NOVA_MONITOR_COMMAND": ""})
+    assert r.returncode == 0 and "test notification" in r.stdout and len(fake.notes) == n + 1, r.stdout
+
+
+def test_env_get_prints_a_setting_as_commands_see_it(state):
+    env_file = state.dir / ".env"
+    env_file.write_text("NOVA_MONITOR_NTFY_URL=https://ntfy.example/topic\nOPENAI_API_KEY=sk-test-env-get-0123456789abcdef\n")
+    env_file.chmod(0o600)
+    (state.cwd / ".env").write_text("NOVA_MONITOR_COMMAND=/tmp/evil\n")  # untrusted: never a setting
+    try:
+        p = state.run("env", "get", "NOVA_MONITOR_NTFY_URL")
+        assert (p.returncode, p.out) == (0, "https://ntfy.example/topic\n")
+        p = state.run("env", "get", "NOVA_MONITOR_NTFY_URL", env={"NOVA_MONITOR_NTFY_URL": "https://mine"})
+        assert p.out == "https://mine\n"
+        p = state.run("env", "get", "NOVA_MONITOR_COMMAND")
+        assert (p.returncode, p.out, p.err) == (1, "", "")
+        p = state.run("env", "get", "OPENAI_API_KEY")
+        assert p.returncode == 1 and p.out == "" and "NOVA_* names only" in p.err and "sk-test" not in p.err
+    finally:
+        (state.cwd / ".env").unlink()
