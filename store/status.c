@@ -17,10 +17,13 @@
 #include <string.h>
 #include <time.h>
 
+/* A time as ISO 8601; a store may hold any number (hand-made or
+ * foreign usageStats), and one that is no valid time says so. */
 static void add_time(cJSON *o, const char *key, double ms)
 {
-	char buf[32];
-	time_iso((int64_t)ms, buf);
+	char buf[32] = "not a valid time";
+	if (ms >= 0 && ms <= (double)EXPIRES_MAX)
+		time_iso((int64_t)ms, buf);
 	cJSON_AddStringToObject(o, key, buf);
 }
 

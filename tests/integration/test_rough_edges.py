@@ -263,3 +263,13 @@ def test_env_get_prints_a_setting_as_commands_see_it(state):
         assert p.returncode == 1 and p.out == "" and "NOVA_* names only" in p.err and "sk-test" not in p.err
     finally:
         (state.cwd / ".env").unlink()
+
+
+def test_hand_made_usage_numbers_never_print_as_bogus_dates(state, mount):
+    import_doc(state, {"profiles": {"anthropic:odd": api_key("odd")},
+                       "usageStats": {"anthropic:odd": {"lastUsed": 1e300, "cooldownUntil": 1e300, "lastFailureAt": -5}}})
+    m = mount()
+    health = (m / f"{P}/anthropic/odd/health").read_text()
+    assert "last_used: not a valid time\n" in health and "cooldown: disabled\n" in health, health
+    assert "-292275055" not in health and "available_at" not in health
+    no_bogus_time((m / f"{P}/anthropic/odd/status").read_text())
