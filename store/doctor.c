@@ -157,28 +157,35 @@ static void shell_word(const char *w, char *out, size_t cap)
 	snprintf(out + o, cap - o, "'");
 }
 
-/* The exact command that puts a new secret into this very profile (of
- * this agent: --agent only when it is not the default one). */
+/* " --agent ID" when the agent is not the default one, else "": a fix
+ * command names exactly what it acts on, and no more. */
+static void agent_option(const struct store_check *c, char *out, size_t cap)
+{
+	char def[AGENT_MAX + 1];
+	home_default_agent(c->home, def);
+	snprintf(out, cap, "%s%s", strcmp(def, c->agent) ? " --agent " : "", strcmp(def, c->agent) ? c->agent : "");
+}
+
+/* The exact command that puts a new secret into this very profile. */
 static void renew_command(const struct store_check *c, const char *id, const cJSON *cred, char *out, size_t cap)
 {
 	static const char *const how[] = { [CRED_API_KEY] = "paste-api-key", [CRED_TOKEN] = "paste-token", [CRED_OAUTH] = "login" };
 	enum cred_type t = cred_type_of(cred);
-	char word[3 * PROFILE_ID_MAX], def[AGENT_MAX + 1];
+	char word[3 * PROFILE_ID_MAX], agent[AGENT_MAX + 16];
 	shell_word(id, word, sizeof(word));
-	home_default_agent(c->home, def);
-	snprintf(out, cap, "nova-engine models auth %s --provider %s --profile-id %s%s%s",
-		 t >= CRED_API_KEY && t <= CRED_OAUTH ? how[t] : "paste-api-key", cred_provider(cred) ? cred_provider(cred) : "?",
-		 word, strcmp(def, c->agent) ? " --agent " : "", strcmp(def, c->agent) ? c->agent : "");
+	agent_option(c, agent, sizeof(agent));
+	snprintf(out, cap, "nova-engine models auth %s --provider %s --profile-id %s%s",
+		 t >= CRED_API_KEY && t <= CRED_OAUTH ? how[t] : "paste-api-key",
+		 cred_provider(cred) ? cred_provider(cred) : "?", word, agent);
 }
 
-/* `models auth report ID good` for this profile (and agent). */
+/* `models auth report ID good` for this profile: puts it back in use. */
 static void report_command(const struct store_check *c, const char *id, char *out, size_t cap)
 {
-	char word[3 * PROFILE_ID_MAX], def[AGENT_MAX + 1];
+	char word[3 * PROFILE_ID_MAX], agent[AGENT_MAX + 16];
 	shell_word(id, word, sizeof(word));
-	home_default_agent(c->home, def);
-	snprintf(out, cap, "nova-engine models auth report %s good%s%s", word,
-		 strcmp(def, c->agent) ? " --agent " : "", strcmp(def, c->agent) ? c->agent : "");
+	agent_option(c, agent, sizeof(agent));
+	snprintf(out, cap, "nova-engine models auth report %s good%s", word, agent);
 }
 
 /* A profile held back by usageStats: what it is, and the fix that fits
