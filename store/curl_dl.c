@@ -36,6 +36,9 @@
 	X(multi_info_read, CURLMsg *, (CURLM *, int *))                                   \
 	X(multi_poll, CURLMcode, (CURLM *, struct curl_waitfd *, unsigned int, int, int *)) \
 	X(multi_cleanup, CURLMcode, (CURLM *))                                            \
+	X(share_init, CURLSH *, (void))                                                   \
+	X(share_setopt, CURLSHcode, (CURLSH *, CURLSHoption, ...))                        \
+	X(share_cleanup, CURLSHcode, (CURLSH *))                                          \
 	X(url, CURLU *, (void))                                                           \
 	X(url_cleanup, void, (CURLU *))                                                   \
 	X(url_get, CURLUcode, (CURLU *, CURLUPart, char **, unsigned int))                \
@@ -229,6 +232,35 @@ CURLMcode curl_multi_poll(CURLM *m, struct curl_waitfd extra[], unsigned int n, 
 CURLMcode curl_multi_cleanup(CURLM *m)
 {
 	return in_use() ? lib.multi_cleanup(m) : CURLM_BAD_HANDLE;
+}
+
+CURLSH *curl_share_init(void)
+{
+	return ready() ? lib.share_init() : NULL;
+}
+
+/* The option says the argument's type: data kinds are ints, the lock
+ * functions function pointers, the user data a pointer. */
+CURLSHcode curl_share_setopt(CURLSH *sh, CURLSHoption opt, ...)
+{
+	if (!ready())
+		return CURLSHE_NOT_BUILT_IN;
+	va_list ap;
+	CURLSHcode rc;
+	va_start(ap, opt);
+	if (opt == CURLSHOPT_SHARE || opt == CURLSHOPT_UNSHARE)
+		rc = lib.share_setopt(sh, opt, va_arg(ap, int));
+	else if (opt == CURLSHOPT_LOCKFUNC || opt == CURLSHOPT_UNLOCKFUNC)
+		rc = lib.share_setopt(sh, opt, va_arg(ap, void (*)(void)));
+	else
+		rc = lib.share_setopt(sh, opt, va_arg(ap, void *));
+	va_end(ap);
+	return rc;
+}
+
+CURLSHcode curl_share_cleanup(CURLSH *sh)
+{
+	return in_use() ? lib.share_cleanup(sh) : CURLSHE_OK;
 }
 
 CURLU *curl_url(void)

@@ -75,7 +75,7 @@ static int set_credentials(struct etcd *e, const struct etcd_opts *o, struct nv_
 	return e->username && e->password ? 0 : nv_fail(err, ENOMEM, "out of memory");
 }
 
-struct etcd *etcd_new(const struct etcd_opts *o, struct nv_err *err)
+static struct etcd *alloc_client(struct nv_err *err)
 {
 	struct etcd *e = calloc(1, sizeof(*e));
 	if (!e) {
@@ -83,6 +83,16 @@ struct etcd *etcd_new(const struct etcd_opts *o, struct nv_err *err)
 		return NULL;
 	}
 	pthread_mutex_init(&e->mu, NULL);
+	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+		pthread_mutex_init(&e->share_mu[i], NULL);
+	return e;
+}
+
+struct etcd *etcd_new(const struct etcd_opts *o, struct nv_err *err)
+{
+	struct etcd *e = alloc_client(err);
+	if (!e)
+		return NULL;
 	e->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : DEFAULT_TIMEOUT_MS;
 	const char *s = o->endpoints ? o->endpoints : "";
 	int rc = 0;
@@ -116,7 +126,11 @@ void etcd_free(struct etcd *e)
 	secmem_free(e->username);
 	secmem_free(e->password);
 	sodium_memzero(e->token, sizeof(e->token));
+	if (e->share)
+		curl_share_cleanup(e->share);
 	pthread_mutex_destroy(&e->mu);
+	for (int i = 0; i < CURL_LOCK_DATA_LAST; i++)
+		pthread_mutex_destroy(&e->share_mu[i]);
 	free(e);
 }
 
@@ -127,12 +141,9 @@ size_t etcd_endpoint_count(const struct etcd *e)
 
 struct etcd *etcd_one(const struct etcd *e, size_t i, struct nv_err *err)
 {
-	struct etcd *one = calloc(1, sizeof(*one));
-	if (!one) {
-		nv_fail(err, ENOMEM, "out of memory");
+	struct etcd *one = alloc_client(err);
+	if (!one)
 		return NULL;
-	}
-	pthread_mutex_init(&one->mu, NULL);
 	memcpy(one->endpoint[0], e->endpoint[i], sizeof(one->endpoint[0]));
 	one->n = 1;
 	memcpy(one->ca, e->ca, sizeof(one->ca));
@@ -153,6 +164,38 @@ void etcd_endpoint(struct etcd *e, char *out, size_t cap)
 	pthread_mutex_lock(&e->mu);
 	snprintf(out, cap, "%s", e->endpoint[e->cur]);
 	pthread_mutex_unlock(&e->mu);
+}
+
+static void share_lock(CURL *c, curl_lock_data data, curl_lock_access access, void *arg)
+{
+	(void)c, (void)access;
+	pthread_mutex_lock(&((struct etcd *)arg)->share_mu[data]);
+}
+
+static void share_unlock(CURL *c, curl_lock_data data, void *arg)
+{
+	(void)c;
+	pthread_mutex_unlock(&((struct etcd *)arg)->share_mu[data]);
+}
+
+/* The client's connection cache, made on first use. Caller holds e->mu.
+ * NULL (no sharing: a connection per request) if libcurl cannot make one. */
+static CURLSH *share_of(struct etcd *e)
+{
+	if (e->share)
+		return e->share;
+	CURLSH *sh = curl_share_init();
+	if (!sh)
+		return NULL;
+	if (curl_share_setopt(sh, CURLSHOPT_LOCKFUNC, share_lock) != CURLSHE_OK ||
+	    curl_share_setopt(sh, CURLSHOPT_UNLOCKFUNC, share_unlock) != CURLSHE_OK ||
+	    curl_share_setopt(sh, CURLSHOPT_USERDATA, e) != CURLSHE_OK ||
+	    curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) != CURLSHE_OK ||
+	    curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK) {
+		curl_share_cleanup(sh);
+		return NULL;
+	}
+	return e->share = sh;
 }
 
 CURL *etcd_curl(struct etcd *e, size_t i, const char *path, struct curl_slist **hdrs)
@@ -179,7 +222,10 @@ CURL *etcd_curl(struct etcd *e, size_t i, const char *path, struct curl_slist **
 	pthread_mutex_lock(&e->mu);
 	if (e->token[0])
 		snprintf(auth, sizeof(auth), "Authorization: %s", e->token);
+	CURLSH *sh = share_of(e);
 	pthread_mutex_unlock(&e->mu);
+	if (sh)
+		curl_easy_setopt(c, CURLOPT_SHARE, sh);
 	if (auth[0])
 		*hdrs = curl_slist_append(*hdrs, auth);
 	sodium_memzero(auth, sizeof(auth));
@@ -268,15 +314,14 @@ static enum outcome attempt(struct etcd *e, size_t i, const char *path, const ch
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &a);
 	CURLcode cc = curl_easy_perform(c);
-	long http = 0;
-	curl_off_t connected = 0;
+	long http = 0, sent = 0;  /* a reused connection has no connect time: ask what was sent */
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &http);
-	curl_easy_getinfo(c, CURLINFO_CONNECT_TIME_T, &connected);
+	curl_easy_getinfo(c, CURLINFO_REQUEST_SIZE, &sent);
 	curl_easy_cleanup(c);
 	curl_slist_free_all(hdrs);
 	enum outcome o = OK;
 	*ans = NULL;
-	if (cc == CURLE_OPERATION_TIMEDOUT && connected && !http) {
+	if (cc == CURLE_OPERATION_TIMEDOUT && sent && !http) {
 		/* a member that takes a request and never answers: no leader to commit it */
 		o = wait ? FINAL : NO_QUORUM;
 		if (wait)

@@ -20,6 +20,11 @@ struct etcd {
 	char ca[ETCD_PATH_MAX], cert[ETCD_PATH_MAX], key[ETCD_PATH_MAX];
 	char token[1024];             /* from /v3/auth/authenticate; "" until then */
 	long timeout_ms;
+	/* One connection cache for every request of this client (a daemon's
+	 * writes reuse their TCP and TLS connections instead of a handshake
+	 * each); made on first use, under mu. */
+	CURLSH *share;
+	pthread_mutex_t share_mu[CURL_LOCK_DATA_LAST];
 };
 
 /* POST body to path on the current endpoint, failing over to the others.

@@ -478,16 +478,7 @@ def bench_etcd(tmp):
         row("etcd", "write through mount A to read through mount B (median, p99)",
             f"{med(lat):.1f} / {lat[int(len(lat) * 0.99) - 1]:.1f} ms", noise=span(lat, "{:.1f}"), target="< 1000 ms",
             ok=lat[-1] < 1000)
-        script = ('for i in $(seq 0 49); do d="$0/agents/main/profiles/openrouter/$1$i"; mkdir "$d" && '
-                  'echo "sk-or-v1-$1-$i-0123456789abcdef0123456789abcdef" > "$d/token" || exit 1; done')
-        rates = []
-        for b in range(3):
-            t = time.perf_counter()
-            procs = [subprocess.Popen(["bash", "-c", script, str(m), f"r{b}w{w}"]) for w, m in enumerate(mnts)]
-            for p in procs:
-                p.wait()
-            rates.append(150 / (time.perf_counter() - t))
-        row("etcd", "CAS writes through 3 mounts (3 writers x 50), total", f"{med(rates):.0f} /s", noise=span(rates, "{:.0f}"))
+        # before the writes below, which leave 150 more profiles on the etcd side
         file_state = tmp / "etcd-file-side"
         fenv = env_for(file_state)
         run(["models", "auth", "paste-api-key", "--provider", "openrouter"], fenv, secret.encode())
@@ -505,6 +496,16 @@ def bench_etcd(tmp):
         row("etcd", "cat token: etcd-backed mount / file-backed mount (1 reader)",
             f"{med(ours):.1f} / {med(base):.1f} us", noise=f"{span(ours, '{:.1f}')} / {span(base, '{:.1f}')}",
             ratio=f"{r:.2f}x")
+        script = ('for i in $(seq 0 49); do d="$0/agents/main/profiles/openrouter/$1$i"; mkdir "$d" && '
+                  'echo "sk-or-v1-$1-$i-0123456789abcdef0123456789abcdef" > "$d/token" || exit 1; done')
+        rates = []
+        for b in range(3):
+            t = time.perf_counter()
+            procs = [subprocess.Popen(["bash", "-c", script, str(m), f"r{b}w{w}"]) for w, m in enumerate(mnts[:3])]
+            for p in procs:
+                p.wait()
+            rates.append(150 / (time.perf_counter() - t))
+        row("etcd", "CAS writes through 3 mounts (3 writers x 50), total", f"{med(rates):.0f} /s", noise=span(rates, "{:.0f}"))
     finally:
         for m in mnts:
             unmount(m)
