@@ -3,6 +3,7 @@
 #include "store/config.h"
 #include "store/config_mode.h"
 #include "store/env.h"
+#include "store/fixcmd.h"
 #include "store/oauth.h"
 #include "store/timefmt.h"
 
@@ -57,6 +58,21 @@ static int needs_login(const cJSON *doc, const char *id, const cJSON *cred, int6
 	return cred_type_of(cred) == CRED_OAUTH && why && strcmp(why, "auth") == 0 && oauth_due(cred, now);
 }
 
+/* The command that renews the first expired profile of the provider: a
+ * new token in its place keeps its place in every order. */
+static void first_expired_fix(const cJSON *doc, const struct select_args *a, int64_t now, char *out, size_t cap)
+{
+	const cJSON *e;
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(doc, "profiles")) {
+		const char *p = cred_provider(e);
+		if (p && strcmp(p, a->provider) == 0 && cred_expires(e) && cred_expires(e) <= now) {
+			fixcmd_renew(a->home, a->agent, e->string, e, out, cap);
+			return;
+		}
+	}
+	snprintf(out, cap, "nova-engine models auth paste-token --provider %s", a->provider);
+}
+
 static int select_in_doc(const cJSON *doc, void *arg, struct nv_err *err)
 {
 	struct select_args *a = arg;
@@ -95,10 +111,14 @@ static int select_in_doc(const cJSON *doc, void *arg, struct nv_err *err)
 	order_count(doc, a->provider, now, &stored, &expired);
 	if (a->rejected)
 		return nv_fail(err, EKEYREJECTED, "every usable %s credential was rejected by the provider: log in again or store a new one", a->provider);
-	if (stored && expired == stored)
-		return nv_fail(err, EKEYEXPIRED, "every %s credential has expired: store a new one with `nova-engine models auth paste-token --provider %s`", a->provider, a->provider);
-	return nv_fail(err, ENOKEY, "no usable %s credential for agent \"%s\": add one with `nova-engine models auth paste-api-key --provider %s` or set %s",
-		       a->provider, a->agent, a->provider, var);
+	char fix[600];
+	if (stored && expired == stored) {
+		first_expired_fix(doc, a, now, fix, sizeof(fix));
+		return nv_fail(err, EKEYEXPIRED, "every %s credential has expired: store a new one with `%s`", a->provider, fix);
+	}
+	fixcmd_agent(a->home, a->agent, fix, sizeof(fix));
+	return nv_fail(err, ENOKEY, "no usable %s credential for agent \"%s\": add one with `nova-engine models auth paste-api-key --provider %s%s` or set %s",
+		       a->provider, a->agent, a->provider, fix, var);
 }
 
 int creds_select_local(struct store *st, const char *provider, const char *pin,
@@ -160,6 +180,7 @@ int creds_select(struct store *st, const char *provider, const char *pin,
 }
 
 struct get_args {
+	struct store *st;   /* for the words of an error: its agent */
 	const char *id;
 	struct selection *sel;
 	int want_refresh;   /* in: stop at "due" and let the caller refresh */
@@ -183,7 +204,9 @@ static int get_in_doc(const cJSON *doc, void *arg, struct nv_err *err)
 		return nv_fail(err, ENOKEY, "auth profile \"%s\" holds no secret", a->id);
 	if (cred_type_of(cred) != CRED_API_KEY && a->expires && a->expires <= now) {
 		selection_wipe(a->sel);
-		return nv_fail(err, EKEYEXPIRED, "auth profile \"%s\" has expired: store a new one", a->id);
+		char fix[600];
+		fixcmd_renew(store_home(a->st), store_agent(a->st), a->id, cred, fix, sizeof(fix));
+		return nv_fail(err, EKEYEXPIRED, "auth profile \"%s\" has expired: store a new one with `%s`", a->id, fix);
 	}
 	return 0;
 }
@@ -191,7 +214,7 @@ static int get_in_doc(const cJSON *doc, void *arg, struct nv_err *err)
 int creds_get_unrefreshed(struct store *st, const char *id, struct selection *sel, int64_t *expires)
 {
 	memset(sel, 0, sizeof(*sel));
-	struct get_args a = { .id = id, .sel = sel, .want_refresh = 1 };
+	struct get_args a = { .st = st, .id = id, .sel = sel, .want_refresh = 1 };
 	int rc = store_read(st, get_in_doc, &a, NULL);
 	*expires = a.expires;
 	return rc;
@@ -200,7 +223,7 @@ int creds_get_unrefreshed(struct store *st, const char *id, struct selection *se
 int creds_get(struct store *st, const char *id, struct selection *sel, struct nv_err *err)
 {
 	memset(sel, 0, sizeof(*sel));
-	struct get_args a = { .id = id, .sel = sel, .want_refresh = 1 };
+	struct get_args a = { .st = st, .id = id, .sel = sel, .want_refresh = 1 };
 	int rc = store_read(st, get_in_doc, &a, err);
 	if (rc < 0 || !a.due)
 		return rc;

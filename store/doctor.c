@@ -6,6 +6,7 @@
 #include "store/creds.h"
 #include "store/env.h"
 #include "store/fileio.h"
+#include "store/fixcmd.h"
 #include "store/health.h"
 #include "store/mountreg.h"
 #include "store/order.h"
@@ -138,56 +139,6 @@ static void check_order_refs(struct store_check *c, const cJSON *doc)
 	}
 }
 
-/* A word for a fix command: as is when the shell takes it so, else in
- * single quotes (an imported store may hold any profile id). */
-static void shell_word(const char *w, char *out, size_t cap)
-{
-	if (*w && strspn(w, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._@+:-") == strlen(w)) {
-		snprintf(out, cap, "%s", w);
-		return;
-	}
-	size_t o = 0;
-	out[o++] = '\'';
-	for (; *w && o + 5 < cap; w++) {
-		if (*w == '\'')
-			o += (size_t)snprintf(out + o, cap - o, "'\\''");
-		else
-			out[o++] = *w;
-	}
-	snprintf(out + o, cap - o, "'");
-}
-
-/* " --agent ID" when the agent is not the default one, else "": a fix
- * command names exactly what it acts on, and no more. */
-static void agent_option(const struct store_check *c, char *out, size_t cap)
-{
-	char def[AGENT_MAX + 1];
-	home_default_agent(c->home, def);
-	snprintf(out, cap, "%s%s", strcmp(def, c->agent) ? " --agent " : "", strcmp(def, c->agent) ? c->agent : "");
-}
-
-/* The exact command that puts a new secret into this very profile. */
-static void renew_command(const struct store_check *c, const char *id, const cJSON *cred, char *out, size_t cap)
-{
-	static const char *const how[] = { [CRED_API_KEY] = "paste-api-key", [CRED_TOKEN] = "paste-token", [CRED_OAUTH] = "login" };
-	enum cred_type t = cred_type_of(cred);
-	char word[3 * PROFILE_ID_MAX], agent[AGENT_MAX + 16];
-	shell_word(id, word, sizeof(word));
-	agent_option(c, agent, sizeof(agent));
-	snprintf(out, cap, "nova-engine models auth %s --provider %s --profile-id %s%s",
-		 t >= CRED_API_KEY && t <= CRED_OAUTH ? how[t] : "paste-api-key",
-		 cred_provider(cred) ? cred_provider(cred) : "?", word, agent);
-}
-
-/* `models auth report ID good` for this profile: puts it back in use. */
-static void report_command(const struct store_check *c, const char *id, char *out, size_t cap)
-{
-	char word[3 * PROFILE_ID_MAX], agent[AGENT_MAX + 16];
-	shell_word(id, word, sizeof(word));
-	agent_option(c, agent, sizeof(agent));
-	snprintf(out, cap, "nova-engine models auth report %s good%s", word, agent);
-}
-
 /* A profile held back by usageStats: what it is, and the fix that fits
  * why (a cooldown ends by itself; billing needs the account looked at;
  * a refused login needs a new one). expired: an expiry error was already
@@ -200,13 +151,13 @@ static void check_avail(struct store_check *c, const char *id, const cJSON *cred
 	if (a.kind == AVAIL_NOW)
 		return;
 	avail_phrase(&a, now, what, sizeof(what));
-	report_command(c, id, cmd, sizeof(cmd));
+	fixcmd_report_good(c->home, c->agent, id, cmd, sizeof(cmd));
 	const char *why = a.reason ? a.reason : "";
 	const char *sev = a.kind == AVAIL_DISABLED_OPEN ? "warning" : "info";
 	if (strcmp(why, "auth") == 0) {
 		if (expired)
 			return; /* the expiry error already says to log in again */
-		renew_command(c, id, cred, cmd, sizeof(cmd));
+		fixcmd_renew(c->home, c->agent, id, cred, cmd, sizeof(cmd));
 		snprintf(fix, sizeof(fix), "the provider refused it: store a new one with %s", cmd);
 		sev = "warning";
 	} else if (strcmp(why, "billing") == 0) {
@@ -231,7 +182,7 @@ static void check_expiry(struct store_check *c, const cJSON *doc)
 		struct health h = health_of(e, u, now);
 		int sev = health_severity(&h);
 		char fix[600], left[16];
-		renew_command(c, e->string, e, fix, sizeof(fix));
+		fixcmd_renew(c->home, c->agent, e->string, e, fix, sizeof(fix));
 		duration_format(h.left_ms, left, sizeof(left));
 		struct avail a = avail_of(u, now);
 		char refused[300] = "", phrase[280]; /* a refresh the provider refused: said beside the expiry */

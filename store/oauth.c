@@ -4,6 +4,7 @@
 #include "store/oauth.h"
 #include "store/config.h"
 #include "store/curl_dl.h"
+#include "store/fixcmd.h"
 #include "store/netpolicy.h"
 #include "store/profile.h"
 #include "store/secmem.h"
@@ -275,11 +276,14 @@ static int refresh_locked(struct store *st, cJSON *doc, const char *id, int64_t 
 		return 1; /* fresh already: another process refreshed it */
 	const cJSON *u = doc_usage(doc, id);
 	const char *why = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(u, "disabledReason"));
-	if (why && strcmp(why, "auth") == 0) /* its refresh token is dead: asking again is no use */
-		return nv_fail(err, EKEYREJECTED, "auth profile \"%s\": re-authentication required; run nova-engine models auth login", id);
 	const char *refresh = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cred, "refresh"));
+	char fix[600];
+	if ((why && strcmp(why, "auth") == 0) || !refresh || !*refresh)
+		fixcmd_renew(store_home(st), store_agent(st), id, cred, fix, sizeof(fix));
+	if (why && strcmp(why, "auth") == 0) /* its refresh token is dead: asking again is no use */
+		return nv_fail(err, EKEYREJECTED, "auth profile \"%s\": re-authentication required; run `%s`", id, fix);
 	if (!refresh || !*refresh)
-		return nv_fail(err, EKEYEXPIRED, "auth profile \"%s\" has expired and holds no refresh token: log in again", id);
+		return nv_fail(err, EKEYEXPIRED, "auth profile \"%s\" has expired and holds no refresh token: log in again with `%s`", id, fix);
 	struct oauth_endpoint ep;
 	int rc = oauth_endpoint_of(store_home(st), cred_provider(cred), &ep, err);
 	if (rc < 0)

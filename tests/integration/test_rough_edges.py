@@ -273,3 +273,38 @@ def test_hand_made_usage_numbers_never_print_as_bogus_dates(state, mount):
     assert "last_used: not a valid time\n" in health and "cooldown: disabled\n" in health, health
     assert "-292275055" not in health and "available_at" not in health
     no_bogus_time((m / f"{P}/anthropic/odd/status").read_text())
+
+
+def suggested(err):
+    """The command an error tells the user to run (between backquotes)."""
+    import re
+    m = re.search(r"`(nova-engine [^`]+)`", err)
+    assert m, err
+    return m.group(1).split()[1:]
+
+
+def test_errors_name_the_exact_command_for_that_profile_and_agent(state):
+    state.write_config({"agents": {"list": [{"id": "main"}, {"id": "ops"}]}})
+    # no credential for agent ops: the command stores it for ops, not main
+    p = state.run("models", "auth", "token", "--provider", "openai", "--agent", "ops")
+    assert p.returncode == 1 and "paste-api-key --provider openai --agent ops`" in p.err, p.err
+    r = state.run(*suggested(p.err), input="sk-test-ops-suggested-0123456789abcdef\n")
+    assert r.returncode == 0, r.err
+    assert state.run("models", "auth", "token", "--provider", "openai", "--agent", "ops").out == "sk-test-ops-suggested-0123456789abcdef\n"
+    assert state.run("models", "auth", "token", "--provider", "openai").returncode == 1  # main got nothing
+    # every token of ops expired: renew that very profile, in its place
+    state.paste("anthropic", SETUP_TOKEN_SHAPE, "--profile-id", "w", "--agent", "ops", "--expires-in", "1h", kind="paste-token")
+    later = {"NOVA_ENGINE_NOW_MS": str(now_ms() + 2 * HOUR)}
+    p = state.run("models", "auth", "token", "--provider", "anthropic", "--agent", "ops", env=later)
+    assert p.returncode == 1 and suggested(p.err) == ["models", "auth", "paste-token", "--provider", "anthropic",
+                                                      "--profile-id", "anthropic:w", "--agent", "ops"], p.err
+    p = state.run("models", "auth", "token", "anthropic:w", "--agent", "ops", env=later)
+    assert p.returncode == 1 and "--profile-id anthropic:w --agent ops`" in p.err, p.err
+    r = state.run(*suggested(p.err), "--expires-in", "30d", input=SETUP_TOKEN_SHAPE + "\n", env=later)
+    assert r.returncode == 0, r.err
+    assert state.run("models", "auth", "token", "--provider", "anthropic", "--agent", "ops", env=later).returncode == 0
+    # a refresh the provider refused: log in again, to that profile
+    refused_oauth(state)
+    p = state.run("models", "auth", "token", "anthropic:dead")
+    assert p.returncode == 1 and suggested(p.err) == ["models", "auth", "login", "--provider", "anthropic",
+                                                      "--profile-id", "anthropic:dead"], p.err
