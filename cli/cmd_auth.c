@@ -4,6 +4,7 @@
 #include "store/audit.h"
 #include "store/creds.h"
 #include "store/health.h"
+#include "store/rows.h"
 #include "store/timefmt.h"
 #include "store/vis.h"
 
@@ -21,6 +22,22 @@ static int profile_arg(const char *cmd, const char *text, char *id)
 	return 0;
 }
 
+static void print_rows_json(const struct cred_row *rows, size_t n)
+{
+	cJSON *out = cJSON_CreateArray();
+	for (size_t i = 0; i < n; i++) {
+		cJSON *r = cJSON_CreateObject();
+		cJSON_AddStringToObject(r, "id", rows[i].id);
+		cJSON_AddStringToObject(r, "provider", rows[i].provider);
+		cJSON_AddStringToObject(r, "type", cred_type_name(rows[i].type));
+		cJSON_AddStringToObject(r, "secret", rows[i].mask);
+		cJSON_AddStringToObject(r, "state", health_label(&rows[i].health));
+		cJSON_AddItemToArray(out, r);
+	}
+	cli_print_json(out);
+	cJSON_Delete(out);
+}
+
 int list_main(int argc, char **argv)
 {
 	struct cli_opts o = { .cmd = argv[0] };
@@ -34,43 +51,21 @@ int list_main(int argc, char **argv)
 	if (cli_open(&ctx, o.agent))
 		return 1;
 	struct nv_err err = { 0 };
-	cJSON *doc;
-	if (creds_snapshot(ctx.store, &doc, &err) < 0) {
+	struct cred_row *rows;
+	size_t n;
+	struct cred_filter f = { *prov ? prov : NULL, NULL };
+	if (creds_list(ctx.store, &f, &rows, &n, &err) < 0) {
 		cli_close(&ctx);
 		return cli_fail(&err);
 	}
-	cJSON *rows = cJSON_CreateArray();
-	const cJSON *e;
-	int64_t now = now_ms();
-	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(doc, "profiles")) {
-		const char *p = cred_provider(e);
-		if (*prov && (!p || strcmp(p, prov) != 0))
-			continue;
-		const cJSON *usage = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "usageStats"), e->string);
-		struct health h = health_of(e, usage, now);
-		char mask[MASK_MAX];
-		secret_mask(cred_secret(e), mask);
-		cJSON *r = cJSON_CreateObject();
-		cJSON_AddStringToObject(r, "id", e->string);
-		cJSON_AddStringToObject(r, "provider", p ? p : "");
-		cJSON_AddStringToObject(r, "type", cred_type_name(cred_type_of(e)));
-		cJSON_AddStringToObject(r, "secret", mask);
-		cJSON_AddStringToObject(r, "state", health_label(&h));
-		cJSON_AddItemToArray(rows, r);
-	}
-	if (json) {
-		cli_print_json(rows);
-	} else if (vis_json(rows), !cJSON_GetArraySize(rows)) {
+	if (json)
+		print_rows_json(rows, n);
+	else if (!n)
 		printf("No auth profiles stored for agent %s.\n", ctx.agent);
-	} else {
-		cJSON_ArrayForEach(e, rows)
-			printf("%-32s %-8s %-20s %s\n", cJSON_GetStringValue(cJSON_GetObjectItem(e, "id")),
-			       cJSON_GetStringValue(cJSON_GetObjectItem(e, "type")),
-			       cJSON_GetStringValue(cJSON_GetObjectItem(e, "secret")),
-			       cJSON_GetStringValue(cJSON_GetObjectItem(e, "state")));
-	}
-	cJSON_Delete(rows);
-	cJSON_Delete(doc);
+	for (size_t i = 0; !json && i < n; i++) /* a legacy store's ids may hold anything */
+		printf("%-32s %-8s %-20s %s\n", cli_vis(rows[i].id), cred_type_name(rows[i].type), cli_vis(rows[i].mask),
+		       health_label(&rows[i].health));
+	cred_rows_free(rows, n);
 	cli_close(&ctx);
 	return 0;
 }

@@ -5,7 +5,7 @@
 #include "store/health.h"
 #include "store/oauth.h"
 #include "store/refresh.h"
-#include "store/profile.h"
+#include "store/rows.h"
 #include "store/timefmt.h"
 #include "store/watch.h"
 
@@ -56,32 +56,23 @@ static void label(char *out, size_t cap, const char *v)
 	out[o] = '\0';
 }
 
-static int profile_lines(const cJSON *doc, void *arg, struct nv_err *err)
+static void profile_lines(struct metric_args *a, const struct cred_row *r)
 {
-	struct metric_args *a = arg;
-	int64_t now = now_ms();
-	const cJSON *e;
-	(void)err;
-	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(doc, "profiles")) {
-		char id[2 * PROFILE_ID_MAX + 2], lbl[3 * PROFILE_ID_MAX];
-		label(id, sizeof(id), e->string);
-		snprintf(lbl, sizeof(lbl), "agent=\"%s\",profile=\"%s\",provider=\"%s\",type=\"%s\"", a->agent, id,
-			 cred_provider(e) ? cred_provider(e) : "", cred_type_name(cred_type_of(e)));
-		const cJSON *u = doc_usage(doc, e->string);
-		struct health h = health_of(e, u, now);
-		if (cred_expires(e))
-			out_printf(a->o, "nova_engine_credential_expiry_seconds{%s} %lld\n", lbl, (long long)(h.left_ms / 1000));
-		out_printf(a->o, "nova_engine_credential_state{%s,state=\"%s\"} 1\n", lbl, health_label(&h));
-		cJSON *p = probe_cache_peek(a->fs->probes, a->agent, e->string);
-		const char *res = cJSON_GetStringValue(cJSON_GetObjectItem(p, "result"));
-		if (res) {
-			out_printf(a->o, "nova_engine_probe_result{%s,result=\"%s\"} 1\n", lbl, res);
-			out_printf(a->o, "nova_engine_probe_latency_seconds{%s} %.3f\n", lbl,
-				   cJSON_GetNumberValue(cJSON_GetObjectItem(p, "latency_ms")) / 1000.0);
-		}
-		cJSON_Delete(p);
+	char id[2 * PROFILE_ID_MAX + 2], lbl[3 * PROFILE_ID_MAX];
+	label(id, sizeof(id), r->id);
+	snprintf(lbl, sizeof(lbl), "agent=\"%s\",profile=\"%s\",provider=\"%s\",type=\"%s\"", a->agent, id,
+		 r->provider, cred_type_name(r->type));
+	if (r->expires)
+		out_printf(a->o, "nova_engine_credential_expiry_seconds{%s} %lld\n", lbl, (long long)(r->health.left_ms / 1000));
+	out_printf(a->o, "nova_engine_credential_state{%s,state=\"%s\"} 1\n", lbl, health_label(&r->health));
+	cJSON *p = probe_cache_peek(a->fs->probes, a->agent, r->id);
+	const char *res = cJSON_GetStringValue(cJSON_GetObjectItem(p, "result"));
+	if (res) {
+		out_printf(a->o, "nova_engine_probe_result{%s,result=\"%s\"} 1\n", lbl, res);
+		out_printf(a->o, "nova_engine_probe_latency_seconds{%s} %.3f\n", lbl,
+			   cJSON_GetNumberValue(cJSON_GetObjectItem(p, "latency_ms")) / 1000.0);
 	}
-	return 0;
+	cJSON_Delete(p);
 }
 
 static int agent_lines(void *arg, const char *agent, int is_dir)
@@ -90,8 +81,12 @@ static int agent_lines(void *arg, const char *agent, int is_dir)
 	(void)is_dir;
 	a->agent = agent;
 	struct store *st = fs_store(a->fs, agent);
-	if (st)
-		store_read(st, profile_lines, a, NULL);
+	struct cred_row *rows = NULL;
+	size_t n = 0;
+	if (st && creds_list(st, NULL, &rows, &n, NULL) == 0)
+		for (size_t i = 0; i < n; i++)
+			profile_lines(a, &rows[i]);
+	cred_rows_free(rows, n);
 	fs_store_put(a->fs, st);
 	out_printf(a->o, "nova_engine_token_reads_total{agent=\"%s\"} %lu\n", agent, fs_counted(a->fs, agent, FS_TOKEN_READS));
 	out_printf(a->o, "nova_engine_token_writes_total{agent=\"%s\"} %lu\n", agent, fs_counted(a->fs, agent, FS_TOKEN_WRITES));

@@ -4,6 +4,7 @@
 #include "fs/tree.h"
 #include "fs/consumers.h"
 #include "fs/pending.h"
+#include "store/rows.h"
 #include "store/session.h"
 
 #include <errno.h>
@@ -36,36 +37,14 @@ static int agent_ok(struct fs *fs, const char *agent)
 	return home_agent_resolve(fs->home, agent, out, NULL) == 0;
 }
 
-struct probe_args {
-	const char *provider, *id;
-	int found;
-};
-
-static int find_in_doc(const cJSON *doc, void *arg, struct nv_err *err)
-{
-	struct probe_args *a = arg;
-	const cJSON *e;
-	(void)err;
-	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(doc, "profiles")) {
-		const char *p = cred_provider(e);
-		if (a->id ? strcmp(e->string, a->id) == 0 : (p && strcmp(p, a->provider) == 0)) {
-			a->found = 1;
-			break;
-		}
-	}
-	return 0;
-}
-
 /* Is there a stored profile of provider (id NULL) or with this id? */
 static int stored(struct fs *fs, const char *agent, const char *provider, const char *id)
 {
 	struct store *st = fs_store(fs, agent);
-	struct probe_args a = { provider, id, 0 };
-	if (!st)
-		return -ENOMEM;
-	int rc = store_read(st, find_in_doc, &a, NULL);
+	struct cred_filter f = { id ? NULL : provider, id };
+	int rc = st ? creds_has(st, &f, NULL) : -ENOMEM;
 	fs_store_put(fs, st);
-	return rc < 0 ? rc : a.found;
+	return rc;
 }
 
 static int provider_ok(struct fs *fs, const char *agent, const char *provider)
@@ -261,23 +240,23 @@ static int add_name(void *arg, const char *name, int is_dir)
 	return 0;
 }
 
-static int names_in_doc(const cJSON *doc, void *arg, struct nv_err *err)
+/* Stored providers (a->provider NULL), else the stored profile names of
+ * a->provider that can be directory names. */
+static int stored_names(struct store *st, struct names_args *a)
 {
-	struct names_args *a = arg;
-	const cJSON *e;
-	(void)err;
-	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(doc, "profiles")) {
-		const char *p = cred_provider(e);
-		const char *colon = strchr(e->string, ':');
-		if (!p || !colon)
-			continue;
-		if (!a->provider && strlen(p) <= PROVIDER_MAX)
-			add_name(a, p, 1);
-		else if (a->provider && strcmp(p, a->provider) == 0 && strncmp(e->string, p, strlen(p)) == 0 &&
-			 e->string + strlen(p) == colon && profile_name_check(colon + 1, NULL) == 0)
-			add_name(a, colon + 1, 1);
+	struct cred_row *rows;
+	size_t n;
+	struct cred_filter f = { a->provider, NULL };
+	int rc = creds_list(st, &f, &rows, &n, NULL);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		const struct cred_row *r = &rows[i];
+		if (!a->provider && *r->provider && strchr(r->id, ':') && strlen(r->provider) <= PROVIDER_MAX)
+			add_name(a, r->provider, 1);
+		else if (a->provider && *r->name)
+			add_name(a, r->name, 1);
 	}
-	return 0;
+	cred_rows_free(rows, n);
+	return rc;
 }
 
 static int cmp_name(const void *a, const void *b)
@@ -294,7 +273,7 @@ static int list_children(struct fs *fs, const struct node *n, entry_fn fn, void 
 	if (n->kind == N_PROFILES)
 		for (size_t i = 0; i < provider_count(); i++)
 			add_name(&a, provider_at(i), 1);
-	int rc = store_read(st, names_in_doc, &a, NULL);
+	int rc = stored_names(st, &a);
 	fs_store_put(fs, st);
 	if (rc == 0)
 		rc = pending_each(fs, n->agent, a.provider, add_name, &a);

@@ -1,0 +1,58 @@
+/* Typed rows: an agent's stored credentials as plain C structs, so the
+ * faces (cli/, fs/) list, label and count them without knowing the
+ * store document's shape. Each row carries its verdict (expiry state,
+ * masked secret, cooldown, place in the order) computed here once. */
+#ifndef NV_ROWS_H
+#define NV_ROWS_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/health.h"
+#include "store/profile.h"
+#include "store/store.h"
+
+struct cred_row {
+	char *id;                   /* the profile id as stored */
+	char *provider;             /* "" when the credential names none */
+	/* The directory name under <provider>/: the part after
+	 * "<provider>:" when that is a valid profile name, else "". */
+	char *name;
+	enum cred_type type;
+	char mask[MASK_MAX];        /* the secret as SPEC 12 shows it */
+	struct health health;       /* SPEC 7 */
+	int64_t expires;            /* ms; 0: no valid expiry */
+	int64_t unavailable_until;  /* cooldown or disabled until (ms); 0: available */
+	char *disabled_reason;      /* NULL: none recorded */
+	int64_t last_used;          /* ms; 0: never */
+	/* 1-based place in the provider's effective order (SPEC 6); 0 when
+	 * the credential is not used at all. */
+	int position;
+};
+
+/* What to list: provider NULL for every provider; id NULL for every
+ * profile. */
+struct cred_filter {
+	const char *provider;
+	const char *id;
+};
+
+/* The rows of st's agent that pass f (NULL: all), in document order.
+ * *rows is NULL when *n is 0. On error nothing is allocated. */
+int creds_list(struct store *st, const struct cred_filter *f, struct cred_row **rows, size_t *n,
+	       struct nv_err *err);
+
+/* Is there a stored profile that passes f? 1, 0, or -errno. Cheaper than
+ * creds_list: nothing is computed or copied. */
+int creds_has(struct store *st, const struct cred_filter *f, struct nv_err *err);
+
+/* The same rows from a document and config already held (for views built
+ * inside store_read); -ENOMEM. */
+int cred_rows_of(const cJSON *doc, const cJSON *config, const struct cred_filter *f, int64_t now,
+		 struct cred_row **rows, size_t *n);
+
+/* cred_rows_free(NULL, 0) does nothing. */
+void cred_rows_free(struct cred_row *rows, size_t n);
+
+#endif
