@@ -48,18 +48,32 @@ static void page1(void)
 	printf(".SH SEE ALSO\nnova-engine-fs(5)\n");
 }
 
+static void dir_entry(const struct dir_def *d)
+{
+	printf(".TP\n.B ");
+	roff(*d->path ? d->path : "MOUNTPOINT");
+	printf("/\n(mode %04o)\n", (unsigned)d->mode);
+	if (d->doc) {
+		printf(".br\n");
+		roff(d->doc);
+		putchar('\n');
+	}
+}
+
+/* The files of a directory: those with a directory of their own
+ * (native/APP) name it in place of the path's last part. */
 static void files_of(enum level lv, const char *where)
 {
 	size_t n;
 	const struct file_def *f = tree_files(lv, &n);
 	for (size_t i = 0; i < n; i++) {
 		printf(".TP\n.B ");
-		roff(where);
+		char path[256];
+		const char *slash = strrchr(where, '/');
+		if (f[i].dir && slash)
+			snprintf(path, sizeof(path), "%.*s/%s", (int)(slash - where), where, f[i].dir);
+		roff(f[i].dir && slash ? path : where);
 		putchar('/');
-		if (f[i].dir) {
-			roff(f[i].dir);
-			putchar('/');
-		}
 		roff(f[i].name);
 		printf("\n(mode %04o)\n.br\n", (unsigned)f[i].mode);
 		roff(f[i].doc ? f[i].doc : "");
@@ -71,14 +85,16 @@ static void page5(void)
 {
 	printf(".TH NOVA-ENGINE-FS 5 \"\" \"nova-engine %s\" \"File Formats\"\n.SH NAME\nnova-engine-fs \\- the files of the nova-engine credential filesystem\n", NOVA_VERSION);
 	printf(".SH DESCRIPTION\n");
-	roff("nova-engine mount MOUNTPOINT shows the credential store as files. Directories: .nova-engine (0555); agents (0750); agents/AGENT (0700); agents/AGENT/profiles (0700); agents/AGENT/profiles/PROVIDER (0700; mkdir adds a provider); agents/AGENT/profiles/PROVIDER/NAME (0700, the profile PROVIDER:NAME; mkdir adds one, rm -r deletes it); agents/AGENT/sessions/SID (0700, a chat session; mkdir adds one, rmdir removes it); agents/AGENT/native/claude and agents/AGENT/native/codex (0700, provider-native credential files). Every file is generated when it is opened; each open reads one consistent snapshot. Listings and stat never reach a provider. Modes are shown with group bits (0750, 0440) only when the mount was given a group with --gid: without it, agents, metrics and the status files are the owner's alone (0700, 0400), since they name agents and profiles.\n");
+	roff("nova-engine mount MOUNTPOINT shows the credential store as files. Every file is generated when it is opened; each open reads one consistent snapshot. Listings and stat never reach a provider. Modes are shown with group bits (0750, 0440) only when the mount was given a group with --gid: without it, agents, metrics and the status files are the owner's alone (0700, 0400), since they name agents and profiles.\n");
+	size_t n;
+	const struct dir_def *d = tree_dirs(&n);
+	printf(".SH DIRECTORIES\n");
+	for (size_t i = 0; i < n; i++)
+		dir_entry(&d[i]);
 	printf(".SH FILES\n");
-	files_of(L_META, ".nova-engine");
-	files_of(L_AGENT, "agents/AGENT");
-	files_of(L_PROVIDER, "agents/AGENT/profiles/PROVIDER");
-	files_of(L_PROFILE, "agents/AGENT/profiles/PROVIDER/NAME");
-	files_of(L_SESSION, "agents/AGENT/sessions/SID");
-	files_of(L_NATIVE, "agents/AGENT/native");
+	for (size_t i = 0; i < n; i++)
+		if (d[i].files != L_NONE)
+			files_of(d[i].files, d[i].path);
 	printf(".SH ERRORS\n.TP\nENOKEY, EKEYEXPIRED, EKEYREJECTED\nno credential; only expired ones; refused by the provider\n.TP\nEINVAL\na malformed write\n.TP\nEFBIG\nmore than 16 KiB written\n.TP\nEROFS\na \\-\\-read\\-only mount\n.TP\nEACCES\nanother user, or writing a read-only file\n.TP\nENOENT\nan unknown name\n.TP\nENOTEMPTY, EPERM\na removal that would lose more than asked\n");
 	printf(".SH SIGNALS\nSIGTERM and SIGINT unmount; SIGHUP reloads the config and .env files.\n.SH SEE ALSO\nnova-engine(1), fusermount3(1)\n");
 }

@@ -455,7 +455,8 @@ const struct file_def *tree_files(enum level lv, size_t *count)
 	case L_PROVIDER: return TABLE(provider_files);
 	case L_SESSION: return TABLE(session_files);
 	case L_NATIVE: return *count = n_native_files, native_files;
-	default: return TABLE(profile_files);
+	case L_PROFILE: return TABLE(profile_files);
+	default: return *count = 0, NULL;
 	}
 #undef TABLE
 }

@@ -134,11 +134,8 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 	int rc = tree_resolve(fs, path, &n);
 	if (rc < 0)
 		return rc;
-	static const mode_t dir_modes[] = { [N_ROOT] = 0755, [N_META] = 0555, [N_AGENTS] = 0750,
-					    [N_AGENT] = 0700, [N_PROFILES] = 0700, [N_PROVIDER] = 0700, [N_PROFILE] = 0700,
-					    [N_SESSIONS] = 0700, [N_SESSION] = 0700, [N_NATIVE] = 0700, [N_NATIVE_APP] = 0700 };
 	if (n.kind != N_FILE)
-		fill_dir(fs, st, shown_mode(fs, dir_modes[n.kind]), node_source(fs, &n));
+		fill_dir(fs, st, shown_mode(fs, tree_dir(n.kind)->mode), node_source(fs, &n));
 	else
 		file_attr(fs, &n, st);
 	return 0;

@@ -1,6 +1,8 @@
-/* The mounted tree: paths to nodes, and ONE table of the files in it
- * (name, level, mode, how to render, how to accept a write, how to
- * remove). Every FUSE operation reads that table. */
+/* The mounted tree: paths to nodes, ONE table of the directories in it
+ * (fs/dirs.c: where each sits, its mode, the files it holds, how its
+ * names are checked, listed, made and removed) and ONE table of the
+ * files (fs/files.c: name, level, mode, how to render, how to accept a
+ * write, how to remove). Every FUSE operation reads those tables. */
 #ifndef NV_FS_TREE_H
 #define NV_FS_TREE_H
 
@@ -23,7 +25,7 @@ struct fs;
 
 enum node_kind { N_ROOT, N_META, N_AGENTS, N_AGENT, N_PROFILES, N_PROVIDER, N_PROFILE, N_SESSIONS, N_SESSION, N_FILE,
 		 N_NATIVE, N_NATIVE_APP };
-enum level { L_META, L_AGENT, L_PROVIDER, L_PROFILE, L_SESSION, L_NATIVE };
+enum level { L_META, L_AGENT, L_PROVIDER, L_PROFILE, L_SESSION, L_NATIVE, L_NONE };
 
 struct node;
 
@@ -132,14 +134,41 @@ void fs_store_seen(struct fs *fs, const char *agent);
 /* The open agents, most recently used first (at most cap). */
 size_t fs_stores_list(struct fs *fs, char (*agents)[AGENT_MAX + 1], size_t cap);
 
+/* Directory entries of a node: fn per name. */
+typedef int (*entry_fn)(void *arg, const char *name, int is_dir);
+
+/* One row per kind of directory. A path is resolved one name at a time:
+ * in the directory it names so far, a child directory with that fixed
+ * name, else one of its files, else a child whose names vary (enter). */
+struct dir_def {
+	enum node_kind kind;
+	enum node_kind parent;   /* kind == parent: the root */
+	const char *name;        /* a fixed name; NULL: names enter accepts */
+	const char *path;        /* for nova-engine-fs(5), e.g. agents/AGENT */
+	mode_t mode;             /* shown with group bits only under --gid */
+	enum level files;        /* the files it holds (L_NONE: none) */
+	const char *doc;         /* for nova-engine-fs(5); may be NULL */
+	/* Check name as a child of the directory n names and make n name it
+	 * (kind and fields); 0, -ENOENT, or -errno from the store. */
+	int (*enter)(struct fs *fs, struct node *n, const char *name);
+	/* fn per existing name under parent; 0 or -errno. */
+	int (*names)(struct fs *fs, const struct node *parent, entry_fn fn, void *arg);
+	/* mkdir of leaf under parent (NULL: EPERM); rmdir of n (NULL: EPERM). */
+	int (*make)(struct fs *fs, const struct node *parent, const char *leaf);
+	int (*remove)(struct fs *fs, const struct node *n);
+};
+
+/* The directory table, in listing order; the row of a kind (NULL for
+ * N_FILE). */
+const struct dir_def *tree_dirs(size_t *count);
+const struct dir_def *tree_dir(enum node_kind kind);
+
 /* Parse path into n and check it exists. 0, -ENOENT, or -errno. */
 int tree_resolve(struct fs *fs, const char *path, struct node *n);
 
 /* The files of a level, in listing order. */
 const struct file_def *tree_files(enum level lv, size_t *count);
 
-/* Directory entries of a node: fn per name. */
-typedef int (*entry_fn)(void *arg, const char *name, int is_dir);
 int tree_list(struct fs *fs, const struct node *n, entry_fn fn, void *arg);
 
 /* mkdir / rmdir of provider and profile directories. */
