@@ -2,7 +2,7 @@
  * --non-interactive twin for scripts. */
 #include "cli/cli.h"
 #include "cli/commands.h"
-#include "store/config.h"
+#include "store/agents.h"
 #include "store/creds.h"
 #include "store/probe.h"
 
@@ -27,21 +27,6 @@ static void ask_line(const char *question, const char *dflt, char *out, size_t c
 		snprintf(out, cap, "%s", dflt);
 }
 
-static int add_agent(cJSON *cfg, void *arg, struct nv_err *err)
-{
-	cJSON *agents = config_obj(cfg, "agents");
-	cJSON *list = cJSON_GetObjectItemCaseSensitive(agents, "list");
-	if (!cJSON_IsArray(list)) {
-		cJSON_DeleteItemFromObjectCaseSensitive(agents, "list");
-		list = cJSON_AddArrayToObject(agents, "list");
-	}
-	cJSON *e = cJSON_CreateObject();
-	cJSON_AddStringToObject(e, "id", arg);
-	cJSON_AddItemToArray(list, e);
-	(void)err;
-	return 0;
-}
-
 /* The agent to set up: an existing one, or a new one added to the config. */
 static int choose_agent(struct home *h, const char *given, char *agent)
 {
@@ -56,7 +41,7 @@ static int choose_agent(struct home *h, const char *given, char *agent)
 		return cli_fail(&err);
 	if (home_agent_resolve(h, answer, agent, NULL) == 0)
 		return 0;
-	if (home_config_change(h, add_agent, answer, &err) < 0)
+	if (home_agent_add(h, answer, &err) < 0)
 		return cli_fail(&err);
 	fprintf(stderr, "Added agent %s to %s\n", answer, cli_vis(h->config_path));
 	snprintf(agent, AGENT_MAX + 1, "%s", answer);

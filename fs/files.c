@@ -5,7 +5,7 @@
 #include "fs/metrics.h"
 #include "fs/pending.h"
 #include "fs/tree.h"
-#include "store/config.h"
+#include "store/settings.h"
 #include "store/creds.h"
 #include "store/refresh.h"
 #include "store/secmem.h"
@@ -115,15 +115,13 @@ static int status_entries(struct fs *fs, const struct node *n, cJSON **out)
 {
 	struct nv_err err = { 0 };
 	const char *only = n->id;
-	struct home *h = fs->home;
-	struct config_snap *c = home_config_get(h);
+	struct mount_settings s;
+	mount_settings(fs->home, &s);
 	struct status_probe probe = {
 		fs->probes,
-		{ config_int(c->json, "fs.probeTtlSeconds", 60) * 1000, (long)config_int(c->json, "fs.probeTimeoutMs", 8000),
-		  fs->interrupted, NULL, 0 },
+		{ s.probe_ttl_ms, s.probe_timeout_ms, fs->interrupted, NULL, 0 },
 		8,
 	};
-	config_snap_put(c);
 	struct status_request req = { .provider = n->provider, .ids = n->id[0] ? &only : NULL,
 				      .n_ids = n->id[0] ? 1 : 0, .probe = &probe };
 	int waits = !n->local && atomic_fetch_add(&fs->status_waiting, 1) < STATUS_WAITERS_MAX;

@@ -11,6 +11,7 @@
 #include "fs/log.h"
 #include "fs/notify.h"
 #include "store/config.h"
+#include "store/settings.h"
 #include "store/env.h"
 #include "store/timefmt.h"
 
@@ -247,20 +248,19 @@ static void run_all(const char *what)
 	struct config_snap *snap = home_config_get(h); /* held while the hooks run */
 	const cJSON *cmds = config_array(snap->json, "hooks.onChange");
 	const cJSON *pass = config_array(snap->json, "hooks.passEnv");
-	long timeout = (long)config_int(snap->json, "hooks.timeoutMs", 30000);
+	struct mount_settings s;
+	mount_settings(h, &s);
 	const cJSON *c;
 	cJSON_ArrayForEach(c, cmds)
-		run_one(c, what, pass, timeout > 0 ? timeout : 30000);
+		run_one(c, what, pass, s.hook_timeout_ms);
 	config_snap_put(snap);
 }
 
 static int64_t debounce_ms(void)
 {
-	struct home *h = the_fs->home;
-	struct config_snap *c = home_config_get(h);
-	int64_t d = config_int(c->json, "hooks.debounceMs", 500);
-	config_snap_put(c);
-	return d < 0 ? 0 : d;
+	struct mount_settings s;
+	mount_settings(the_fs->home, &s);
+	return s.hook_debounce_ms;
 }
 
 static void *run(void *arg)

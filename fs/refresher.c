@@ -4,7 +4,7 @@
 #include "fs/refresher.h"
 #include "fs/notify.h"
 #include "fs/log.h"
-#include "store/config.h"
+#include "store/settings.h"
 #include "store/refresh.h"
 #include "store/timefmt.h"
 
@@ -48,10 +48,9 @@ static int pass_agent(void *arg, const char *agent, int is_dir)
 
 static int64_t scan_ms(struct home *h)
 {
-	struct config_snap *c = home_config_get(h);
-	int64_t s = config_int(c->json, "auth.refreshScanSeconds", 30);
-	config_snap_put(c);
-	return (s < 1 ? 1 : s) * 1000;
+	struct mount_settings s;
+	mount_settings(h, &s);
+	return s.refresh_scan_ms;
 }
 
 /* The agents a pass covers: those the mount was told to show, else the

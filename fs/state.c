@@ -5,7 +5,7 @@
  * content (its last length and when it last changed). */
 #include "fs/tree.h"
 #include "fs/pending.h"
-#include "store/config.h"
+#include "store/settings.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -62,10 +62,9 @@ int fs_init(struct fs *fs, struct home *h, const struct fs_options *opt)
 	pthread_mutex_init(&fs->mu, NULL);
 	fs->slots = calloc(1, sizeof(*fs->slots));
 	if (fs->slots) {
-		struct config_snap *c = home_config_get(h);
-		int64_t max = config_int(c->json, "fs.openAgentsMax", FS_STORES_MAX);
-		config_snap_put(c);
-		fs->slots->max_open = max >= 1 ? (size_t)max : 1;
+		struct mount_settings s;
+		mount_settings(h, &s);
+		fs->slots->max_open = s.open_agents_max;
 	}
 	fs->probes = probe_cache_new();
 	fs->memo = calloc(1, sizeof(*fs->memo));

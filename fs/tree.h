@@ -15,6 +15,7 @@
 #include "store/home.h"
 #include "store/profile.h"
 #include "store/provider.h"
+#include "store/settings.h"
 #include "store/probe_cache.h"
 #include "store/store.h"
 #include "store/textbuf.h"
@@ -100,7 +101,7 @@ struct fs {
 
 /* Stores kept open at once by default (each holds a decrypted document);
  * config fs.openAgentsMax changes it. */
-#define FS_STORES_MAX 256
+#define FS_STORES_MAX OPEN_AGENTS_DEFAULT
 
 /* Per-agent counters for metrics. */
 enum fs_counter { FS_TOKEN_READS, FS_TOKEN_WRITES, FS_COUNTERS };

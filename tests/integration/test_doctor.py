@@ -207,6 +207,8 @@ def test_onboard_on_a_pty(state, fake):
     assert "sk-test-onboard-0123456789-0123456789abcdef" not in shown
     assert "Checking the key with openai... ok" in shown
     assert "Auth profile: openai:default (openai/api_key) for agent helper" in shown
+    assert f"Added agent helper to {state.config}" in shown
+    assert {"id": "helper"} in json.loads(state.config.read_text())["agents"]["list"]
     assert state.run("models", "auth", "token", "--provider", "openai", "--agent", "helper").out == "sk-test-onboard-0123456789-0123456789abcdef\n"
 
 
