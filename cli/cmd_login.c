@@ -149,7 +149,7 @@ static int wait_code(const struct login *l, int lfd, char *code, size_t cap, str
 static int profile_for(const char *cmd, const char *arg, const char *prov, const cJSON *cred, char *id)
 {
 	struct nv_err err = { 0 };
-	const char *email = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cred, "email"));
+	const char *email = cred_email(cred);
 	if (arg) {
 		if (profile_id_new(arg, prov, id, NULL, &err) < 0)
 			return cli_fail(&err);

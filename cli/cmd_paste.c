@@ -80,8 +80,10 @@ static int save(struct cli_ctx *ctx, const struct target *t, enum cred_type type
 	cJSON *cred;
 	if (cred_from_text(t->provider, secret, strlen(secret), type, &cred, &err) < 0)
 		return cli_fail(&err);
-	if (t->expires_ms)
-		cJSON_AddNumberToObject(cred, "expires", (double)t->expires_ms);
+	if (t->expires_ms && cred_set_expires(cred, t->expires_ms) < 0) {
+		cJSON_Delete(cred);
+		return cli_failf("out of memory");
+	}
 	if (creds_save(ctx->store, t->id, t->provider, cred, &type, &err) < 0)
 		return cli_fail(&err);
 	printf("Updated %s\n", cli_vis(ctx->home->config_path));

@@ -36,6 +36,16 @@ static const char *str_field(const cJSON *o, const char *k)
 
 const char *cred_provider(const cJSON *cred) { return str_field(cred, "provider"); }
 
+const char *cred_email(const cJSON *cred)
+{
+	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cred, "email"));
+}
+
+int cred_set_expires(cJSON *cred, int64_t expires_ms)
+{
+	return cJSON_AddNumberToObject(cred, "expires", (double)expires_ms) ? 0 : -ENOMEM;
+}
+
 const char *cred_secret(const cJSON *cred)
 {
 	switch (cred_type_of(cred)) {

@@ -27,6 +27,11 @@ const char *cred_provider(const cJSON *cred);
 
 /* expires in ms when valid per SPEC 2, else 0. */
 int64_t cred_expires(const cJSON *cred);
+/* Give cred an expiry (ms since the epoch); 0, or -ENOMEM (cred unchanged). */
+int cred_set_expires(cJSON *cred, int64_t expires_ms);
+
+/* The account an OAuth login named (NULL: none). */
+const char *cred_email(const cJSON *cred);
 
 /* Usable per SPEC 6 step 2 (non-blank secret, token not expired, oauth
  * with access or refresh). */
