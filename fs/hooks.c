@@ -10,7 +10,6 @@
 #include "fs/hooks.h"
 #include "fs/log.h"
 #include "fs/notify.h"
-#include "store/config.h"
 #include "store/settings.h"
 #include "store/env.h"
 #include "store/timefmt.h"
@@ -72,7 +71,7 @@ void hooks_changed(const char *agent, const char *what)
 
 /* The environment a hook gets: a few harmless variables, hooks.passEnv,
  * and NOVA_ENGINE_CHANGED. Credential variables are never passed. */
-static int hook_env(const cJSON *pass, const char *what, char **envp, char store[ENV_MAX][PATH_MAX])
+static int hook_env(const struct hook_settings *hs, const char *what, char **envp, char store[ENV_MAX][PATH_MAX])
 {
 	static const char *const base[] = { "PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "TZ",
 					     "XDG_RUNTIME_DIR", "DBUS_SESSION_BUS_ADDRESS",
@@ -81,13 +80,12 @@ static int hook_env(const cJSON *pass, const char *what, char **envp, char store
 	int n = 0, k = 0;
 	for (size_t i = 0; i < sizeof(base) / sizeof(base[0]); i++)
 		names[n++] = base[i];
-	const cJSON *e;
-	cJSON_ArrayForEach(e, pass) {
-		const char *s = cJSON_GetStringValue(e);
-		size_t l = s ? strlen(s) : 0;
+	for (size_t i = 0; i < hs->n_pass; i++) {
+		const char *s = hs->pass_env[i];
+		size_t l = strlen(s);
 		int secret = l && ((l >= 8 && strcmp(s + l - 8, "_API_KEY") == 0) ||
 				   (l >= 12 && strcmp(s + l - 12, "_OAUTH_TOKEN") == 0));
-		if (s && !secret && n < ENV_MAX - 2)
+		if (!secret && n < ENV_MAX - 2)
 			names[n++] = s;
 		else if (secret)
 			log_msg(LOG_WARNING, "hooks.passEnv: %s is a credential variable and is not passed", s);
@@ -183,7 +181,7 @@ static int reap(pid_t pid, int64_t end)
 	}
 }
 
-static int start(char *prog, char **argv, char **envp, int out, pid_t *pid)
+static int start(char *prog, char *const *argv, char **envp, int out, pid_t *pid)
 {
 	*pid = fork();
 	if (*pid == 0) { /* only async-signal-safe calls until exec */
@@ -197,26 +195,17 @@ static int start(char *prog, char **argv, char **envp, int out, pid_t *pid)
 	return *pid < 0 ? -errno : 0;
 }
 
-static void run_one(const cJSON *cmd, const char *what, const cJSON *pass, long timeout_ms)
+static void run_one(const struct hook_cmd *cmd, const char *what, const struct hook_settings *hs, long timeout_ms)
 {
-	char *argv[64], label[64], prog[PATH_MAX], *envp[ENV_MAX + 1];
+	char *const *argv = cmd->argv;
+	char label[64], prog[PATH_MAX], *envp[ENV_MAX + 1];
 	static char env_store[ENV_MAX][PATH_MAX];
-	int argc = 0;
-	if (cJSON_IsString(cmd)) {
-		argv[argc++] = "/bin/sh", argv[argc++] = "-c", argv[argc++] = cmd->valuestring;
-	} else {
-		const cJSON *a;
-		cJSON_ArrayForEach(a, cmd)
-			if (cJSON_IsString(a) && argc < 63)
-				argv[argc++] = a->valuestring;
-	}
-	argv[argc] = NULL;
-	if (argc == 0 || (!cJSON_IsString(cmd) && cJSON_GetArraySize(cmd) != argc)) {
+	if (!argv[0]) {
 		log_msg(LOG_WARNING, "hooks.onChange: each command must be a string or an array of strings; skipped");
 		return;
 	}
-	snprintf(label, sizeof(label), "\"%.50s\"", cJSON_IsString(cmd) ? cmd->valuestring : argv[0]);
-	hook_env(pass, what, envp, env_store);
+	snprintf(label, sizeof(label), "\"%.50s\"", cmd->shell ? argv[2] : argv[0]);
+	hook_env(hs, what, envp, env_store);
 	find_program(argv[0], envp, prog, sizeof(prog));
 	int fds[2];
 	pid_t pid;
@@ -245,15 +234,16 @@ static void run_one(const cJSON *cmd, const char *what, const cJSON *pass, long 
 static void run_all(const char *what)
 {
 	struct home *h = the_fs->home;
-	struct config_snap *snap = home_config_get(h); /* held while the hooks run */
-	const cJSON *cmds = config_array(snap->json, "hooks.onChange");
-	const cJSON *pass = config_array(snap->json, "hooks.passEnv");
+	struct hook_settings hs;
 	struct mount_settings s;
 	mount_settings(h, &s);
-	const cJSON *c;
-	cJSON_ArrayForEach(c, cmds)
-		run_one(c, what, pass, s.hook_timeout_ms);
-	config_snap_put(snap);
+	if (hook_settings_get(h, &hs) < 0) {
+		log_msg(LOG_WARNING, "hooks: out of memory; none run for this change");
+		return;
+	}
+	for (size_t i = 0; i < hs.n_cmds; i++)
+		run_one(&hs.cmds[i], what, &hs, s.hook_timeout_ms);
+	hook_settings_free(&hs);
 }
 
 static int64_t debounce_ms(void)

@@ -23,4 +23,26 @@ struct mount_settings {
 /* The settings of the config as it is now. This can't fail. */
 void mount_settings(struct home *h, struct mount_settings *out);
 
+/* One of hooks.onChange: a string runs as /bin/sh -c <it>, an array of
+ * strings as it is. argv[0] is NULL when the entry is neither (or has
+ * more than HOOK_ARGS_MAX words): the caller says so and skips it. */
+#define HOOK_ARGS_MAX 63
+struct hook_cmd {
+	char *argv[HOOK_ARGS_MAX + 1]; /* NULL-terminated */
+	int shell;                     /* given as one string (argv[2]) */
+};
+
+/* The hooks the config declares, copied (the config may change while
+ * they run). */
+struct hook_settings {
+	struct hook_cmd *cmds;         /* hooks.onChange */
+	size_t n_cmds;
+	char **pass_env;               /* hooks.passEnv, its strings */
+	size_t n_pass;
+};
+
+/* 0 or -ENOMEM (nothing allocated then). */
+int hook_settings_get(struct home *h, struct hook_settings *out);
+void hook_settings_free(struct hook_settings *s);
+
 #endif

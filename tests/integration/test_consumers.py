@@ -632,3 +632,15 @@ def test_hook_runs_for_a_change_made_with_the_cli(state, mount, tmp_path):
     while time.time() < deadline and "main/" not in (out.read_text() if out.exists() else ""):
         time.sleep(0.05)
     assert "main/" in out.read_text()  # the agent's store, written by another process
+
+
+def test_hook_that_is_not_a_command_is_skipped_with_a_warning(state, mount, tmp_path):
+    out = tmp_path / "hook.out"
+    state.write_config({"hooks": {"onChange": [42, ["/bin/echo", 1], [], f"echo ran >> {out}"], "debounceMs": 50}})
+    m = mount()
+    (m / f"{P}/openai/token").write_text(OPENAI + "\n")
+    deadline = time.time() + 10
+    while time.time() < deadline and not out.exists():
+        time.sleep(0.05)
+    assert out.read_text() == "ran\n"  # the good one still runs, once
+    assert m.log.read_text().count("hooks.onChange: each command must be a string or an array of strings; skipped") == 3
