@@ -34,23 +34,30 @@ static int64_t number(const cJSON *o, const char *key)
 	return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
 }
 
+/* A copy of s (NULL stays NULL) into *out; 0 or -ENOMEM. */
+static int copy(const char *s, const char **out)
+{
+	*out = s ? strdup(s) : NULL;
+	return s && !*out ? -ENOMEM : 0;
+}
+
 static int fill(struct cred_row *r, const cJSON *doc, const cJSON *cred, int64_t now)
 {
 	const cJSON *usage = doc_usage(doc, cred->string);
 	const char *p = cred_provider(cred) ? cred_provider(cred) : "";
-	const char *why = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(usage, "disabledReason"));
+	struct avail a = avail_of(usage, now);
 	memset(r, 0, sizeof(*r));
+	r->avail = a;
 	r->id = strdup(cred->string);
 	r->provider = strdup(p);
 	r->name = strdup(name_in(cred->string, p));
-	r->disabled_reason = why ? strdup(why) : NULL;
-	if (!r->id || !r->provider || !r->name || (why && !r->disabled_reason))
+	if (!r->id || !r->provider || !r->name || copy(a.reason, &r->avail.reason) < 0 ||
+	    copy(a.message, &r->avail.message) < 0)
 		return -ENOMEM;
 	r->type = cred_type_of(cred);
 	secret_mask(cred_secret(cred), r->mask);
 	r->health = health_of(cred, usage, now);
 	r->expires = cred_expires(cred);
-	r->unavailable_until = usage_unavailable_until(usage, now);
 	r->last_used = number(usage, "lastUsed");
 	return 0;
 }
@@ -112,7 +119,8 @@ void cred_rows_free(struct cred_row *rows, size_t n)
 		free(rows[i].id);
 		free(rows[i].provider);
 		free(rows[i].name);
-		free(rows[i].disabled_reason);
+		free((char *)rows[i].avail.reason);
+		free((char *)rows[i].avail.message);
 	}
 	free(rows);
 }

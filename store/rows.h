@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "store/avail.h"
 #include "store/health.h"
 #include "store/profile.h"
 #include "store/store.h"
@@ -23,8 +24,9 @@ struct cred_row {
 	char mask[MASK_MAX];        /* the secret as SPEC 12 shows it */
 	struct health health;       /* SPEC 7 */
 	int64_t expires;            /* ms; 0: no valid expiry */
-	int64_t unavailable_until;  /* cooldown or disabled until (ms); 0: available */
-	char *disabled_reason;      /* NULL: none recorded */
+	/* Cooldown or disable (store/avail.h); its reason and message are
+	 * the row's own copies. */
+	struct avail avail;
 	int64_t last_used;          /* ms; 0: never */
 	/* 1-based place in the provider's effective order (SPEC 6); 0 when
 	 * the credential is not used at all. */

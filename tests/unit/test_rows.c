@@ -12,8 +12,10 @@ static const char *const doc_text =
 	"\"anthropic:cool\":{\"type\":\"api_key\",\"provider\":\"anthropic\",\"key\":\"kc\"},"
 	"\"openai:x\":{\"type\":\"oauth\",\"provider\":\"openai\",\"access\":\"a\",\"refresh\":\"r\",\"expires\":1000003600000},"
 	"\"legacy\":{\"type\":\"api_key\",\"provider\":\"anthropic\",\"key\":\"kl\"},"
-	"\"nobody:y\":{\"type\":\"api_key\",\"key\":\"ky\"}},"
-	"\"usageStats\":{\"anthropic:cool\":{\"cooldownUntil\":1000000060000,\"disabledReason\":\"rate_limit\",\"lastUsed\":999999999000}}}";
+	"\"nobody:y\":{\"type\":\"api_key\",\"key\":\"ky\"},"
+	"\"openai:off\":{\"type\":\"api_key\",\"provider\":\"openai\",\"key\":\"ko\"}},"
+	"\"usageStats\":{\"anthropic:cool\":{\"cooldownUntil\":1000000060000,\"lastUsed\":999999999000},"
+	"\"openai:off\":{\"disabledUntil\":8640000000000000,\"disabledReason\":\"auth\",\"disabledMessage\":\"re-authentication required\"}}}";
 
 static struct cred_row *rows_for(const char *config, const char *provider, const char *id, size_t *n)
 {
@@ -40,7 +42,7 @@ static void every_profile_in_document_order(void **s)
 	(void)s;
 	size_t n;
 	struct cred_row *r = rows_for("{}", NULL, NULL, &n);
-	assert_int_equal(n, 6);
+	assert_int_equal(n, 7);
 	assert_string_equal(r[0].id, "anthropic:work");
 	assert_string_equal(r[5].id, "nobody:y");
 	assert_string_equal(r[5].provider, "");
@@ -64,7 +66,7 @@ static void filter_by_provider_and_id(void **s)
 	(void)s;
 	size_t n;
 	struct cred_row *r = rows_for("{}", "openai", NULL, &n);
-	assert_int_equal(n, 1);
+	assert_int_equal(n, 2);
 	assert_string_equal(r[0].id, "openai:x");
 	assert_int_equal(r[0].type, CRED_OAUTH);
 	cred_rows_free(r, n);
@@ -93,16 +95,19 @@ static void health_and_usage_facts(void **s)
 	size_t n;
 	struct cred_row *r = rows_for("{}", NULL, NULL, &n);
 	const struct cred_row *old = find(r, n, "anthropic:old"), *cool = find(r, n, "anthropic:cool");
-	const struct cred_row *x = find(r, n, "openai:x");
+	const struct cred_row *x = find(r, n, "openai:x"), *dis = find(r, n, "openai:off");
 	assert_int_equal(old->health.state, HEALTH_EXPIRED);
 	assert_int_equal(old->expires, 999999000000LL);
 	assert_int_equal(x->health.state, HEALTH_EXPIRING);
 	assert_true(x->health.refreshable);
-	assert_int_equal(cool->unavailable_until, 1000000060000LL);
-	assert_string_equal(cool->disabled_reason, "rate_limit");
+	assert_int_equal(cool->avail.kind, AVAIL_COOLDOWN);
+	assert_int_equal(cool->avail.until, 1000000060000LL);
 	assert_int_equal(cool->last_used, 999999999000LL);
-	assert_null(find(r, n, "anthropic:work")->disabled_reason);
-	assert_int_equal(find(r, n, "anthropic:work")->unavailable_until, 0);
+	assert_int_equal(dis->avail.kind, AVAIL_DISABLED_OPEN);
+	assert_string_equal(dis->avail.reason, "auth");
+	assert_string_equal(dis->avail.message, "re-authentication required");
+	assert_int_equal(find(r, n, "anthropic:work")->avail.kind, AVAIL_NOW);
+	assert_null(find(r, n, "anthropic:work")->avail.reason);
 	cred_rows_free(r, n);
 }
 
