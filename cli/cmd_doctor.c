@@ -6,25 +6,19 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char *field(const cJSON *f, const char *k)
-{
-	return cJSON_GetStringValue(cJSON_GetObjectItem(f, k));
-}
-
 static void print_findings(const cJSON *findings)
 {
-	int n = cJSON_GetArraySize(findings);
-	if (!n) {
+	struct finding f;
+	if (doctor_finding(findings, 0, &f) < 0) {
 		printf("Healthy: no problems found.\n");
 		return;
 	}
-	const cJSON *f;
-	cJSON_ArrayForEach(f, findings) {
+	for (int i = 0; doctor_finding(findings, i, &f) == 0; i++) {
 		char tag[16];
-		snprintf(tag, sizeof(tag), "[%s]", field(f, "severity"));
-		printf("%-10s %s\n", tag, cli_vis(field(f, "problem")));
-		if (*field(f, "fix"))
-			printf("%-10s fix: %s%s\n", "", cli_vis(field(f, "fix")), cJSON_IsTrue(cJSON_GetObjectItem(f, "fixable")) ? "  (doctor --fix does this)" : "");
+		snprintf(tag, sizeof(tag), "[%s]", f.severity);
+		printf("%-10s %s\n", tag, cli_vis(f.problem));
+		if (*f.fix)
+			printf("%-10s fix: %s%s\n", "", cli_vis(f.fix), f.fixable ? "  (doctor --fix does this)" : "");
 	}
 }
 
@@ -32,19 +26,19 @@ static void print_findings(const cJSON *findings)
 static cJSON *apply(struct home *h, const cJSON *findings, int ask)
 {
 	cJSON *fixed = cJSON_CreateArray();
-	const cJSON *f;
-	cJSON_ArrayForEach(f, findings) {
-		if (!cJSON_IsTrue(cJSON_GetObjectItem(f, "fixable")))
+	struct finding f;
+	for (int i = 0; doctor_finding(findings, i, &f) == 0; i++) {
+		if (!f.fixable)
 			continue;
 		char q[700];
-		snprintf(q, sizeof(q), "Fix: %s?", cli_vis(field(f, "fix")));
+		snprintf(q, sizeof(q), "Fix: %s?", cli_vis(f.fix));
 		if (ask && !ask_yes(q))
 			continue;
 		struct nv_err err = { 0 };
-		if (doctor_fix(h, f, &err) < 0)
+		if (doctor_fix(h, cJSON_GetArrayItem(findings, i), &err) < 0)
 			cli_fail(&err);
 		else
-			cJSON_AddItemToArray(fixed, cJSON_CreateString(field(f, "problem")));
+			cJSON_AddItemToArray(fixed, cJSON_CreateString(f.problem));
 	}
 	return fixed;
 }

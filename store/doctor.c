@@ -425,6 +425,22 @@ cJSON *doctor_run(struct home *h, const struct nv_err *config_err)
 	return out;
 }
 
+static const char *text(const cJSON *f, const char *key)
+{
+	const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, key));
+	return s ? s : "";
+}
+
+int doctor_finding(const cJSON *findings, int i, struct finding *out)
+{
+	const cJSON *f = cJSON_GetArrayItem(findings, i);
+	if (!f)
+		return -ENOENT;
+	*out = (struct finding){ text(f, "check"), text(f, "severity"), text(f, "subject"), text(f, "problem"),
+				 text(f, "fix"), cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(f, "fixable")) };
+	return 0;
+}
+
 int doctor_healthy(const cJSON *findings)
 {
 	const cJSON *f;

@@ -20,4 +20,13 @@ int doctor_fix(struct home *h, const cJSON *finding, struct nv_err *err);
 /* 0 when no finding is an error or a warning. */
 int doctor_healthy(const cJSON *findings);
 
+/* One finding as the faces show it (strings borrowed from findings). */
+struct finding {
+	const char *check, *severity, *subject, *problem, *fix; /* never NULL */
+	int fixable;
+};
+
+/* The i-th of findings into out; 0, or -ENOENT past the last. */
+int doctor_finding(const cJSON *findings, int i, struct finding *out);
+
 #endif
