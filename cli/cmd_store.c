@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "store/creds.h"
+#include "store/keyring.h"
 #include "store/migrate.h"
 #include "store/transfer.h"
 
@@ -67,7 +68,7 @@ int store_main(int argc, char **argv)
 	} else if (store_rekey(ctx.home, &count, &err) < 0) {
 		rc = cli_fail(&err);
 	} else {
-		printf("Resealed %d store%s with a new key in %s.\n", count, count == 1 ? "" : "s", cli_vis(ctx.home->key_path));
+		printf("Resealed %d store%s with a new key in %s.\n", count, count == 1 ? "" : "s", cli_vis(keyring_path(home_keyring(ctx.home))));
 	}
 	cli_close(&ctx);
 	return rc;

@@ -5,6 +5,7 @@
 #include "store/backend_impl.h"
 #include "store/config.h"
 #include "store/fileio.h"
+#include "store/keyring.h"
 #include "store/seal.h"
 #include "store/secmem.h"
 
@@ -277,7 +278,7 @@ static void etcd_check(const struct backend *b, struct home *h, backend_report_f
 	check_members(b, report, arg);
 	const struct seal_key *key = NULL;
 	struct nv_err err = { 0 };
-	home_key(h, NULL, 0, &key, NULL);
+	keyring_get(home_keyring(h), NULL, &key, NULL);
 	struct store_keys k = { key, report, arg, 0 };
 	char agents[ETCD_PREFIX_MAX + 16];
 	snprintf(agents, sizeof(agents), "%s/agents/", b->prefix);

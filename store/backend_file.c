@@ -3,6 +3,7 @@
  * revalidating by file identity (inode, size, mtime, ctime). */
 #include "store/backend_impl.h"
 #include "store/fileio.h"
+#include "store/seal.h"
 #include "store/secmem.h"
 
 #include <errno.h>

@@ -8,6 +8,7 @@
 #include "store/fileio.h"
 #include "store/fixcmd.h"
 #include "store/health.h"
+#include "store/keyring.h"
 #include "store/mountreg.h"
 #include "store/order.h"
 #include "store/secmem.h"
@@ -403,8 +404,9 @@ cJSON *doctor_run(struct home *h, const struct nv_err *config_err)
 		return out;
 	}
 	check_mode(out, h->state_dir, 0700, "state dir");
-	if (h->key_creatable) /* systemd's credentials are its own business */
-		check_mode(out, h->key_path, 0600, "key file");
+	struct keyring *kr = home_keyring(h);
+	if (keyring_creatable(kr)) /* systemd's credentials are its own business */
+		check_mode(out, keyring_path(kr), 0600, "key file");
 	check_mode(out, h->config_path, 0600, "config");
 	snprintf(path, sizeof(path), "%s/.env", h->state_dir);
 	check_env_file(out, path);

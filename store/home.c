@@ -4,6 +4,7 @@
 #include "store/config.h"
 #include "store/env.h"
 #include "store/fileio.h"
+#include "store/keyring.h"
 #include "store/provider.h"
 #include "store/secmem.h"
 
@@ -45,6 +46,7 @@ static void resolve_paths(struct home *h)
 }
 
 static int open_home(struct home **out, int tolerant, struct nv_err *err);
+static int sealed_store_exists(void *arg, struct nv_err *err);
 
 /* A snapshot owning json (freed, and NULL returned, when out of memory). */
 static struct config_snap *snap_new(cJSON *json)
@@ -134,7 +136,10 @@ static int open_home(struct home **out, int tolerant, struct nv_err *err)
 			return rc;
 		}
 	}
-	seal_key_path(h->state_dir, h->key_path, sizeof(h->key_path), &h->key_creatable);
+	if (!(h->keys = keyring_new(h->state_dir, sealed_store_exists, h))) {
+		home_free(h);
+		return nv_fail(err, ENOMEM, "out of memory");
+	}
 	*out = h;
 	return env_rc;
 }
@@ -144,8 +149,7 @@ void home_free(struct home *h)
 	if (!h)
 		return;
 	config_snap_put(h->config);
-	seal_key_free(h->key);
-	seal_key_free(h->next_key);
+	keyring_free(h->keys);
 	backend_free(h->backend);
 	pthread_mutex_destroy(&h->mu);
 	free(h);
@@ -319,92 +323,19 @@ void home_agents_free(char **ids, size_t n)
 	free(ids);
 }
 
-static int load_next_key(struct home *h, struct nv_err *err)
-{
-	char next[PATH_MAX + 8];
-	snprintf(next, sizeof(next), "%s.next", h->key_path);
-	if (h->next_key || access(next, F_OK) != 0)
-		return 0;
-	return seal_key_load(next, 0, &h->next_key, err);
-}
-
-static int same_file(const struct stat *a, const struct stat *b)
-{
-	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
-	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
-}
-
 /* Whether a sealed store exists in the backend (any agent): the key
  * that opens it exists somewhere, so a new one must not be made. */
-static int sealed_store_exists(struct home *h, struct nv_err *err)
+static int sealed_store_exists(void *arg, struct nv_err *err)
 {
+	struct home *h = arg;
 	struct backend *b;
 	int rc = backend_of(h, &b, err);
 	return rc < 0 ? rc : backend_sealed_any(b, h, err);
 }
 
-static int key_missing(struct nv_err *err, const char *path)
+struct keyring *home_keyring(struct home *h)
 {
-	return nv_fail(err, ENOKEY, "store key missing: restore %s from your backup", path);
-}
-
-int home_key_check(struct home *h, struct nv_err *err)
-{
-	if (access(h->key_path, F_OK) == 0 || errno != ENOENT)
-		return 0; /* there, or a problem loading it will name */
-	int rc = sealed_store_exists(h, err);
-	return rc < 0 ? rc : rc ? key_missing(err, h->key_path) : 0;
-}
-
-/* Make h->key the key the file holds now. A process that lives long (the
- * daemon) must see a rekey made by another one, or it would seal with a
- * key nobody has any more. A vanished key file still lets it read; it may
- * not write (what it sealed could never be opened again). sealed: a
- * sealed store exists, so a missing key is lost, not yet to be made.
- * Caller holds mu. */
-static int key_current(struct home *h, int create, int sealed, struct nv_err *err)
-{
-	struct stat st;
-	int present = stat(h->key_path, &st) == 0;
-	if (h->key && present && same_file(&st, &h->key_stamp))
-		return 0;
-	if (!present && create && (h->key || sealed))
-		return key_missing(err, h->key_path);
-	if (h->key && !present)
-		return 0;
-	struct seal_key *fresh = NULL;
-	int rc = seal_key_load(h->key_path, create && h->key_creatable, &fresh, err);
-	if (rc == -ENOENT)
-		return nv_fail(err, ENOENT, "key file %s does not exist: restore it, or set NOVA_ENGINE_KEY_FILE to where it is", h->key_path);
-	if (rc < 0)
-		return rc;
-	stat(h->key_path, &h->key_stamp);
-	if (h->key && strcmp(h->key->id, fresh->id) != 0) {
-		seal_key_free(h->next_key); /* a finished rekey: its .next is the key now */
-		h->next_key = NULL;
-	}
-	seal_key_free(h->key);
-	h->key = fresh;
-	return 0;
-}
-
-int home_key(struct home *h, const char *keyid, int create, const struct seal_key **key, struct nv_err *err)
-{
-	/* one key forever: before making one, look for stores sealed with a
-	 * lost one (outside mu: the scan reads the config under it) */
-	int sealed = create && access(h->key_path, F_OK) != 0 ? sealed_store_exists(h, err) : 0;
-	if (sealed < 0)
-		return sealed;
-	pthread_mutex_lock(&h->mu);
-	int rc = key_current(h, create, sealed, err);
-	*key = h->key;
-	if (rc == 0 && keyid && strcmp(keyid, h->key->id) != 0) {
-		rc = load_next_key(h, err);
-		if (rc == 0 && h->next_key && strcmp(keyid, h->next_key->id) == 0)
-			*key = h->next_key;
-	}
-	pthread_mutex_unlock(&h->mu);
-	return rc;
+	return h->keys;
 }
 
 int home_config_change(struct home *h, config_edit_fn fn, void *arg, struct nv_err *err)

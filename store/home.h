@@ -10,7 +10,6 @@
 #include <sys/stat.h>
 
 #include "store/error.h"
-#include "store/seal.h"
 
 #define AGENT_MAX 64
 #define LOCK_WAIT_MS 10000
@@ -28,13 +27,9 @@ struct config_snap {
 struct home {
 	char state_dir[PATH_MAX];
 	char config_path[PATH_MAX];
-	char key_path[PATH_MAX];
-	int key_creatable;
-	pthread_mutex_t mu;       /* guards the config pointer, key, next_key */
+	pthread_mutex_t mu;       /* guards the config pointer and backend */
 	struct config_snap *config;/* the current version: read it with home_config_get */
-	struct seal_key *key;     /* loaded on first need */
-	struct seal_key *next_key;/* during a rekey: <key>.next */
-	struct stat key_stamp;    /* the key file as loaded: a rekey elsewhere shows */
+	struct keyring *keys;     /* the store key (keyring.h) */
 	char cwd_env[PATH_MAX];   /* ./.env as an absolute path (a daemon moves to /) */
 	struct backend *backend;  /* where stores live (backend.h); made on first use, under mu */
 };
@@ -82,15 +77,8 @@ void home_agent_dir(struct home *h, const char *agent, char *out, size_t cap);
 int home_agents(struct home *h, char ***ids, size_t *n);
 void home_agents_free(char **ids, size_t n);
 
-/* The key that sealed keyid (current or the pending rekey one).
- * create: make the key file on first write. The key stays owned by h. */
-int home_key(struct home *h, const char *keyid, int create, const struct seal_key **key, struct nv_err *err);
-
-/* Before a write creates anything: -ENOKEY ("store key missing: restore
- * <path> from your backup") when the key file is absent while a sealed
- * store exists under any agent dir, since a new key could never open it.
- * home_key with create refuses the same way and never makes a second key. */
-int home_key_check(struct home *h, struct nv_err *err);
+/* The store key of this process (keyring.h). Owned by h. */
+struct keyring *home_keyring(struct home *h);
 
 /* Change the config under its lock: re-read from disk, fn edits, save.
  * fn returns 0 to save, 1 for "no change", <0 to abort. */

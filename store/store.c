@@ -8,6 +8,7 @@
 #include "store/backend.h"
 #include "store/config.h"
 #include "store/fileio.h"
+#include "store/keyring.h"
 #include "store/seal.h"
 #include "store/timefmt.h"
 #include "store/secmem.h"
@@ -27,6 +28,7 @@
 struct store {
 	struct home *home;
 	struct backend *be;     /* owned by home */
+	struct keyring *keys;   /* owned by home */
 	struct be_obj obj;      /* what this store is called in the backend */
 	pthread_mutex_t mu;     /* protects doc, ver, kind */
 	cJSON *doc;             /* cached document, NULL until first read */
@@ -57,6 +59,7 @@ int store_open_on(struct home *h, struct backend *be, const char *agent, struct 
 		return nv_fail(err, ENOMEM, "out of memory");
 	st->home = h;
 	st->be = be;
+	st->keys = home_keyring(h);
 	backend_object(be, h, agent, &st->obj);
 	pthread_mutex_init(&st->mu, NULL);
 	pthread_mutex_init(&st->lock_mu, NULL);
@@ -166,7 +169,7 @@ static int decode(struct store *st, const char *text, size_t len, cJSON **doc, i
 		char keyid[SEAL_KEYID_LEN + 1] = "";
 		const struct seal_key *key;
 		seal_envelope_keyid(text, len, keyid);
-		if ((rc = home_key(st->home, keyid, 0, &key, err)) < 0)
+		if ((rc = keyring_get(st->keys, keyid, &key, err)) < 0)
 			return rc;
 		if (backend_sealed_only(st->be) && strcmp(keyid, key->id) != 0)
 			return nv_fail(err, ENOKEY, "%s is sealed with key %s but this host's store key is %s: every host needs the same store.key",
@@ -303,7 +306,7 @@ static int write_locked(struct store *st, cJSON *doc, const struct store_ver *ex
 			struct nv_err *err)
 {
 	const struct seal_key *key;
-	int rc = home_key(st->home, NULL, 1, &key, err);
+	int rc = keyring_for_write(st->keys, &key, err);
 	if (rc < 0)
 		return rc;
 	char *plain = cJSON_PrintUnformatted(doc);
@@ -359,7 +362,6 @@ static int write_current(struct store *st, cJSON *doc, const struct store_ver *e
 
 int store_can_write(struct store *st, struct nv_err *err)
 {
-	struct home *h = st->home;
 	if (backend_cas(st->be)) { /* without quorum the store is read-only: ask it, as a write would */
 		pthread_mutex_lock(&st->mu);
 		struct store_ver have = st->ver, now;
@@ -373,13 +375,7 @@ int store_can_write(struct store *st, struct nv_err *err)
 			return rc;
 		nv_err_clear(err);
 	}
-	if (access(h->key_path, F_OK) == 0 || errno != ENOENT)
-		return 0; /* there, or a problem loading it will name */
-	pthread_mutex_lock(&h->mu);
-	int held = h->key != NULL; /* held but gone from disk: sealing with it loses the store */
-	pthread_mutex_unlock(&h->mu);
-	return held ? nv_fail(err, ENOKEY, "store key missing: restore %s from your backup", h->key_path)
-		    : home_key_check(h, err);
+	return keyring_check(st->keys, err);
 }
 
 int store_lock(struct store *st, struct nv_err *err)
@@ -457,7 +453,7 @@ int store_locked_write(struct store *st, cJSON *doc, struct nv_err *err)
  * on a fresh copy while another host wins. */
 static int change(struct store *st, store_change_fn fn, void *arg, int force, struct nv_err *err)
 {
-	int lock = home_key_check(st->home, err); /* a lost key: create nothing */
+	int lock = keyring_check(st->keys, err); /* a lost key: create nothing */
 	int cas = backend_cas(st->be), result;
 	if (lock == 0 && !cas)
 		lock = store_lock(st, err);

@@ -78,7 +78,7 @@ int store_locked_write(struct store *st, cJSON *doc, struct nv_err *err);
 enum { STORE_ABSENT, STORE_SEALED, STORE_PLAINTEXT };
 int store_kind(struct store *st, struct nv_err *err);
 
-/* Reseal the store with whatever key home_key gives now (rekey, and
+/* Reseal the store with whatever key the keyring (keyring.h) seals with now (rekey, and
  * doctor --fix for plaintext stores). */
 int store_reseal(struct store *st, struct nv_err *err);
 

@@ -2,6 +2,7 @@
 #include "store/transfer.h"
 #include "store/config.h"
 #include "store/fileio.h"
+#include "store/keyring.h"
 #include "store/profile.h"
 #include "store/provider.h"
 #include "store/secmem.h"
@@ -71,39 +72,14 @@ int store_import(struct store *st, const char *path, int *count, struct nv_err *
 	return rc < 0 ? rc : 0;
 }
 
-/* The new key: a pending <key>.next from an interrupted run, or fresh. */
-static int next_key(struct home *h, const char *next_path, struct seal_key **key, struct nv_err *err)
-{
-	if (access(next_path, F_OK) == 0)
-		return seal_key_load(next_path, 0, key, err);
-	int rc = seal_key_new(key, err);
-	if (rc == 0 && (rc = seal_key_save(next_path, *key, err)) < 0)
-		seal_key_free(*key);
-	(void)h;
-	return rc;
-}
-
 int store_rekey(struct home *h, int *count, struct nv_err *err)
 {
-	char next_path[PATH_MAX + 8];
-	const struct seal_key *cur;
 	*count = 0;
-	if (!h->key_creatable)
-		return nv_fail(err, EPERM, "the key comes from %s (systemd credentials): replace it there", h->key_path);
-	int rc = home_key(h, NULL, 0, &cur, err);
-	if (rc < 0)
-		return rc;
-	snprintf(next_path, sizeof(next_path), "%s.next", h->key_path);
-	struct seal_key *fresh;
-	if ((rc = next_key(h, next_path, &fresh, err)) < 0)
-		return rc;
-	pthread_mutex_lock(&h->mu);
-	seal_key_free(h->next_key);
-	h->next_key = h->key;   /* the old key still opens stores not yet resealed */
-	h->key = fresh;         /* every write now seals with the new one */
-	pthread_mutex_unlock(&h->mu);
+	int rc = keyring_rekey_begin(home_keyring(h), err);
 	char **ids;
 	size_t n;
+	if (rc < 0)
+		return rc;
 	if (home_agents(h, &ids, &n) < 0)
 		return nv_fail(err, ENOMEM, "out of memory");
 	for (size_t i = 0; rc == 0 && i < n; i++) {
@@ -115,7 +91,5 @@ int store_rekey(struct home *h, int *count, struct nv_err *err)
 		}
 	}
 	home_agents_free(ids, n);
-	if (rc == 0 && rename(next_path, h->key_path) < 0)
-		rc = nv_fail(err, errno, "cannot install the new key %s: %s", h->key_path, strerror(errno));
-	return rc;
+	return rc == 0 ? keyring_rekey_finish(home_keyring(h), err) : rc;
 }

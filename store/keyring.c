@@ -1,0 +1,184 @@
+/* The store key: loaded on first need, reloaded when the file changes, made
+ * once, rotated by a rekey (see keyring.h). */
+#include "store/keyring.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct keyring {
+	char path[PATH_MAX];
+	char next_path[PATH_MAX + 8];  /* <path>.next: the key of a rekey under way */
+	int creatable;
+	keyring_sealed_fn sealed;      /* is there a sealed store anywhere? */
+	void *sealed_arg;
+	pthread_mutex_t mu;            /* guards key, next, stamp */
+	struct seal_key *key;          /* loaded on first need */
+	struct seal_key *next;         /* during a rekey */
+	struct stat stamp;             /* the key file as loaded: a rekey elsewhere shows */
+};
+
+struct keyring *keyring_new(const char *state_dir, keyring_sealed_fn sealed, void *arg)
+{
+	struct keyring *kr = calloc(1, sizeof(*kr));
+	if (!kr)
+		return NULL;
+	seal_key_path(state_dir, kr->path, sizeof(kr->path), &kr->creatable);
+	snprintf(kr->next_path, sizeof(kr->next_path), "%s.next", kr->path);
+	kr->sealed = sealed;
+	kr->sealed_arg = arg;
+	pthread_mutex_init(&kr->mu, NULL);
+	return kr;
+}
+
+void keyring_free(struct keyring *kr)
+{
+	if (!kr)
+		return;
+	seal_key_free(kr->key);
+	seal_key_free(kr->next);
+	pthread_mutex_destroy(&kr->mu);
+	free(kr);
+}
+
+const char *keyring_path(const struct keyring *kr) { return kr->path; }
+int keyring_creatable(const struct keyring *kr) { return kr->creatable; }
+
+static int key_missing(struct keyring *kr, struct nv_err *err)
+{
+	return nv_fail(err, ENOKEY, "store key missing: restore %s from your backup", kr->path);
+}
+
+/* 1 when the key file is certainly absent (not merely unreadable: a
+ * problem loading it names itself later). */
+static int file_absent(const struct keyring *kr)
+{
+	return access(kr->path, F_OK) != 0 && errno == ENOENT;
+}
+
+static int same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+/* Caller holds mu. */
+static int load_next(struct keyring *kr, struct nv_err *err)
+{
+	if (kr->next || access(kr->next_path, F_OK) != 0)
+		return 0;
+	return seal_key_load(kr->next_path, 0, &kr->next, err);
+}
+
+/* Make kr->key the key the file holds now. A process that lives long (the
+ * daemon) must see a rekey made by another one, or it would seal with a
+ * key nobody has any more. A vanished key file still lets it read; it may
+ * not write. sealed: a sealed store exists, so a missing key is lost, not
+ * yet to be made. Caller holds mu. */
+static int reload_if_changed(struct keyring *kr, int create, int sealed, struct nv_err *err)
+{
+	struct stat st;
+	int present = stat(kr->path, &st) == 0;
+	if (kr->key && present && same_file(&st, &kr->stamp))
+		return 0;
+	if (!present && create && (kr->key || sealed))
+		return key_missing(kr, err);
+	if (kr->key && !present)
+		return 0;
+	struct seal_key *fresh = NULL;
+	int rc = seal_key_load(kr->path, create && kr->creatable, &fresh, err);
+	if (rc == -ENOENT)
+		return nv_fail(err, ENOENT, "key file %s does not exist: restore it, or set NOVA_ENGINE_KEY_FILE to where it is", kr->path);
+	if (rc < 0)
+		return rc;
+	stat(kr->path, &kr->stamp);
+	if (kr->key && strcmp(kr->key->id, fresh->id) != 0) {
+		seal_key_free(kr->next); /* a finished rekey: its .next is the key now */
+		kr->next = NULL;
+	}
+	seal_key_free(kr->key);
+	kr->key = fresh;
+	return 0;
+}
+
+static int get(struct keyring *kr, const char *keyid, int create, const struct seal_key **key, struct nv_err *err)
+{
+	/* one key forever: before making one, look for stores sealed with a
+	 * lost one (outside mu: the look may take a while, and reads config) */
+	int sealed = create && file_absent(kr) ? kr->sealed(kr->sealed_arg, err) : 0;
+	if (sealed < 0)
+		return sealed;
+	pthread_mutex_lock(&kr->mu);
+	int rc = reload_if_changed(kr, create, sealed, err);
+	*key = kr->key;
+	if (rc == 0 && keyid && strcmp(keyid, kr->key->id) != 0) {
+		rc = load_next(kr, err);
+		if (rc == 0 && kr->next && strcmp(keyid, kr->next->id) == 0)
+			*key = kr->next;
+	}
+	pthread_mutex_unlock(&kr->mu);
+	return rc;
+}
+
+int keyring_get(struct keyring *kr, const char *keyid, const struct seal_key **key, struct nv_err *err)
+{
+	return get(kr, keyid, 0, key, err);
+}
+
+int keyring_for_write(struct keyring *kr, const struct seal_key **key, struct nv_err *err)
+{
+	return get(kr, NULL, 1, key, err);
+}
+
+int keyring_check(struct keyring *kr, struct nv_err *err)
+{
+	if (!file_absent(kr))
+		return 0;
+	pthread_mutex_lock(&kr->mu);
+	int held = kr->key != NULL; /* held but gone from disk: sealing with it loses the store */
+	pthread_mutex_unlock(&kr->mu);
+	if (held)
+		return key_missing(kr, err);
+	int sealed = kr->sealed(kr->sealed_arg, err);
+	return sealed < 0 ? sealed : sealed ? key_missing(kr, err) : 0;
+}
+
+/* The new key: a pending <key>.next from an interrupted run, or fresh. */
+static int next_key(struct keyring *kr, struct seal_key **key, struct nv_err *err)
+{
+	if (access(kr->next_path, F_OK) == 0)
+		return seal_key_load(kr->next_path, 0, key, err);
+	int rc = seal_key_new(key, err);
+	if (rc == 0 && (rc = seal_key_save(kr->next_path, *key, err)) < 0)
+		seal_key_free(*key);
+	return rc;
+}
+
+int keyring_rekey_begin(struct keyring *kr, struct nv_err *err)
+{
+	const struct seal_key *cur;
+	if (!kr->creatable)
+		return nv_fail(err, EPERM, "the key comes from %s (systemd credentials): replace it there", kr->path);
+	int rc = keyring_get(kr, NULL, &cur, err);
+	struct seal_key *fresh;
+	if (rc < 0 || (rc = next_key(kr, &fresh, err)) < 0)
+		return rc;
+	pthread_mutex_lock(&kr->mu);
+	seal_key_free(kr->next);
+	kr->next = kr->key;   /* the old key still opens stores not yet resealed */
+	kr->key = fresh;      /* every write now seals with the new one */
+	pthread_mutex_unlock(&kr->mu);
+	return 0;
+}
+
+int keyring_rekey_finish(struct keyring *kr, struct nv_err *err)
+{
+	if (rename(kr->next_path, kr->path) < 0)
+		return nv_fail(err, errno, "cannot install the new key %s: %s", kr->path, strerror(errno));
+	return 0;
+}
