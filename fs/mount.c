@@ -202,13 +202,18 @@ int fs_run(const struct fs_options *opt)
 	} else {
 		if (log_open(opt->log_file, opt->foreground) < 0)
 			fail("cannot open log file %s%s", opt->log_file, "");
-		else if (fuse_daemonize(opt->foreground) == 0) {
-			log_msg(LOG_INFO, "mounted on %s; memory %s", opt->mountpoint,
-				secmem_protect_daemon() ? "locked" : "not locked (memlock limit): secret buffers kept out of dumps");
-			if (mountreg_add(h, root, &err) < 0) /* doctor finds it if it dies */
+		else {
+			/* doctor finds it if it dies; recorded before `mount`
+			 * returns (fuse_daemonize ends the parent), so from the
+			 * moment its user knows it, not some time after */
+			if (mountreg_add(h, root, &err) < 0)
 				log_msg(LOG_WARNING, "cannot record the mount for doctor: %s", err.msg);
-			rc = serve(&fs, f, root);
-			log_msg(LOG_INFO, "unmounting %s", opt->mountpoint);
+			if (fuse_daemonize(opt->foreground) == 0) {
+				log_msg(LOG_INFO, "mounted on %s; memory %s", opt->mountpoint,
+					secmem_protect_daemon() ? "locked" : "not locked (memlock limit): secret buffers kept out of dumps");
+				rc = serve(&fs, f, root);
+				log_msg(LOG_INFO, "unmounting %s", opt->mountpoint);
+			}
 			mountreg_remove(h, root);
 		}
 		fuse_unmount(f);

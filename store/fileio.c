@@ -122,7 +122,7 @@ static int temp_create(const char *path, mode_t mode, char *tmp, size_t cap)
 	return -EEXIST;
 }
 
-int file_replace(const char *path, const void *data, size_t len, mode_t mode, struct nv_err *err)
+static int replace(const char *path, const void *data, size_t len, mode_t mode, int sync, struct nv_err *err)
 {
 	char tmp[PATH_MAX];
 	int fd = temp_create(path, mode, tmp, sizeof(tmp));
@@ -131,7 +131,7 @@ int file_replace(const char *path, const void *data, size_t len, mode_t mode, st
 	if (fd < 0)
 		return nv_fail(err, -fd, "cannot write %s: %s", path, strerror(-fd));
 	int rc = write_all(fd, data, len);
-	if (rc == 0 && fsync(fd) < 0)
+	if (rc == 0 && sync && fsync(fd) < 0)
 		rc = -errno;
 	if (close(fd) < 0 && rc == 0)
 		rc = -errno;
@@ -141,10 +141,20 @@ int file_replace(const char *path, const void *data, size_t len, mode_t mode, st
 		unlink(tmp);
 		return nv_fail(err, -rc, "cannot write %s: %s", path, strerror(-rc));
 	}
-	rc = fsync_dir(path);
+	rc = sync ? fsync_dir(path) : 0;
 	if (rc < 0)
 		return nv_fail(err, -rc, "cannot sync the directory of %s: %s", path, strerror(-rc));
 	return 0;
+}
+
+int file_replace(const char *path, const void *data, size_t len, mode_t mode, struct nv_err *err)
+{
+	return replace(path, data, len, mode, 1, err);
+}
+
+int file_replace_unsynced(const char *path, const void *data, size_t len, mode_t mode, struct nv_err *err)
+{
+	return replace(path, data, len, mode, 0, err);
 }
 
 int dir_make(const char *path, mode_t mode, struct nv_err *err)

@@ -29,6 +29,11 @@ int file_lock(const char *path, int wait_ms, struct nv_err *err);
  * fsync the directory. A crash leaves the old or the new file. */
 int file_replace(const char *path, const void *data, size_t len, mode_t mode, struct nv_err *err);
 
+/* The same without the two fsyncs: whole or absent if the process dies,
+ * but not kept through a power loss. Only for records that mean nothing
+ * after a reboot (the mount registry: no mount outlives one). */
+int file_replace_unsynced(const char *path, const void *data, size_t len, mode_t mode, struct nv_err *err);
+
 /* A file's identity as stat sees it: a change by any process (even an
  * atomic replace of the same size within one mtime tick) changes it. */
 struct file_stamp {
