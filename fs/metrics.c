@@ -96,10 +96,10 @@ static int agent_lines(void *arg, const char *agent, int is_dir)
 /* The etcd backend's watch (none with the file backend). */
 static int watch_lines(struct fs *fs, struct out *o)
 {
-	if (!fs->watch)
-		return 0;
 	struct store_watch_stats w;
 	store_watch_stats(fs->watch, &w);
+	if (!w.active)
+		return 0;
 	out_puts(o, "# HELP nova_engine_etcd_watch_up 1 while the watch on other hosts' changes is connected.\n"
 		    "# TYPE nova_engine_etcd_watch_up gauge\n");
 	out_printf(o, "nova_engine_etcd_watch_up %d\n", w.up);

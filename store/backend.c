@@ -4,6 +4,7 @@
 #include "store/config.h"
 
 #include <errno.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,10 +31,58 @@ int backend_make(const cJSON *config, const char *name, struct backend **out, st
 	return 0;
 }
 
+/* What a home's backend is made of: config store.* and the environment's
+ * endpoints. (The text may hold a password: wiped.) */
+static void settings_digest(const cJSON *config, unsigned char out[32])
+{
+	char *s = cJSON_PrintUnformatted(config_get(config, "store"));
+	const char *env = getenv("NOVA_ENGINE_ETCD_ENDPOINTS");
+	crypto_generichash_state st;
+	crypto_generichash_init(&st, NULL, 0, 32);
+	crypto_generichash_update(&st, (const unsigned char *)(s ? s : ""), s ? strlen(s) + 1 : 1);
+	crypto_generichash_update(&st, (const unsigned char *)(env ? env : ""), env ? strlen(env) + 1 : 1);
+	crypto_generichash_final(&st, out, 32);
+	if (s) {
+		sodium_memzero(s, strlen(s));
+		cJSON_free(s);
+	}
+}
+
 static int backend_new(const cJSON *config, struct backend **out, struct nv_err *err)
 {
 	const cJSON *kind = config_get(config, "store.backend");
-	return backend_make(config, kind ? cJSON_GetStringValue(kind) : "file", out, err);
+	int rc = backend_make(config, kind ? cJSON_GetStringValue(kind) : "file", out, err);
+	if (rc == 0)
+		settings_digest(config, (*out)->settings);
+	return rc;
+}
+
+int backend_follow(struct home *h, struct nv_err *err)
+{
+	struct config_snap *cfg = home_config_get(h);
+	unsigned char now[32];
+	settings_digest(cfg->json, now);
+	pthread_mutex_lock(&h->mu);
+	/* not made yet: it will be, from this config */
+	int same = !h->backend || memcmp(now, h->backend->settings, sizeof(now)) == 0;
+	pthread_mutex_unlock(&h->mu);
+	struct backend *b = NULL;
+	int rc = same ? 0 : backend_new(cfg->json, &b, err);
+	if (b) {
+		pthread_mutex_lock(&h->mu);
+		b->retired = h->backend;  /* open stores and the watch move over on their next use */
+		h->backend = b;
+		h->backend_gen++;
+		pthread_mutex_unlock(&h->mu);
+		rc = 1;
+	}
+	config_snap_put(cfg);
+	return rc;
+}
+
+unsigned backend_generation(struct home *h)
+{
+	return h->backend_gen;
 }
 
 int backend_of(struct home *h, struct backend **out, struct nv_err *err)
@@ -51,10 +100,12 @@ int backend_of(struct home *h, struct backend **out, struct nv_err *err)
 
 void backend_free(struct backend *b)
 {
-	if (!b)
-		return;
-	etcd_free(b->etcd);
-	free(b);
+	while (b) {
+		struct backend *older = b->retired;
+		etcd_free(b->etcd);
+		free(b);
+		b = older;
+	}
 }
 
 const char *backend_name(const struct backend *b)

@@ -54,6 +54,15 @@ struct be_lock {
 int backend_of(struct home *h, struct backend **out, struct nv_err *err);
 void backend_free(struct backend *b);   /* backend_free(NULL) does nothing */
 
+/* After h's config changed: when its store settings (store.*, the
+ * endpoints in the environment) differ from those h's backend was made
+ * from, make the new backend h's and return 1 (the old one lives on until
+ * home_free: stores opened on it and the daemon's watch move over at their
+ * next use, seeing backend_generation change); 0 when the same; <0 when
+ * the new settings are wrong (the old backend is kept). */
+int backend_follow(struct home *h, struct nv_err *err);
+unsigned backend_generation(struct home *h);
+
 /* A backend of the named kind ("file" or "etcd") from config, owned by the
  * caller (store migrate uses one of each). */
 int backend_make(const cJSON *config, const char *name, struct backend **out, struct nv_err *err);

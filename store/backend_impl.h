@@ -29,6 +29,8 @@ struct backend {
 	atomic_int watched;                /* a daemon's watch stream is open (store/watch.c) */
 	struct etcd *etcd;                 /* etcd backend only */
 	char prefix[ETCD_PREFIX_MAX];
+	unsigned char settings[32];        /* digest of what it was made from (backend_follow) */
+	struct backend *retired;           /* the one it replaced, kept for the stores still on it */
 };
 
 extern const struct backend_ops backend_file_ops, backend_etcd_ops;

@@ -92,6 +92,9 @@ static int config_publish(struct home *h, cJSON *json, struct nv_err *err)
 	h->config = s;
 	pthread_mutex_unlock(&h->mu);
 	config_snap_put(old);
+	/* new store settings (store migrate, an edit, SIGHUP): the stores follow.
+	 * Wrong ones keep the old backend; doctor and every command name them. */
+	backend_follow(h, NULL);
 	return 0;
 }
 

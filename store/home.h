@@ -32,6 +32,7 @@ struct home {
 	struct keyring *keys;     /* the store key (keyring.h) */
 	char cwd_env[PATH_MAX];   /* ./.env as an absolute path (a daemon moves to /) */
 	struct backend *backend;  /* where stores live (backend.h); made on first use, under mu */
+	atomic_uint backend_gen;  /* bumped when a config change replaces it */
 };
 
 /* Resolve paths from the environment, load the env chain and config.

@@ -27,7 +27,9 @@
 
 struct store {
 	struct home *home;
-	struct backend *be;     /* owned by home */
+	struct backend *_Atomic be; /* owned by home; changed (under mu) by follow_backend */
+	unsigned be_gen;        /* the home's backend_generation be is of */
+	int follows;            /* on home's backend (store_open), not a chosen one */
 	struct keyring *keys;   /* owned by home */
 	struct be_obj obj;      /* what this store is called in the backend */
 	pthread_mutex_t mu;     /* protects doc, ver, kind */
@@ -41,6 +43,7 @@ struct store {
 	int64_t retry_at;         /* degraded: when to ask etcd again (ms) */
 	pthread_mutex_t lock_mu;  /* held from store_lock to store_unlock; protects: */
 	struct be_lock lk;        /* the backend lock */
+	struct backend *lk_be;    /* the backend it was taken on */
 	cJSON *base;              /* the document store_locked_copy gave */
 	struct store_ver base_ver;
 };
@@ -48,8 +51,37 @@ struct store {
 int store_open(struct home *h, const char *agent, struct store **out, struct nv_err *err)
 {
 	struct backend *be;
+	unsigned gen = backend_generation(h); /* before: a switch meanwhile shows */
 	int rc = backend_of(h, &be, err);
-	return rc < 0 ? rc : store_open_on(h, be, agent, out, err);
+	if (rc == 0 && (rc = store_open_on(h, be, agent, out, err)) == 0) {
+		(*out)->follows = 1;
+		(*out)->be_gen = gen;
+	}
+	return rc;
+}
+
+/* The home's config now names another backend (store migrate, an edit):
+ * this store moves there, its cache dropped. Caller holds st->mu. */
+static int follow_backend(struct store *st, struct nv_err *err)
+{
+	unsigned gen = backend_generation(st->home);
+	if (!st->follows || gen == st->be_gen)
+		return 0;
+	struct backend *be;
+	int rc = backend_of(st->home, &be, err);
+	if (rc < 0)
+		return rc;
+	char agent[AGENT_MAX + 1];
+	snprintf(agent, sizeof(agent), "%s", st->obj.agent);
+	backend_object(be, st->home, agent, &st->obj);
+	st->be = be;
+	st->be_gen = gen;
+	cJSON_Delete(st->doc);
+	st->doc = NULL;
+	memset(&st->ver, 0, sizeof(st->ver));
+	memset(&st->remote, 0, sizeof(st->remote));
+	st->stale_since = st->retry_at = 0;
+	return 0;
 }
 
 int store_open_on(struct home *h, struct backend *be, const char *agent, struct store **out, struct nv_err *err)
@@ -242,16 +274,20 @@ static int serve_stale(struct store *st, int rc, struct nv_err *err)
 /* Make st->doc current. Caller holds st->mu. */
 static int refresh_locked(struct store *st, struct nv_err *err)
 {
+	int rc = follow_backend(st, err);
+	if (rc < 0)
+		return rc;
 	char *text = NULL;
 	size_t len = 0;
 	cJSON *doc = NULL;
 	int kind = STORE_ABSENT, cas = backend_cas(st->be);
 	struct store_ver now;
+	cas = backend_cas(st->be);
 	if (cas && st->stale_since && st->doc && now_ms() < st->retry_at)
 		return 0;  /* degraded: ask etcd again only every STALE_RETRY_MS */
 	if (cas && st->doc && !st->stale_since && backend_watched(st->be) && st->ver.rev >= (int64_t)st->remote.ino)
 		return 0;  /* the daemon's watch would have told of a newer revision */
-	int rc = backend_read(st->be, &st->obj, st->doc ? &st->ver : NULL, &text, &len, &now, err);
+	rc = backend_read(st->be, &st->obj, st->doc ? &st->ver : NULL, &text, &len, &now, err);
 	if (cas && (rc == -EROFS || rc == -EHOSTUNREACH))
 		return serve_stale(st, rc, err);
 	if (cas && (rc == 0 || rc == 1 || rc == -ENOENT)) {
@@ -306,6 +342,8 @@ static int write_locked(struct store *st, cJSON *doc, const struct store_ver *ex
 			struct nv_err *err)
 {
 	const struct seal_key *key;
+	if (st->follows && backend_generation(st->home) != st->be_gen)  /* read from the old backend */
+		return nv_fail(err, ESTALE, "the store moved to another backend: read it again");
 	int rc = keyring_for_write(st->keys, &key, err);
 	if (rc < 0)
 		return rc;
@@ -362,14 +400,19 @@ static int write_current(struct store *st, cJSON *doc, const struct store_ver *e
 
 int store_can_write(struct store *st, struct nv_err *err)
 {
-	if (backend_cas(st->be)) { /* without quorum the store is read-only: ask it, as a write would */
-		pthread_mutex_lock(&st->mu);
-		struct store_ver have = st->ver, now;
-		int cached = st->doc != NULL;
-		pthread_mutex_unlock(&st->mu);
+	pthread_mutex_lock(&st->mu);
+	int rc = follow_backend(st, err);
+	struct backend *be = st->be;
+	struct store_ver have = st->ver, now;
+	int cached = st->doc != NULL;
+	struct be_obj obj = st->obj;
+	pthread_mutex_unlock(&st->mu);
+	if (rc < 0)
+		return rc;
+	if (backend_cas(be)) { /* without quorum the store is read-only: ask it, as a write would */
 		char *text = NULL;
 		size_t len = 0;
-		int rc = backend_read(st->be, &st->obj, cached ? &have : NULL, &text, &len, &now, err);
+		rc = backend_read(be, &obj, cached ? &have : NULL, &text, &len, &now, err);
 		secmem_free(text);
 		if (rc == -EROFS || rc == -EHOSTUNREACH)
 			return rc;
@@ -381,7 +424,13 @@ int store_can_write(struct store *st, struct nv_err *err)
 int store_lock(struct store *st, struct nv_err *err)
 {
 	pthread_mutex_lock(&st->lock_mu);
-	int rc = backend_lock(st->be, &st->obj, &st->lk, err);
+	pthread_mutex_lock(&st->mu);
+	int rc = follow_backend(st, err);
+	struct be_obj obj = st->obj;
+	st->lk_be = st->be;
+	pthread_mutex_unlock(&st->mu);
+	if (rc == 0)
+		rc = backend_lock(st->lk_be, &obj, &st->lk, err);
 	if (rc < 0)
 		pthread_mutex_unlock(&st->lock_mu);
 	return rc;
@@ -393,7 +442,7 @@ void store_unlock(struct store *st, int lock)
 		return;
 	cJSON_Delete(st->base);
 	st->base = NULL;
-	backend_unlock(st->be, &st->lk);
+	backend_unlock(st->lk_be, &st->lk);
 	pthread_mutex_unlock(&st->lock_mu);
 }
 

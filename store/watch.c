@@ -27,11 +27,14 @@
 #define CHECK_MS 1000
 
 struct store_watch {
-	struct backend *b;
-	char agents[ETCD_PREFIX_MAX + 16];  /* <prefix>/agents/ */
+	struct home *h;
+	struct backend *_Atomic b;         /* the home's, as of generation gen */
+	unsigned gen;
+	char agents[ETCD_PREFIX_MAX + 16];  /* <prefix>/agents/ (the loop's: the checker makes its own) */
 	store_watch_fn fn;
 	void *arg;
 	pthread_t thread, checker;
+	int checking;                      /* the checker runs (started with the first etcd backend) */
 	atomic_int stop, up, kick;         /* kick: the checker says the stream hangs */
 	_Atomic int64_t revision, last_event_ms;
 	_Atomic int64_t seen;              /* the stream has delivered up to here */
@@ -71,7 +74,7 @@ static int on_event(const struct etcd_event *ev, int64_t rev, void *arg)
 static int on_stop(void *arg)
 {
 	struct store_watch *w = arg;
-	return w->stop || w->kick;
+	return w->stop || w->kick || backend_generation(w->h) != w->gen;
 }
 
 static void on_created(void *arg, int64_t revision)
@@ -109,6 +112,31 @@ static void pause_ms(struct store_watch *w, long ms)
 	}
 }
 
+static void *check_loop(void *arg);
+
+/* Take the home's backend if the config changed it (store migrate, an
+ * edit): 1 when it did. The stores follow by themselves; the daemon is told
+ * that any agent may read differently now. */
+static int adopt(struct store_watch *w)
+{
+	unsigned gen = backend_generation(w->h);
+	struct backend *b;
+	if (w->b && gen == w->gen)
+		return 0;
+	if (backend_of(w->h, &b, NULL) < 0)
+		return 0;
+	int switched = w->b != NULL;
+	w->gen = gen;
+	snprintf(w->agents, sizeof(w->agents), "%s/agents/", b->prefix);
+	w->seen = 0;
+	w->b = b;
+	if (b->etcd && !w->checking)
+		w->checking = pthread_create(&w->checker, NULL, check_loop, w) == 0;
+	if (switched)
+		w->fn(w->arg, NULL, 1, 0);
+	return 1;
+}
+
 static void *loop(void *arg)
 {
 	struct store_watch *w = arg;
@@ -116,11 +144,21 @@ static void *loop(void *arg)
 	int64_t next = 0;
 	long backoff = BACKOFF_MIN_MS;
 	while (!w->stop) {
+		if (adopt(w)) {
+			next = 0;  /* another cluster or prefix: from now */
+			backoff = BACKOFF_MIN_MS;
+		}
+		if (!w->b->etcd) {  /* the file backend: nothing to follow here */
+			pause_ms(w, CHECK_MS);
+			continue;
+		}
 		int rc = etcd_watch(w->b->etcd, w->agents, next, &cb, &next, NULL);
 		w->up = 0;
 		w->b->watched = 0;  /* until it is back, reads ask etcd */
 		if (w->stop)
 			break;
+		if (backend_generation(w->h) != w->gen)
+			continue;  /* a switch, not a failure */
 		if (w->kick) {
 			w->kick = 0;
 			rc = -ECONNRESET;
@@ -147,18 +185,23 @@ static void *check_loop(void *arg)
 	int64_t owed = 0;  /* a revision the stream owed at the last look */
 	while (!w->stop) {
 		pause_ms(w, CHECK_MS);
+		struct backend *b = w->b;
+		char agents[sizeof(w->agents)];
 		int64_t newest;
-		if (w->stop || !w->up || etcd_newest(w->b->etcd, w->agents, &newest, NULL) < 0)
+		snprintf(agents, sizeof(agents), "%s/agents/", b->prefix);
+		if (w->stop || !w->up || !b->etcd || etcd_newest(b->etcd, agents, &newest, NULL) < 0) {
+			owed = 0;
 			continue;
+		}
 		if (owed && w->seen < owed) {
 			w->kick = 1;  /* a second late: the stream hangs */
 			owed = 0;
 		} else if (newest > w->seen) {
-			w->b->watched = 0;  /* maybe just in flight, but meanwhile reads ask etcd */
+			b->watched = 0;  /* maybe just in flight, but meanwhile reads ask etcd */
 			owed = newest;
 		} else if (owed) {
 			owed = 0;
-			w->b->watched = w->up;
+			b->watched = w->up;
 		}
 	}
 	return NULL;
@@ -169,22 +212,15 @@ int store_watch_start(struct home *h, store_watch_fn fn, void *arg, struct store
 	struct backend *b;
 	int rc = backend_of(h, &b, err);
 	*out = NULL;
-	if (rc < 0 || !b->etcd)
+	if (rc < 0)
 		return rc;
 	struct store_watch *w = calloc(1, sizeof(*w));
 	if (!w)
 		return nv_fail(err, ENOMEM, "out of memory");
-	w->b = b;
-	snprintf(w->agents, sizeof(w->agents), "%s/agents/", b->prefix);
+	w->h = h;
 	w->fn = fn;
 	w->arg = arg;
 	if (pthread_create(&w->thread, NULL, loop, w) != 0) {
-		free(w);
-		return nv_fail(err, EAGAIN, "cannot start the etcd watch thread");
-	}
-	if (pthread_create(&w->checker, NULL, check_loop, w) != 0) {
-		w->stop = 1;
-		pthread_join(w->thread, NULL);
 		free(w);
 		return nv_fail(err, EAGAIN, "cannot start the etcd watch thread");
 	}
@@ -198,15 +234,18 @@ void store_watch_stop(struct store_watch *w)
 		return;
 	w->stop = 1;
 	pthread_join(w->thread, NULL);
-	pthread_join(w->checker, NULL);
+	if (w->checking)
+		pthread_join(w->checker, NULL);
 	free(w);
 }
 
 void store_watch_stats(struct store_watch *w, struct store_watch_stats *out)
 {
 	memset(out, 0, sizeof(*out));
-	if (!w)
+	struct backend *b = w ? w->b : NULL;
+	if (!b || !b->etcd)
 		return;
+	out->active = 1;
 	out->up = w->up;
 	out->revision = w->revision;
 	out->last_event_ms = w->last_event_ms;

@@ -18,13 +18,17 @@ struct store_watch;
  * the store was deleted. Runs on the watch thread. */
 typedef void (*store_watch_fn)(void *arg, const char *agent, int exists, int64_t revision);
 
-/* Start watching when h's backend is etcd; *out is NULL (and 0 returned)
- * for the file backend, which needs no watch. */
+/* Start following h's backend: with etcd, watch it; with the file backend
+ * (which needs no watch) wait, and when a config change moves the stores
+ * to etcd (store migrate, an edit, SIGHUP), watch that; the other way
+ * round stop watching. On each switch fn(arg, NULL, 1, 0): any agent may
+ * read differently now. */
 int store_watch_start(struct home *h, store_watch_fn fn, void *arg, struct store_watch **out, struct nv_err *err);
 /* Stop and join (within about a second); NULL does nothing. */
 void store_watch_stop(struct store_watch *w);
 
 struct store_watch_stats {
+	int active;               /* the backend is etcd (else all is 0) */
 	int up;                   /* a watch stream is open now */
 	int64_t revision;         /* the newest revision seen */
 	int64_t last_event_ms;    /* when the last change arrived (0: none yet) */

@@ -424,6 +424,39 @@ def test_migrate_to_etcd_and_back_moves_every_agent_and_is_idempotent(state, etc
     assert state.store().exists()
 
 
+def test_a_running_mount_follows_a_migration_both_ways(state, etcd, tmp_path, fake):
+    """The daemon reads store.backend again when the config changes: after
+    `store migrate --to etcd` it serves and writes etcd (and follows other
+    hosts there), after `--to file` the files again; no remount."""
+    prefix = "/t-migrate-mounted"
+    etcd.delete_prefix(prefix + "/")
+    state.write_config({"store": {"etcd": {"endpoints": etcd.endpoints, "prefix": prefix}}})
+    state.paste("openrouter", KEY)
+    m = Mount(state, tmp_path / "mnt")
+    try:
+        tok = m / f"{P}/openrouter/token"
+        assert tok.read_text() == KEY + "\n"
+        assert "nova_engine_etcd_watch_up" not in (m / ".nova-engine/metrics").read_text()
+        assert state.run("store", "migrate", "--to", "etcd").returncode == 0
+        other = Host(tmp_path / "other", fake, etcd, prefix, state.dir / "store.key", "other")
+        other.paste("openrouter", KEY2)  # written to etcd only
+        wait_for(lambda: tok.read_text() == KEY2 + "\n", timeout=3)
+        wait_for(lambda: "nova_engine_etcd_watch_up 1" in (m / ".nova-engine/metrics").read_text(), timeout=3)
+        tok.write_text(KEY + "\n")  # through the mount: into etcd
+        assert other.run("models", "auth", "token", "--provider", "openrouter").out == KEY + "\n"
+        other.paste("openrouter", KEY2)  # followed by the watch
+        wait_for(lambda: tok.read_text() == KEY2 + "\n", timeout=2)
+        state.store().unlink()  # the file the first migration left behind
+        assert state.run("store", "migrate", "--to", "file").returncode == 0
+        wait_for(lambda: "nova_engine_etcd_watch_up" not in (m / ".nova-engine/metrics").read_text(), timeout=3)
+        other.paste("openrouter", KEY)  # etcd is no longer this host's store
+        tok.write_text(KEY2 + "X\n")
+        assert state.run("models", "auth", "token", "--provider", "openrouter").out == KEY2 + "X\n"
+        assert other.run("models", "auth", "token", "--provider", "openrouter").out == KEY + "\n"
+    finally:
+        m.unmount()
+
+
 def test_migrate_never_overwrites_a_different_store(state, etcd):
     prefix = "/t-migrate-clash"
     etcd.delete_prefix(prefix + "/")
