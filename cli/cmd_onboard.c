@@ -51,24 +51,11 @@ static int choose_agent(struct home *h, const char *given, char *agent)
 /* Check the key live; 1 when the provider refused it. */
 static int check_live(struct home *h, const char *provider, const char *secret, enum cred_type type)
 {
-	struct probe_job *job = sodium_malloc(sizeof(*job));
-	memset(job, 0, sizeof(*job));
-	snprintf(job->id, sizeof(job->id), "%s:new", provider);
-	snprintf(job->provider, sizeof(job->provider), "%s", provider);
-	snprintf(job->secret, sizeof(job->secret), "%s", secret);
-	job->type = type;
-	struct config_snap *c = home_config_get(h);
-	probe_prepare(c->json, job);
-	config_snap_put(c);
+	struct probe_outcome r;
 	fprintf(stderr, "Checking the key with %s... ", provider);
-	probe_run(job, 1, 1, 5000, NULL, NULL);
-	const char *res = cJSON_GetStringValue(cJSON_GetObjectItem(job->result, "result"));
-	const char *advice = cJSON_GetStringValue(cJSON_GetObjectItem(job->result, "advice"));
-	fprintf(stderr, "%s%s%s\n", res ? res : "unknown", advice ? ": " : "", advice ? advice : "");
-	int refused = res && (strcmp(res, "auth") == 0 || strcmp(res, "forbidden") == 0 || strcmp(res, "restricted") == 0);
-	cJSON_Delete(job->result);
-	sodium_free(job);
-	return refused;
+	probe_key(h, provider, secret, type, 5000, &r);
+	fprintf(stderr, "%s%s%s\n", *r.result ? r.result : "unknown", *r.advice ? ": " : "", r.advice);
+	return r.refused;
 }
 
 static void offer_unit(void)

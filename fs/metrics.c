@@ -65,14 +65,11 @@ static void profile_lines(struct metric_args *a, const struct cred_row *r)
 	if (r->expires)
 		out_printf(a->o, "nova_engine_credential_expiry_seconds{%s} %lld\n", lbl, (long long)(r->health.left_ms / 1000));
 	out_printf(a->o, "nova_engine_credential_state{%s,state=\"%s\"} 1\n", lbl, health_label(&r->health));
-	cJSON *p = probe_cache_peek(a->fs->probes, a->agent, r->id);
-	const char *res = cJSON_GetStringValue(cJSON_GetObjectItem(p, "result"));
-	if (res) {
-		out_printf(a->o, "nova_engine_probe_result{%s,result=\"%s\"} 1\n", lbl, res);
-		out_printf(a->o, "nova_engine_probe_latency_seconds{%s} %.3f\n", lbl,
-			   cJSON_GetNumberValue(cJSON_GetObjectItem(p, "latency_ms")) / 1000.0);
+	struct probe_outcome p;
+	if (probe_cache_last(a->fs->probes, a->agent, r->id, &p)) {
+		out_printf(a->o, "nova_engine_probe_result{%s,result=\"%s\"} 1\n", lbl, p.result);
+		out_printf(a->o, "nova_engine_probe_latency_seconds{%s} %.3f\n", lbl, p.latency_ms / 1000.0);
 	}
-	cJSON_Delete(p);
 }
 
 static int agent_lines(void *arg, const char *agent, int is_dir)

@@ -43,4 +43,19 @@ void probe_classify(cJSON *result, const char *provider, int curl_code, long htt
 
 void probe_job_wipe(struct probe_job *job);
 
+/* A probe result as the faces show it. */
+struct probe_outcome {
+	char result[32];    /* the SPEC 8 bucket; "" when there is no result */
+	char advice[256];   /* what to do; "" when nothing */
+	double latency_ms;
+	int refused;        /* the provider refused the credential (auth, forbidden, restricted) */
+};
+void probe_outcome_of(const cJSON *result, struct probe_outcome *out);
+
+/* Check one secret live before it is stored (onboard): no cache, at most
+ * timeout_ms; the provider's address from h's config. */
+struct home;
+void probe_key(struct home *h, const char *provider, const char *secret, enum cred_type type, long timeout_ms,
+	       struct probe_outcome *out);
+
 #endif

@@ -213,7 +213,7 @@ int probe_cache_get(struct probe_cache *c, const char *scope, struct probe_job *
 	return rc < 0 ? rc : prc;
 }
 
-cJSON *probe_cache_peek(struct probe_cache *c, const char *scope, const char *id)
+static cJSON *peek(struct probe_cache *c, const char *scope, const char *id)
 {
 	char key[CACHE_KEY_MAX];
 	snprintf(key, sizeof(key), "%s/%s", scope, id);
@@ -224,4 +224,12 @@ cJSON *probe_cache_peek(struct probe_cache *c, const char *scope, const char *id
 	cJSON *r = e && (e->answer || e->failure) ? present(e, now_ms()) : NULL;
 	pthread_mutex_unlock(&c->mu);
 	return r;
+}
+
+int probe_cache_last(struct probe_cache *c, const char *scope, const char *id, struct probe_outcome *out)
+{
+	cJSON *r = peek(c, scope, id);
+	probe_outcome_of(r, out);
+	cJSON_Delete(r);
+	return *out->result != '\0';
 }

@@ -30,8 +30,8 @@ struct probe_policy {
 int probe_cache_get(struct probe_cache *c, const char *scope, struct probe_job *jobs, size_t n,
 		    const struct probe_policy *policy);
 
-/* The last result for scope/id, without probing (NULL when none). The
- * caller frees it. */
-cJSON *probe_cache_peek(struct probe_cache *c, const char *scope, const char *id);
+/* The last result for scope/id, without probing: 1 and out, or 0 when
+ * there is none. */
+int probe_cache_last(struct probe_cache *c, const char *scope, const char *id, struct probe_outcome *out);
 
 #endif
