@@ -4,6 +4,7 @@
 #include "store/audit.h"
 #include "store/timefmt.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -27,25 +28,12 @@ static int since_arg(const char *cmd, const char *s, int64_t *ms)
 }
 
 /* Text from a file anyone with the user's rights can edit: control
- * characters made visible. */
-static const char *field(const cJSON *row, const char *key, char *buf, size_t cap)
+ * characters made visible (cli_vis keeps 8 at a time: two printfs). */
+static void print_row(const struct audit_row *r)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(row, key);
-	if (cJSON_IsNumber(v))
-		snprintf(buf, cap, "%.0f", v->valuedouble);
-	else
-		snprintf(buf, cap, "%s", cli_vis(cJSON_IsString(v) ? v->valuestring : "-"));
-	return buf;
-}
-
-static void print_row(const cJSON *row)
-{
-	char t[64], a[80], p[300], how[64], uid[32], pid[32], comm[64], exe[4096], pcomm[64];
-	printf("%s  %-10s %-28s %-18s uid=%s pid=%s comm=%s exe=%s parent=%s\n", field(row, "time", t, sizeof(t)),
-	       field(row, "agent", a, sizeof(a)), field(row, "profile", p, sizeof(p)), field(row, "how", how, sizeof(how)),
-	       field(row, "uid", uid, sizeof(uid)), field(row, "pid", pid, sizeof(pid)),
-	       field(row, "comm", comm, sizeof(comm)), field(row, "exe", exe, sizeof(exe)),
-	       field(row, "pcomm", pcomm, sizeof(pcomm)));
+	printf("%s  %-10s %-28s %-18s ", cli_vis(r->time), cli_vis(r->agent), cli_vis(r->profile), cli_vis(r->how));
+	printf("uid=%s pid=%s comm=%s exe=%s parent=%s\n", cli_vis(r->uid), cli_vis(r->pid), cli_vis(r->comm),
+	       cli_vis(r->exe), cli_vis(r->pcomm));
 }
 
 int audit_main(int argc, char **argv)
@@ -65,21 +53,25 @@ int audit_main(int argc, char **argv)
 		return cli_unexpected(o.cmd, argv[optind]);
 	struct nv_err err = { 0 };
 	struct home *h;
-	cJSON *rows, *row;
+	cJSON *rows;
+	struct audit_row *row = malloc(sizeof(*row)); /* 5 KiB of fields */
 	if (home_open(&h, &err) < 0)
 		return cli_fail(&err);
-	rc = audit_read(h, o.agent, since, 0, &rows, &err);
+	rc = row ? audit_read(h, o.agent, since, 0, &rows, &err) : nv_fail(&err, ENOMEM, "out of memory");
 	home_free(h);
-	if (rc < 0)
+	if (rc < 0) {
+		free(row);
 		return cli_fail(&err);
+	}
 	if (json) {
 		cli_print_json(rows);
-	} else if (!cJSON_GetArraySize(rows)) {
+	} else if (audit_row_at(rows, 0, row) < 0) {
 		printf("No secret reads recorded%s.\n", o.agent || since ? " that match" : "");
 	} else {
-		cJSON_ArrayForEach(row, rows)
+		for (int i = 0; audit_row_at(rows, i, row) == 0; i++)
 			print_row(row);
 	}
+	free(row);
 	cJSON_Delete(rows);
 	return 0;
 }

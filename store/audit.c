@@ -321,3 +321,23 @@ int audit_read(struct home *h, const char *agent, int64_t since_ms, size_t max, 
 	*out = rows;
 	return 0;
 }
+
+static void row_field(const cJSON *row, const char *key, char *buf, size_t cap)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(row, key);
+	if (cJSON_IsNumber(v))
+		snprintf(buf, cap, "%.0f", v->valuedouble);
+	else
+		snprintf(buf, cap, "%s", cJSON_IsString(v) ? v->valuestring : "-");
+}
+
+int audit_row_at(const cJSON *rows, int i, struct audit_row *out)
+{
+	const cJSON *row = cJSON_GetArrayItem(rows, i);
+	if (!row)
+		return -ENOENT;
+#define FIELD(f) row_field(row, #f, out->f, sizeof(out->f))
+	FIELD(time), FIELD(agent), FIELD(profile), FIELD(how), FIELD(uid), FIELD(pid), FIELD(comm), FIELD(exe), FIELD(pcomm);
+#undef FIELD
+	return 0;
+}

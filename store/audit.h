@@ -39,6 +39,16 @@ void audit_path(struct home *h, char *out, size_t cap);
  * parsed lines (caller frees). */
 int audit_read(struct home *h, const char *agent, int64_t since_ms, size_t max, cJSON **out, struct nv_err *err);
 
+/* One line of what audit_read gives, its fields as text for a person:
+ * numbers in decimal, a missing or odd field as "-". Not yet made
+ * visible: the file is the user's to edit, the caller does that. */
+struct audit_row {
+	char time[64], agent[80], profile[300], how[64], uid[32], pid[32], comm[64], exe[4096], pcomm[64];
+};
+
+/* The i-th of rows into out; 0, or -ENOENT past the last. */
+int audit_row_at(const cJSON *rows, int i, struct audit_row *out);
+
 /* The last AUDIT_TAIL_LINES lines as they are in the file. */
 int audit_tail(struct home *h, struct out *o, struct nv_err *err);
 

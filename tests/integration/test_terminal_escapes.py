@@ -76,3 +76,19 @@ def test_user_input_escaped_in_errors(state):
     assert p.returncode != 0 and "\\x1b[2J" in p.err and raw_controls(p.err) == []
     p = state.run("models", "auth", "token", "openai:x\x1b]0;PWNED\x07")
     assert p.returncode != 0 and raw_controls(p.err) == []
+
+
+def test_hand_edited_audit_trail_escaped(state):
+    """The audit file is the user's to edit: what `audit` prints of it is
+    made visible, each field in its place."""
+    state.paste("openai", SECRET)
+    assert state.run("models", "auth", "token", "--provider", "openai").returncode == 0
+    line = json.loads((state.dir / "audit.jsonl").read_text().splitlines()[0])
+    line["comm"] = ESCAPES
+    line["how"] = 7
+    (state.dir / "audit.jsonl").write_text(json.dumps(line) + "\n")
+    p = state.run("audit")
+    assert p.returncode == 0, p.err
+    assert raw_controls(p.out) == []
+    assert f" comm={SHOWN} exe=" in p.out
+    assert " main       openai:default               7                  uid=" in p.out
