@@ -67,7 +67,7 @@ static void print_auth(const cJSON *auth)
 	if (!cJSON_IsTrue(get(auth, "anyCredential")))
 		printf("No credentials found\n");
 	cJSON_ArrayForEach(e, get(auth, "providers"))
-		if (strcmp(str(e, "effective"), "none") != 0)
+		if (strcmp(str(e, "effective"), "none") != 0 || cJSON_GetArraySize(get(e, "profiles")))
 			print_provider(e);
 	if (cJSON_GetArraySize(get(auth, "missing"))) {
 		printf("\nMissing auth\n");
@@ -78,6 +78,11 @@ static void print_auth(const cJSON *auth)
 				printf(" %s%s", why->valuestring, why->next ? "," : "");
 			printf("): run `%s`\n", str(e, "fix"));
 		}
+	}
+	if (cJSON_GetArraySize(get(auth, "unusable"))) {
+		printf("\nNot usable\n");
+		cJSON_ArrayForEach(e, get(auth, "unusable"))
+			printf("- %s (%s): %s\n  fix: %s\n", str(e, "id"), str(e, "type"), str(e, "reason"), str(e, "fix"));
 	}
 	if (cJSON_GetArraySize(get(auth, "oauth"))) {
 		printf("\nOAuth/token status\n");

@@ -13,7 +13,8 @@ const struct command commands[] = {
 	{ "models status", status_main, "[--json | --plain] [--check] [--probe [--probe-provider P]... [--probe-profile ID]... [--probe-timeout MS] [--probe-concurrency N]]",
 	  "Show models, where each provider's credential comes from, and expiry.",
 	  "  --json       one JSON object\n  --plain      print only the default model\n"
-	  "  --check      exit 1 when a credential is expired/missing or a provider in use has none,\n"
+	  "  --check      exit 1 when a credential is expired/missing or not usable (see \"Not usable\")\n"
+	  "               or a provider in use has none,\n"
 	  "               2 when one expires within 24 h, else 0\n"
 	  "  --probe      check every credential live against its provider, in parallel\n"
 	  "  --probe-provider P     only these providers (repeat, or a comma list)\n"

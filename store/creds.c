@@ -6,6 +6,7 @@
 #include "store/fixcmd.h"
 #include "store/oauth.h"
 #include "store/timefmt.h"
+#include "store/verdict.h"
 
 #include <errno.h>
 #include <sodium.h>
@@ -73,6 +74,27 @@ static void first_expired_fix(const cJSON *doc, const struct select_args *a, int
 	snprintf(out, cap, "nova-engine models auth paste-token --provider %s", a->provider);
 }
 
+/* Why the first stored profile of a->provider that cannot be used
+ * cannot (SPEC 12: a failure says why), into out; "" when every one can
+ * (the order or a cooldown left them out) or only expired tokens remain
+ * (EKEYEXPIRED says that). */
+static void unusable_why(const cJSON *doc, const cJSON *config, const struct select_args *a, int64_t now,
+			 char *out, size_t cap)
+{
+	const cJSON *e;
+	*out = '\0';
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(doc, "profiles")) {
+		const char *p = cred_provider(e);
+		enum unusable u = p && strcmp(p, a->provider) == 0 ? cred_verdict(e, config, e->string, now) : USABLE;
+		if (u == USABLE || u == UNUSABLE_EXPIRED)
+			continue;
+		struct verdict_text t;
+		verdict_explain(u, a->home, a->agent, e->string, e, config, &t);
+		snprintf(out, cap, "%s is not usable (%s): %s", e->string, t.reason, t.fix);
+		return;
+	}
+}
+
 static int select_in_doc(const cJSON *doc, void *arg, struct nv_err *err)
 {
 	struct select_args *a = arg;
@@ -98,15 +120,22 @@ static int select_in_doc(const cJSON *doc, void *arg, struct nv_err *err)
 			snprintf(a->sel->id, sizeof(a->sel->id), "%s", l.ids[i]);
 	}
 	id_list_free(&l);
-	config_snap_put(c);
-	if (rc == 0)
+	if (rc == 0) {
+		config_snap_put(c);
 		return 0;
+	}
 	const char *var;
 	if (env_credential_copy(a->provider, a->sel->secret, sizeof(a->sel->secret), &var)) {
+		config_snap_put(c);
 		snprintf(a->sel->env_var, sizeof(a->sel->env_var), "%s", var);
 		a->sel->type = CRED_API_KEY;
 		return 0;
 	}
+	char why[sizeof(err->msg)];
+	unusable_why(doc, c->json, a, now, why, sizeof(why));
+	config_snap_put(c);
+	if (*why && !a->rejected)
+		return nv_fail(err, ENOKEY, "no usable %s credential for agent \"%s\": %s", a->provider, a->agent, why);
 	int stored, expired;
 	order_count(doc, a->provider, now, &stored, &expired);
 	if (a->rejected)

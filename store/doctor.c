@@ -13,6 +13,7 @@
 #include "store/order.h"
 #include "store/secmem.h"
 #include "store/timefmt.h"
+#include "store/verdict.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -199,6 +200,26 @@ static void check_expiry(struct store_check *c, const cJSON *doc)
 	}
 }
 
+/* A stored credential that cannot be used (SPEC 12), with the command that
+ * repairs it; an expired token is the expiry check's finding. */
+static void check_unusable(struct store_check *c, const cJSON *doc)
+{
+	int64_t now = now_ms();
+	struct config_snap *snap = home_config_get(c->home);
+	const cJSON *e;
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(doc, "profiles")) {
+		enum unusable u = cred_verdict(e, snap->json, e->string, now);
+		if (u == USABLE || u == UNUSABLE_EXPIRED)
+			continue;
+		struct verdict_text t;
+		char subject[AGENT_MAX + PROFILE_ID_MAX + 2];
+		verdict_explain(u, c->home, c->agent, e->string, e, snap->json, &t);
+		snprintf(subject, sizeof(subject), "%s/%s", c->agent, e->string);
+		add(c->out, "unusable", "error", subject, 0, t.fix, "agent %s: %s is not usable: %s", c->agent, e->string, t.reason);
+	}
+	config_snap_put(snap);
+}
+
 static void check_shadowed(struct store_check *c, const cJSON *doc)
 {
 	for (size_t i = 0; i < provider_count(); i++) {
@@ -221,6 +242,7 @@ static int doc_checks(const cJSON *doc, void *arg, struct nv_err *err)
 	(void)err;
 	check_order_refs(arg, doc);
 	check_expiry(arg, doc);
+	check_unusable(arg, doc);
 	check_shadowed(arg, doc);
 	return 0;
 }

@@ -31,16 +31,20 @@ void fixcmd_agent(struct home *h, const char *agent, char *out, size_t cap)
 	snprintf(out, cap, "%s%s", other ? " --agent " : "", other ? agent : "");
 }
 
-void fixcmd_renew(struct home *h, const char *agent, const char *id, const cJSON *cred, char *out, size_t cap)
+void fixcmd_store(struct home *h, const char *agent, const char *id, const char *provider, int t, char *out,
+		  size_t cap)
 {
 	static const char *const how[] = { [CRED_API_KEY] = "paste-api-key", [CRED_TOKEN] = "paste-token", [CRED_OAUTH] = "login" };
-	enum cred_type t = cred_type_of(cred);
 	char word[3 * PROFILE_ID_MAX], opt[AGENT_MAX + 16];
 	shell_word(id, word, sizeof(word));
 	fixcmd_agent(h, agent, opt, sizeof(opt));
 	snprintf(out, cap, "nova-engine models auth %s --provider %s --profile-id %s%s",
-		 t >= CRED_API_KEY && t <= CRED_OAUTH ? how[t] : "paste-api-key",
-		 cred_provider(cred) ? cred_provider(cred) : "?", word, opt);
+		 t >= CRED_API_KEY && t <= CRED_OAUTH ? how[t] : "paste-api-key", provider ? provider : "?", word, opt);
+}
+
+void fixcmd_renew(struct home *h, const char *agent, const char *id, const cJSON *cred, char *out, size_t cap)
+{
+	fixcmd_store(h, agent, id, cred_provider(cred), cred_type_of(cred), out, cap);
 }
 
 void fixcmd_report_good(struct home *h, const char *agent, const char *id, char *out, size_t cap)

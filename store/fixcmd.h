@@ -18,6 +18,11 @@ void fixcmd_agent(struct home *h, const char *agent, char *out, size_t cap);
  * credential starts with clean usage (no cooldown, no disable). */
 void fixcmd_renew(struct home *h, const char *agent, const char *id, const cJSON *cred, char *out, size_t cap);
 
+/* The same for a credential of type t (CRED_NONE: an api key) of
+ * provider, whatever id holds now (a config mode may want another type). */
+void fixcmd_store(struct home *h, const char *agent, const char *id, const char *provider, int t, char *out,
+		  size_t cap);
+
 /* `models auth report ID good`: puts a profile in cooldown or disabled
  * back in use. */
 void fixcmd_report_good(struct home *h, const char *agent, const char *id, char *out, size_t cap);

@@ -4,6 +4,7 @@
 #include "store/config.h"
 #include "store/profile.h"
 #include "store/store.h"
+#include "store/verdict.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -95,11 +96,7 @@ static int keep(const cJSON *doc, const cJSON *config, const char *provider, con
 	const char *p = cred_provider(cred);
 	if (!cred || !p || strcmp(p, provider) != 0)
 		return 0;
-	const cJSON *cp = cJSON_GetObjectItemCaseSensitive(config_get(config, "auth.profiles"), id);
-	const char *mode = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cp, "mode"));
-	if (mode && cred_type_parse(mode) != cred_type_of(cred))
-		return 0;
-	return cred_usable(cred, now);
+	return cred_verdict(cred, config, id, now) == USABLE;
 }
 
 /* A usageStats time as ms, or 0 when it is not a time after now. A

@@ -8,6 +8,7 @@
 #include "store/health.h"
 #include "store/models.h"
 #include "store/timefmt.h"
+#include "store/verdict.h"
 
 #include <errno.h>
 #include <sodium.h>
@@ -102,6 +103,38 @@ struct build_args {
 	cJSON *out;
 };
 
+/* Who is looking, for the words of a verdict. */
+struct viewer {
+	struct home *home;
+	const char *agent;
+};
+
+/* A stored credential that cannot be used is a problem (SPEC 12): its
+ * entry says why, auth.unusable lists it with the fix, --check counts it
+ * as missing. */
+static void add_verdict(cJSON *auth, cJSON *entry, const struct viewer *v, const char *id, const cJSON *cred,
+			const cJSON *config, int64_t now, int *check)
+{
+	enum unusable u = cred_verdict(cred, config, id, now);
+	cJSON_AddBoolToObject(entry, "usable", u == USABLE);
+	if (u == USABLE)
+		return;
+	struct verdict_text t;
+	verdict_explain(u, v->home, v->agent, id, cred, config, &t);
+	cJSON_AddStringToObject(entry, "unusable", unusable_name(u));
+	cJSON_AddStringToObject(entry, "reason", t.reason);
+	cJSON_AddStringToObject(entry, "fix", t.fix);
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "id", id);
+	cJSON_AddStringToObject(o, "provider", cred_provider(cred) ? cred_provider(cred) : "");
+	cJSON_AddStringToObject(o, "type", cred_type_name(cred_type_of(cred)));
+	cJSON_AddStringToObject(o, "unusable", unusable_name(u));
+	cJSON_AddStringToObject(o, "reason", t.reason);
+	cJSON_AddStringToObject(o, "fix", t.fix);
+	cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(auth, "unusable"), o);
+	*check = 1;
+}
+
 /* The provider names to show: stored, in use, or with an env credential. */
 static cJSON *provider_names(const cJSON *doc, const cJSON *use)
 {
@@ -119,7 +152,7 @@ static cJSON *provider_names(const cJSON *doc, const cJSON *use)
 }
 
 static void add_provider(cJSON *auth, const cJSON *doc, const cJSON *config, const char *p,
-			 const cJSON *use, int64_t now, int *check)
+			 const cJSON *use, const struct viewer *v, int64_t now, int *check)
 {
 	cJSON *prov = cJSON_CreateObject();
 	cJSON *profiles = cJSON_AddArrayToObject(prov, "profiles");
@@ -132,6 +165,7 @@ static void add_provider(cJSON *auth, const cJSON *doc, const cJSON *config, con
 			continue;
 		const cJSON *usage = doc_usage(doc, e->string);
 		cJSON *entry = profile_entry(e->string, e, usage, now, check);
+		add_verdict(auth, entry, v, e->string, e, config, now, check);
 		cJSON_AddItemToArray(profiles, entry);
 		if (cred_type_of(e) != CRED_API_KEY)
 			cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(auth, "oauth"), cJSON_Duplicate(entry, 1));
@@ -201,10 +235,12 @@ static int build_in_doc(const cJSON *doc, void *arg, struct nv_err *err)
 	cJSON_AddArrayToObject(auth, "providers");
 	cJSON_AddArrayToObject(auth, "missing");
 	cJSON_AddArrayToObject(auth, "oauth");
+	cJSON_AddArrayToObject(auth, "unusable");
 	cJSON *names = provider_names(doc, use);
 	const cJSON *p;
+	struct viewer v = { h, store_agent(a->st) };
 	cJSON_ArrayForEach(p, names)
-		add_provider(auth, doc, config, p->valuestring, use, now, &check);
+		add_provider(auth, doc, config, p->valuestring, use, &v, now, &check);
 	config_snap_put(snap);
 	int any = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(doc, "profiles")) > 0;
 	cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(auth, "providers"))

@@ -1,5 +1,6 @@
 /* Credential types and their rules (SPEC 2). */
 #include "store/profile.h"
+#include "store/verdict.h"
 #include "store/provider.h"
 #include "store/secmem.h"
 
@@ -71,18 +72,7 @@ int64_t cred_expires(const cJSON *cred)
 
 int cred_usable(const cJSON *cred, int64_t now_ms)
 {
-	switch (cred_type_of(cred)) {
-	case CRED_API_KEY:
-		return str_field(cred, "key") != NULL;
-	case CRED_TOKEN: {
-		int64_t exp = cred_expires(cred);
-		return str_field(cred, "token") && (exp == 0 || exp > now_ms);
-	}
-	case CRED_OAUTH:
-		return str_field(cred, "access") || str_field(cred, "refresh");
-	default:
-		return 0;
-	}
+	return cred_problem(cred, now_ms) == USABLE;
 }
 
 size_t secret_trim(char *s, size_t len)

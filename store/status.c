@@ -8,6 +8,7 @@
 #include "store/order.h"
 #include "store/profile.h"
 #include "store/timefmt.h"
+#include "store/verdict.h"
 #include "store/vis.h"
 
 #include <errno.h>
@@ -140,6 +141,21 @@ static void add_env(struct build_args *a, const char *provider, int first)
 	sodium_memzero(v, sizeof(v));
 }
 
+/* Why a stored profile the order left out cannot be used, and the fix
+ * (SPEC 12); nothing when it can (the order only does not list it). */
+static void add_why(cJSON *o, const struct build_args *a, const cJSON *config, const char *id, const cJSON *cred,
+		    int64_t now)
+{
+	enum unusable u = cred_verdict(cred, config, id, now);
+	if (u == USABLE)
+		return;
+	struct verdict_text t;
+	verdict_explain(u, a->home, a->agent, id, cred, config, &t);
+	cJSON_AddStringToObject(o, "unusable", unusable_name(u));
+	cJSON_AddStringToObject(o, "unusable_reason", t.reason);
+	cJSON_AddStringToObject(o, "fix", t.fix);
+}
+
 static int build_provider(const cJSON *doc, struct build_args *a, const char *provider, int64_t now)
 {
 	struct id_list l;
@@ -164,8 +180,11 @@ static int build_provider(const cJSON *doc, struct build_args *a, const char *pr
 	const cJSON *e;
 	cJSON_ArrayForEach(e, profiles) {
 		const char *p = cred_provider(e);
-		if (p && strcmp(p, provider) == 0 && in_list(&l, e->string) < 0 && wanted(a->req, e->string))
-			cJSON_AddItemToArray(a->out, entry(doc, e->string, e, -1, 0, now));
+		if (p && strcmp(p, provider) == 0 && in_list(&l, e->string) < 0 && wanted(a->req, e->string)) {
+			cJSON *o = entry(doc, e->string, e, -1, 0, now);
+			add_why(o, a, c->json, e->string, e, now);
+			cJSON_AddItemToArray(a->out, o);
+		}
 	}
 	add_env(a, provider, !served);
 	id_list_free(&l);

@@ -82,3 +82,113 @@ def test_a_write_through_the_mount_keeps_mains_key_usable(two_agents, mount):
         assert f.read() == KEY + "\n"
     with open(m / "agents/ops/profiles/anthropic/default/token") as f:
         assert f.read() == TOKEN_OPS + "\n"
+
+
+# --- a stored credential that cannot be used is visible everywhere ---
+
+FIX_MODE = "nova-engine models auth paste-token --provider anthropic --profile-id anthropic:default"
+
+
+@pytest.fixture
+def pinned_wrong(state):
+    """main's api key, then a hand-edited config mode that drops it."""
+    state.paste("anthropic", KEY)
+    cfg = json.loads(state.config.read_text())
+    cfg["auth"]["profiles"]["anthropic:default"]["mode"] = "token"
+    state.config.write_text(json.dumps(cfg))
+    return state
+
+
+def test_a_mode_mismatch_shows_in_status_text_and_json(pinned_wrong):
+    p = pinned_wrong.run("models", "status")
+    assert p.returncode == 0, p.err
+    assert "- anthropic:default (api_key): the config pins auth.profiles \"anthropic:default\" to mode \"token\" but this is an api_key" in p.out
+    assert f"  fix: {FIX_MODE} (store what the mode names), or remove \"mode\" from auth.profiles \"anthropic:default\" in {pinned_wrong.config}" in p.out
+    assert "anthropic    effective=none" in p.out  # the provider line is not hidden
+    v = json.loads(pinned_wrong.run("models", "status", "--json").out)
+    [u] = v["auth"]["unusable"]
+    assert u["id"] == "anthropic:default" and u["unusable"] == "mode" and u["fix"].startswith(FIX_MODE)
+    prov = [x for x in v["auth"]["providers"] if x["provider"] == "anthropic"][0]
+    assert prov["profiles"][0]["usable"] is False and prov["profiles"][0]["unusable"] == "mode"
+    assert v["check"] == 1
+
+
+def test_a_mode_mismatch_fails_check(pinned_wrong):
+    assert pinned_wrong.run("models", "status", "--check").returncode == 1
+
+
+def test_doctor_explains_a_mode_mismatch(pinned_wrong):
+    p = pinned_wrong.run("doctor")
+    assert p.returncode == 1, p.out
+    assert "agent main: anthropic:default is not usable: the config pins" in p.out
+    assert f"fix: {FIX_MODE}" in p.out
+    f = [x for x in json.loads(pinned_wrong.run("doctor", "--json").out)["findings"] if x["check"] == "unusable"]
+    assert f and f[0]["subject"] == "main/anthropic:default" and f[0]["severity"] == "error"
+
+
+def test_token_says_why_there_is_no_credential(pinned_wrong):
+    p = pinned_wrong.run("models", "auth", "token", "--provider", "anthropic")
+    assert p.returncode == 1 and p.out == ""
+    assert p.err.startswith('Error: no usable anthropic credential for agent "main": anthropic:default is not usable (the config pins')
+    assert FIX_MODE in p.err and KEY not in p.err
+
+
+def test_the_mount_status_files_say_why(pinned_wrong, mount):
+    m = mount()
+    for rel in ("agents/main/profiles/anthropic/status", "agents/main/profiles/anthropic/default/status"):
+        text = (m / rel).read_text()
+        assert "usable: false" in text, text
+        assert "unusable: mode" in text
+        assert 'unusable_reason: the config pins auth.profiles "anthropic:default" to mode "token" but this is an api_key' in text
+        assert f"fix: {FIX_MODE}" in text
+    [e] = json.loads((m / "agents/main/profiles/anthropic/status.json").read_text())
+    assert e["unusable"] == "mode" and e["usable"] is False
+
+
+def legacy_store(state, profiles):
+    """An older install's plaintext store, read as is (SPEC 4)."""
+    path = state.store()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"version": 1, "profiles": profiles}))
+    os.chmod(path, 0o600)
+
+
+@pytest.mark.parametrize("cred, name, reason, fix", [
+    ({"type": "api_key", "provider": "openai", "key": ""}, "blank", "its key is blank",
+     "nova-engine models auth paste-api-key --provider openai --profile-id openai:default"),
+    ({"type": "oauth", "provider": "openai", "access": "", "refresh": "", "expires": 9999999999999}, "no_tokens",
+     "it holds neither an access nor a refresh token",
+     "nova-engine models auth login --provider openai --profile-id openai:default"),
+])
+def test_every_unusable_kind_is_visible(state, cred, name, reason, fix):
+    legacy_store(state, {"openai:default": cred})
+    v = json.loads(state.run("models", "status", "--json").out)
+    [u] = v["auth"]["unusable"]
+    assert (u["unusable"], u["reason"], u["fix"]) == (name, reason, fix)
+    assert state.run("models", "status", "--check").returncode == 1
+    p = state.run("doctor")
+    assert p.returncode == 1 and f"openai:default is not usable: {reason}" in p.out and f"fix: {fix}" in p.out
+    p = state.run("models", "auth", "token", "--provider", "openai")
+    assert p.returncode == 1 and f"openai:default is not usable ({reason}): {fix}" in p.err
+
+
+def test_an_expired_token_is_listed_with_its_fix(state):
+    state.paste("anthropic", SETUP_TOKEN, "--expires-in", "1h", kind="paste-token")
+    later = str(int(__import__("time").time() * 1000) + 2 * 3600 * 1000)
+    v = json.loads(state.run("models", "status", "--json", env={"NOVA_ENGINE_NOW_MS": later}).out)
+    [u] = v["auth"]["unusable"]
+    assert u["unusable"] == "expired" and u["reason"].startswith("the token expired at ")
+    assert u["fix"] == "nova-engine models auth paste-token --provider anthropic --profile-id anthropic:default"
+    assert state.run("models", "status", "--check", env={"NOVA_ENGINE_NOW_MS": later}).returncode == 1
+
+
+def test_the_fix_names_the_agent_that_holds_it(two_agents):
+    two_agents.paste("anthropic", KEY, "--agent", "ops", "--profile-id", "work")
+    cfg = json.loads(two_agents.config.read_text())
+    cfg["auth"]["profiles"]["anthropic:work"]["mode"] = "oauth"
+    two_agents.config.write_text(json.dumps(cfg))
+    fix = "nova-engine models auth login --provider anthropic --profile-id anthropic:work --agent ops"
+    p = two_agents.run("doctor")
+    assert p.returncode == 1 and "agent ops: anthropic:work is not usable" in p.out and f"fix: {fix}" in p.out
+    assert two_agents.run("models", "status", "--check", "--agent", "ops").returncode == 1
+    assert two_agents.run("models", "status", "--check").returncode == 0  # main's own credential is fine
