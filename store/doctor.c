@@ -11,6 +11,7 @@
 #include "store/keyring.h"
 #include "store/mountreg.h"
 #include "store/order.h"
+#include "store/rows.h"
 #include "store/secmem.h"
 #include "store/timefmt.h"
 #include "store/verdict.h"
@@ -145,10 +146,11 @@ static void check_order_refs(struct store_check *c, const cJSON *doc)
  * why (a cooldown ends by itself; billing needs the account looked at;
  * a refused login needs a new one). expired: an expiry error was already
  * given for it. */
-static void check_avail(struct store_check *c, const char *id, const cJSON *cred, const cJSON *u, int expired)
+static void check_avail(struct store_check *c, const struct cred_row *r, const cJSON *cred, int expired)
 {
 	int64_t now = now_ms();
-	struct avail a = avail_of(u, now);
+	const struct avail a = r->avail;
+	const char *id = r->id;
 	char what[400], fix[700], cmd[400];
 	if (a.kind == AVAIL_NOW)
 		return;
@@ -175,48 +177,50 @@ static void check_avail(struct store_check *c, const char *id, const cJSON *cred
 	add(c->out, "cooldown", sev, id, 0, fix, "agent %s: %s is %s", c->agent, id, what);
 }
 
-static void check_expiry(struct store_check *c, const cJSON *doc)
+static void check_expiry(struct store_check *c, const struct cred_row *r, const cJSON *cred)
 {
 	int64_t now = now_ms();
-	const cJSON *e;
-	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(doc, "profiles")) {
-		const cJSON *u = doc_usage(doc, e->string);
-		struct health h = health_of(e, u, now);
-		int sev = health_severity(&h);
-		char fix[600], left[16];
-		fixcmd_renew(c->home, c->agent, e->string, e, fix, sizeof(fix));
-		duration_format(h.left_ms, left, sizeof(left));
-		struct avail a = avail_of(u, now);
-		char refused[300] = "", phrase[280]; /* a refresh the provider refused: said beside the expiry */
-		if (a.reason && strcmp(a.reason, "auth") == 0) {
-			avail_phrase(&a, now, phrase, sizeof(phrase));
-			snprintf(refused, sizeof(refused), " and %s", phrase);
-		}
-		if (sev == 1)
-			add(c->out, "expiry", "error", e->string, 0, fix, "agent %s: %s is %s%s", c->agent, e->string, health_name(h.state), refused);
-		else if (sev == 2)
-			add(c->out, "expiry", "warning", e->string, 0, fix, "agent %s: %s expires in %s", c->agent, e->string, left);
-		check_avail(c, e->string, e, u, sev == 1);
+	char fix[600], left[16];
+	fixcmd_renew(c->home, c->agent, r->id, cred, fix, sizeof(fix));
+	duration_format(r->health.left_ms, left, sizeof(left));
+	char refused[300] = "", phrase[280]; /* a refresh the provider refused: said beside the expiry */
+	if (r->avail.reason && strcmp(r->avail.reason, "auth") == 0) {
+		avail_phrase(&r->avail, now, phrase, sizeof(phrase));
+		snprintf(refused, sizeof(refused), " and %s", phrase);
 	}
+	if (r->check == 1)
+		add(c->out, "expiry", "error", r->id, 0, fix, "agent %s: %s is %s%s", c->agent, r->id, health_name(r->health.state), refused);
+	else if (r->check == 2)
+		add(c->out, "expiry", "warning", r->id, 0, fix, "agent %s: %s expires in %s", c->agent, r->id, left);
+	check_avail(c, r, cred, r->check == 1);
 }
 
 /* A stored credential that cannot be used (SPEC 12), with the command that
  * repairs it; an expired token is the expiry check's finding. */
-static void check_unusable(struct store_check *c, const cJSON *doc)
+static void check_unusable(struct store_check *c, const struct cred_row *r, const cJSON *cred, const cJSON *config)
 {
-	int64_t now = now_ms();
+	if (r->unusable == USABLE || r->unusable == UNUSABLE_EXPIRED)
+		return;
+	struct verdict_text t;
+	char subject[AGENT_MAX + PROFILE_ID_MAX + 2];
+	verdict_explain(r->unusable, c->home, c->agent, r->id, cred, config, &t);
+	snprintf(subject, sizeof(subject), "%s/%s", c->agent, r->id);
+	add(c->out, "unusable", "error", subject, 0, t.fix, "agent %s: %s is not usable: %s", c->agent, r->id, t.reason);
+}
+
+/* The per-profile checks, from each profile's row: expiry and
+ * availability first, then whether it can be used at all. */
+static void check_profiles(struct store_check *c, const cJSON *doc)
+{
+	struct cred_row *rows = NULL;
+	size_t n = 0;
 	struct config_snap *snap = home_config_get(c->home);
-	const cJSON *e;
-	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(doc, "profiles")) {
-		enum unusable u = cred_verdict(e, snap->json, e->string, now);
-		if (u == USABLE || u == UNUSABLE_EXPIRED)
-			continue;
-		struct verdict_text t;
-		char subject[AGENT_MAX + PROFILE_ID_MAX + 2];
-		verdict_explain(u, c->home, c->agent, e->string, e, snap->json, &t);
-		snprintf(subject, sizeof(subject), "%s/%s", c->agent, e->string);
-		add(c->out, "unusable", "error", subject, 0, t.fix, "agent %s: %s is not usable: %s", c->agent, e->string, t.reason);
-	}
+	cred_rows_of(doc, snap->json, NULL, now_ms(), &rows, &n);
+	for (size_t i = 0; i < n; i++)
+		check_expiry(c, &rows[i], doc_profile(doc, rows[i].id));
+	for (size_t i = 0; i < n; i++)
+		check_unusable(c, &rows[i], doc_profile(doc, rows[i].id), snap->json);
+	cred_rows_free(rows, n);
 	config_snap_put(snap);
 }
 
@@ -241,8 +245,7 @@ static int doc_checks(const cJSON *doc, void *arg, struct nv_err *err)
 {
 	(void)err;
 	check_order_refs(arg, doc);
-	check_expiry(arg, doc);
-	check_unusable(arg, doc);
+	check_profiles(arg, doc);
 	check_shadowed(arg, doc);
 	return 0;
 }

@@ -7,6 +7,7 @@
 #include "store/env.h"
 #include "store/health.h"
 #include "store/models.h"
+#include "store/rows.h"
 #include "store/timefmt.h"
 #include "store/verdict.h"
 
@@ -51,50 +52,46 @@ static cJSON *providers_in_use(const cJSON *config)
 /* Cooldown or disable, as `models status` shows it: "cooldown" (time
  * left, or "disabled" when it has no real end), "availableAt" only with
  * a real end, the reason, and the whole as one "unavailable" phrase. */
-static void add_avail(cJSON *o, const cJSON *usage, int64_t now)
+static void add_avail(cJSON *o, const struct avail *a, int64_t now)
 {
-	struct avail a = avail_of(usage, now);
 	char left[16], at[32], phrase[400];
-	if (a.kind == AVAIL_NOW)
+	if (a->kind == AVAIL_NOW)
 		return;
-	avail_left(&a, now, left, sizeof(left));
+	avail_left(a, now, left, sizeof(left));
 	cJSON_AddStringToObject(o, "cooldown", left);
-	if (a.until) {
-		time_iso(a.until, at);
+	if (a->until) {
+		time_iso(a->until, at);
 		cJSON_AddStringToObject(o, "availableAt", at);
 	}
-	if (a.reason)
-		cJSON_AddStringToObject(o, "disabledReason", a.reason);
-	if (a.message)
-		cJSON_AddStringToObject(o, "disabledMessage", a.message);
-	avail_phrase(&a, now, phrase, sizeof(phrase));
+	if (a->reason)
+		cJSON_AddStringToObject(o, "disabledReason", a->reason);
+	if (a->message)
+		cJSON_AddStringToObject(o, "disabledMessage", a->message);
+	avail_phrase(a, now, phrase, sizeof(phrase));
 	cJSON_AddStringToObject(o, "unavailable", phrase);
 }
 
-static cJSON *profile_entry(const char *id, const cJSON *cred, const cJSON *usage, int64_t now, int *check)
+static cJSON *profile_entry(const struct cred_row *r, int64_t now, int *check)
 {
 	cJSON *o = cJSON_CreateObject();
-	char mask[MASK_MAX], left[16];
-	struct health h = health_of(cred, usage, now);
-	secret_mask(cred_secret(cred), mask);
-	cJSON_AddStringToObject(o, "id", id);
-	cJSON_AddStringToObject(o, "type", cred_type_name(cred_type_of(cred)));
-	cJSON_AddStringToObject(o, "secret", mask);
-	cJSON_AddStringToObject(o, "state", health_label(&h));
-	if (h.state != HEALTH_STATIC && h.state != HEALTH_MISSING) {
-		duration_format(h.left_ms > 0 ? h.left_ms : -h.left_ms, left, sizeof(left));
-		cJSON_AddNumberToObject(o, "expiresInMs", (double)h.left_ms);
-		cJSON_AddStringToObject(o, "expiresIn", h.left_ms > 0 ? left : "expired");
-		if (h.left_ms <= 0)
+	char left[16];
+	const struct health *h = &r->health;
+	cJSON_AddStringToObject(o, "id", r->id);
+	cJSON_AddStringToObject(o, "type", cred_type_name(r->type));
+	cJSON_AddStringToObject(o, "secret", r->mask);
+	cJSON_AddStringToObject(o, "state", health_label(h));
+	if (h->state != HEALTH_STATIC && h->state != HEALTH_MISSING) {
+		duration_format(h->left_ms > 0 ? h->left_ms : -h->left_ms, left, sizeof(left));
+		cJSON_AddNumberToObject(o, "expiresInMs", (double)h->left_ms);
+		cJSON_AddStringToObject(o, "expiresIn", h->left_ms > 0 ? left : "expired");
+		if (h->left_ms <= 0)
 			cJSON_AddStringToObject(o, "expiredAgo", left);
 	}
-	add_avail(o, usage, now);
-	const char *email = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(cred, "email"));
-	if (email)
-		cJSON_AddStringToObject(o, "email", email);
-	int sev = cred_type_of(cred) == CRED_API_KEY ? 0 : health_severity(&h);
-	if (sev == 1 || (sev == 2 && *check == 0))
-		*check = sev;
+	add_avail(o, &r->avail, now);
+	if (r->email)
+		cJSON_AddStringToObject(o, "email", r->email);
+	if (r->check == 1 || (r->check == 2 && *check == 0))
+		*check = r->check;
 	return o;
 }
 
@@ -112,22 +109,22 @@ struct viewer {
 /* A stored credential that cannot be used is a problem (SPEC 12): its
  * entry says why, auth.unusable lists it with the fix, --check counts it
  * as missing. */
-static void add_verdict(cJSON *auth, cJSON *entry, const struct viewer *v, const char *id, const cJSON *cred,
-			const cJSON *config, int64_t now, int *check)
+static void add_verdict(cJSON *auth, cJSON *entry, const struct viewer *v, const struct cred_row *r,
+			const cJSON *cred, const cJSON *config, int *check)
 {
-	enum unusable u = cred_verdict(cred, config, id, now);
+	enum unusable u = r->unusable;
 	cJSON_AddBoolToObject(entry, "usable", u == USABLE);
 	if (u == USABLE)
 		return;
 	struct verdict_text t;
-	verdict_explain(u, v->home, v->agent, id, cred, config, &t);
+	verdict_explain(u, v->home, v->agent, r->id, cred, config, &t);
 	cJSON_AddStringToObject(entry, "unusable", unusable_name(u));
 	cJSON_AddStringToObject(entry, "reason", t.reason);
 	cJSON_AddStringToObject(entry, "fix", t.fix);
 	cJSON *o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "id", id);
-	cJSON_AddStringToObject(o, "provider", cred_provider(cred) ? cred_provider(cred) : "");
-	cJSON_AddStringToObject(o, "type", cred_type_name(cred_type_of(cred)));
+	cJSON_AddStringToObject(o, "id", r->id);
+	cJSON_AddStringToObject(o, "provider", r->provider);
+	cJSON_AddStringToObject(o, "type", cred_type_name(r->type));
 	cJSON_AddStringToObject(o, "unusable", unusable_name(u));
 	cJSON_AddStringToObject(o, "reason", t.reason);
 	cJSON_AddStringToObject(o, "fix", t.fix);
@@ -157,19 +154,19 @@ static void add_provider(cJSON *auth, const cJSON *doc, const cJSON *config, con
 	cJSON *prov = cJSON_CreateObject();
 	cJSON *profiles = cJSON_AddArrayToObject(prov, "profiles");
 	struct id_list order;
+	struct cred_row *rows = NULL;
+	size_t n = 0;
+	struct cred_filter f = { p, NULL };
 	order_resolve(doc, config, p, NULL, now, &order);
-	const cJSON *e;
-	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(doc, "profiles")) {
-		const char *cp = cred_provider(e);
-		if (!cp || strcmp(cp, p) != 0)
-			continue;
-		const cJSON *usage = doc_usage(doc, e->string);
-		cJSON *entry = profile_entry(e->string, e, usage, now, check);
-		add_verdict(auth, entry, v, e->string, e, config, now, check);
+	cred_rows_of(doc, config, &f, now, &rows, &n);
+	for (size_t i = 0; i < n; i++) {
+		cJSON *entry = profile_entry(&rows[i], now, check);
+		add_verdict(auth, entry, v, &rows[i], doc_profile(doc, rows[i].id), config, check);
 		cJSON_AddItemToArray(profiles, entry);
-		if (cred_type_of(e) != CRED_API_KEY)
+		if (rows[i].type != CRED_API_KEY)
 			cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(auth, "oauth"), cJSON_Duplicate(entry, 1));
 	}
+	cred_rows_free(rows, n);
 	cJSON_AddStringToObject(prov, "provider", p);
 	const char *var;
 	char env[SECRET_MAX + 1];

@@ -41,7 +41,7 @@ static int copy(const char *s, const char **out)
 	return s && !*out ? -ENOMEM : 0;
 }
 
-static int fill(struct cred_row *r, const cJSON *doc, const cJSON *cred, int64_t now)
+static int fill(struct cred_row *r, const cJSON *doc, const cJSON *config, const cJSON *cred, int64_t now)
 {
 	const cJSON *usage = doc_usage(doc, cred->string);
 	const char *p = cred_provider(cred) ? cred_provider(cred) : "";
@@ -52,13 +52,16 @@ static int fill(struct cred_row *r, const cJSON *doc, const cJSON *cred, int64_t
 	r->provider = strdup(p);
 	r->name = strdup(name_in(cred->string, p));
 	if (!r->id || !r->provider || !r->name || copy(a.reason, &r->avail.reason) < 0 ||
-	    copy(a.message, &r->avail.message) < 0)
+	    copy(a.message, &r->avail.message) < 0 || copy(cred_email(cred), (const char **)&r->email) < 0)
 		return -ENOMEM;
 	r->type = cred_type_of(cred);
 	secret_mask(cred_secret(cred), r->mask);
 	r->health = health_of(cred, usage, now);
 	r->expires = cred_expires(cred);
 	r->last_used = number(usage, "lastUsed");
+	r->unusable = cred_verdict(cred, config, cred->string, now);
+	r->servable = !(r->health.state == HEALTH_EXPIRED && !r->health.refreshable);
+	r->check = r->type == CRED_API_KEY ? 0 : health_severity(&r->health);
 	return 0;
 }
 
@@ -96,7 +99,7 @@ int cred_rows_of(const cJSON *doc, const cJSON *config, const struct cred_filter
 	cJSON_ArrayForEach(e, profiles) {
 		if (rc < 0 || !passes(f, e->string, cred_provider(e)))
 			continue;
-		rc = fill(&r[k++], doc, e, now);
+		rc = fill(&r[k++], doc, config, e, now);
 	}
 	if (rc == 0)
 		rc = place(r, k, doc, config, now);
@@ -119,6 +122,7 @@ void cred_rows_free(struct cred_row *rows, size_t n)
 		free(rows[i].id);
 		free(rows[i].provider);
 		free(rows[i].name);
+		free(rows[i].email);
 		free((char *)rows[i].avail.reason);
 		free((char *)rows[i].avail.message);
 	}

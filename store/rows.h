@@ -13,6 +13,7 @@
 #include "store/health.h"
 #include "store/profile.h"
 #include "store/store.h"
+#include "store/verdict.h"
 
 struct cred_row {
 	char *id;                   /* the profile id as stored */
@@ -28,9 +29,15 @@ struct cred_row {
 	 * the row's own copies. */
 	struct avail avail;
 	int64_t last_used;          /* ms; 0: never */
+	char *email;                /* the account an OAuth login named; NULL: none */
+	/* The verdict, computed here once for every view (status files,
+	 * models status and --check, doctor, metrics): */
 	/* 1-based place in the provider's effective order (SPEC 6); 0 when
 	 * the credential is not used at all. */
 	int position;
+	enum unusable unusable;     /* why it is never used (store/verdict.h); USABLE: it can be */
+	int servable;               /* not expired past refreshing: in the order, `token` would serve it */
+	int check;                  /* its expiry for --check: 1 expired/missing, 2 expiring, 0 fine */
 };
 
 /* What to list: provider NULL for every provider; id NULL for every

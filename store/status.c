@@ -7,6 +7,7 @@
 #include "store/health.h"
 #include "store/order.h"
 #include "store/profile.h"
+#include "store/rows.h"
 #include "store/timefmt.h"
 #include "store/verdict.h"
 #include "store/vis.h"
@@ -28,41 +29,28 @@ static void add_time(cJSON *o, const char *key, double ms)
 	cJSON_AddStringToObject(o, key, buf);
 }
 
-/* Whether a profile in the effective order can serve a request: one
- * that has expired and cannot be refreshed (no refresh token, or the
- * provider refused the last refresh) stays in the order, but `token`
- * skips it, so it is not usable (SPEC 6/7: "expired" is never usable). */
-static int servable(const cJSON *doc, const char *id, const cJSON *cred, int64_t now)
+/* A stored profile's entry from its row; next: the one `token` serves
+ * now. In the order, one that has expired past refreshing is not usable
+ * (`token` skips it). */
+static cJSON *entry(const struct cred_row *r, int next, int64_t now)
 {
-	struct health h = health_of(cred, doc_usage(doc, id), now);
-	return !(h.state == HEALTH_EXPIRED && !h.refreshable);
-}
-
-/* position: in the effective order (-1: not in it); next: the one
- * `token` serves now. */
-static cJSON *entry(const cJSON *doc, const char *id, const cJSON *cred, int position, int next, int64_t now)
-{
-	const cJSON *usage = doc_usage(doc, id);
-	struct health h = health_of(cred, usage, now);
 	cJSON *o = cJSON_CreateObject();
-	char mask[MASK_MAX], left[16];
-	secret_mask(cred_secret(cred), mask);
-	cJSON_AddStringToObject(o, "profile", id);
-	cJSON_AddStringToObject(o, "provider", cred_provider(cred) ? cred_provider(cred) : "");
-	cJSON_AddStringToObject(o, "type", cred_type_name(cred_type_of(cred)));
+	char left[16];
+	cJSON_AddStringToObject(o, "profile", r->id);
+	cJSON_AddStringToObject(o, "provider", r->provider);
+	cJSON_AddStringToObject(o, "type", cred_type_name(r->type));
 	cJSON_AddStringToObject(o, "source", "store");
-	cJSON_AddStringToObject(o, "secret", mask);
-	cJSON_AddStringToObject(o, "state", health_label(&h));
-	if (cred_expires(cred)) {
-		add_time(o, "expires", (double)cred_expires(cred));
-		duration_format(h.left_ms, left, sizeof(left));
-		cJSON_AddStringToObject(o, "expires_in", h.left_ms > 0 ? left : "expired");
+	cJSON_AddStringToObject(o, "secret", r->mask);
+	cJSON_AddStringToObject(o, "state", health_label(&r->health));
+	if (r->expires) {
+		add_time(o, "expires", (double)r->expires);
+		duration_format(r->health.left_ms, left, sizeof(left));
+		cJSON_AddStringToObject(o, "expires_in", r->health.left_ms > 0 ? left : "expired");
 	}
-	struct avail av = avail_of(usage, now);
-	avail_to_json(&av, now, o);
-	cJSON_AddBoolToObject(o, "usable", position >= 0 && servable(doc, id, cred, now));
-	if (position >= 0)
-		cJSON_AddNumberToObject(o, "position", position + 1);
+	avail_to_json(&r->avail, now, o);
+	cJSON_AddBoolToObject(o, "usable", r->position && r->servable);
+	if (r->position)
+		cJSON_AddNumberToObject(o, "position", r->position);
 	cJSON_AddBoolToObject(o, "next", next);
 	return o;
 }
@@ -75,14 +63,6 @@ struct build_args {
 	struct probe_job *jobs;   /* one per entry when probing */
 	size_t n_jobs;
 };
-
-static int in_list(const struct id_list *l, const char *id)
-{
-	for (size_t i = 0; i < l->n; i++)
-		if (strcmp(l->ids[i], id) == 0)
-			return (int)i;
-	return -1;
-}
 
 static int wanted(const struct status_request *req, const char *id)
 {
@@ -143,53 +123,53 @@ static void add_env(struct build_args *a, const char *provider, int first)
 
 /* Why a stored profile the order left out cannot be used, and the fix
  * (SPEC 12); nothing when it can (the order only does not list it). */
-static void add_why(cJSON *o, const struct build_args *a, const cJSON *config, const char *id, const cJSON *cred,
-		    int64_t now)
+static void add_why(cJSON *o, const struct build_args *a, const cJSON *doc, const cJSON *config,
+		    const struct cred_row *r)
 {
-	enum unusable u = cred_verdict(cred, config, id, now);
-	if (u == USABLE)
+	if (r->unusable == USABLE)
 		return;
 	struct verdict_text t;
-	verdict_explain(u, a->home, a->agent, id, cred, config, &t);
-	cJSON_AddStringToObject(o, "unusable", unusable_name(u));
+	verdict_explain(r->unusable, a->home, a->agent, r->id, doc_profile(doc, r->id), config, &t);
+	cJSON_AddStringToObject(o, "unusable", unusable_name(r->unusable));
 	cJSON_AddStringToObject(o, "unusable_reason", t.reason);
 	cJSON_AddStringToObject(o, "fix", t.fix);
 }
 
+/* The provider's entries: its rows in order, then the ones the order
+ * leaves out, then the env credential. */
 static int build_provider(const cJSON *doc, struct build_args *a, const char *provider, int64_t now)
 {
-	struct id_list l;
-	/* the ids may point into the config: hold it while they are used */
+	struct cred_row *rows;
+	size_t n = 0;
+	struct cred_filter f = { provider, NULL };
 	struct config_snap *c = home_config_get(a->home);
-	int rc = order_resolve(doc, c->json, provider, NULL, now, &l);
-	if (rc < 0) {
-		config_snap_put(c);
-		return rc;
-	}
-	const cJSON *profiles = cJSON_GetObjectItemCaseSensitive(doc, "profiles");
-	int served = 0;
-	for (size_t i = 0; i < l.n; i++) {
-		const cJSON *cred = cJSON_GetObjectItemCaseSensitive(profiles, l.ids[i]);
-		int next = !served && servable(doc, l.ids[i], cred, now);
+	int rc = cred_rows_of(doc, c->json, &f, now, &rows, &n), served = 0;
+	size_t in_order = 0;
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		in_order += rows[i].position != 0;
+	for (size_t pos = 1; pos <= in_order; pos++) { /* positions are 1..in_order */
+		const struct cred_row *r = rows;
+		while (r->position != (int)pos)
+			r++;
+		int next = !served && r->servable;
 		served |= next;
-		if (!wanted(a->req, l.ids[i]))
+		if (!wanted(a->req, r->id))
 			continue;
-		cJSON_AddItemToArray(a->out, entry(doc, l.ids[i], cred, (int)i, next, now));
-		add_job(a, l.ids[i], provider, cred_type_of(cred), cred_secret(cred));
+		cJSON_AddItemToArray(a->out, entry(r, next, now));
+		add_job(a, r->id, provider, r->type, cred_secret(doc_profile(doc, r->id)));
 	}
-	const cJSON *e;
-	cJSON_ArrayForEach(e, profiles) {
-		const char *p = cred_provider(e);
-		if (p && strcmp(p, provider) == 0 && in_list(&l, e->string) < 0 && wanted(a->req, e->string)) {
-			cJSON *o = entry(doc, e->string, e, -1, 0, now);
-			add_why(o, a, c->json, e->string, e, now);
-			cJSON_AddItemToArray(a->out, o);
-		}
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		if (rows[i].position || !wanted(a->req, rows[i].id))
+			continue;
+		cJSON *o = entry(&rows[i], 0, now);
+		add_why(o, a, doc, c->json, &rows[i]);
+		cJSON_AddItemToArray(a->out, o);
 	}
-	add_env(a, provider, !served);
-	id_list_free(&l);
+	if (rc == 0)
+		add_env(a, provider, !served);
+	cred_rows_free(rows, n);
 	config_snap_put(c);
-	return 0;
+	return rc;
 }
 
 static int build_in_doc(const cJSON *doc, void *arg, struct nv_err *err)

@@ -128,6 +128,27 @@ static void position_is_the_effective_order(void **s)
 	cred_rows_free(r, n);
 }
 
+static void verdict_is_computed_once_per_row(void **s)
+{
+	(void)s;
+	size_t n;
+	/* legacy is pinned to another type; the token has expired */
+	struct cred_row *r = rows_for("{\"auth\":{\"profiles\":{\"legacy\":{\"provider\":\"anthropic\",\"mode\":\"token\"}}}}",
+				      NULL, NULL, &n);
+	const struct cred_row *old = find(r, n, "anthropic:old"), *legacy = find(r, n, "legacy");
+	const struct cred_row *x = find(r, n, "openai:x"), *work = find(r, n, "anthropic:work");
+	assert_int_equal(legacy->unusable, UNUSABLE_MODE);
+	assert_int_equal(old->unusable, UNUSABLE_EXPIRED);
+	assert_int_equal(work->unusable, USABLE);
+	assert_false(old->servable);   /* expired past refreshing */
+	assert_true(x->servable);      /* expiring, refreshable */
+	assert_int_equal(old->check, 1);
+	assert_int_equal(x->check, 0); /* refreshable: nothing to do */
+	assert_int_equal(work->check, 0);
+	assert_null(work->email);
+	cred_rows_free(r, n);
+}
+
 static void empty_store_gives_no_rows(void **s)
 {
 	(void)s;
@@ -151,6 +172,7 @@ int main(void)
 		cmocka_unit_test(name_only_for_provider_prefixed_ids),
 		cmocka_unit_test(health_and_usage_facts),
 		cmocka_unit_test(position_is_the_effective_order),
+		cmocka_unit_test(verdict_is_computed_once_per_row),
 		cmocka_unit_test(empty_store_gives_no_rows),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
