@@ -1,7 +1,6 @@
 /* nova-engine models status: text, --json or --plain from one view. */
 #include "cli/cli.h"
 #include "cli/commands.h"
-#include "store/config.h"
 #include "store/overview.h"
 #include "store/status.h"
 #include "store/vis.h"
@@ -11,93 +10,13 @@
 #include <string.h>
 #include <time.h>
 
-static const char *str(const cJSON *o, const char *k)
+/* Print text store/ made (rc: how that went) and free it. */
+static int print_out(struct out *o, int rc)
 {
-	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
-}
-
-static const cJSON *get(const cJSON *o, const char *k)
-{
-	return cJSON_GetObjectItemCaseSensitive(o, k);
-}
-
-static void print_models(const cJSON *v)
-{
-	const cJSON *e;
-	printf("Config        : %s\n", str(v, "configPath"));
-	printf("Agent         : %s\n", str(v, "agent"));
-	printf("Agent dir     : %s\n", str(v, "agentDir"));
-	printf("Default model : %s\n", str(v, "defaultModel") ? str(v, "defaultModel") : "(not set)");
-	printf("Fallbacks (%d) :", cJSON_GetArraySize(get(v, "fallbacks")));
-	cJSON_ArrayForEach(e, get(v, "fallbacks"))
-		printf(" %s%s", e->valuestring, e->next ? "," : "");
-	printf("%s\nAliases (%d)   :", cJSON_GetArraySize(get(v, "fallbacks")) ? "" : " -", cJSON_GetArraySize(get(v, "aliases")));
-	cJSON_ArrayForEach(e, get(v, "aliases"))
-		printf(" %s -> %s%s", e->string, cJSON_IsString(e) ? e->valuestring : "?", e->next ? "," : "");
-	printf("%s\n", cJSON_GetArraySize(get(v, "aliases")) ? "" : " -");
-}
-
-static void print_provider(const cJSON *p)
-{
-	int counts[3] = { 0 };
-	const cJSON *e;
-	cJSON_ArrayForEach(e, get(p, "profiles")) {
-		const char *t = str(e, "type");
-		counts[strcmp(t, "oauth") == 0 ? 0 : strcmp(t, "token") == 0 ? 1 : 2]++;
-	}
-	printf("- %-12s effective=%s | profiles=%d (oauth=%d, token=%d, api_key=%d)", str(p, "provider"),
-	       str(p, "effective"), counts[0] + counts[1] + counts[2], counts[0], counts[1], counts[2]);
-	cJSON_ArrayForEach(e, get(p, "profiles"))
-		printf(" | %s=%s", str(e, "id"), str(e, "secret"));
-	const cJSON *env = get(p, "env");
-	if (env)
-		printf(" | env=%s:%s", str(env, "var"), str(env, "secret"));
-	printf("\n");
-}
-
-static void print_auth(const cJSON *auth)
-{
-	const cJSON *e;
-	printf("\nAuth overview\n");
-	printf("Auth store    : %s\n", str(auth, "storePath"));
-	if (get(auth, "staleSince"))
-		printf("Store state   : stale since %s (etcd has no quorum or cannot be reached: this is the last copy "
-		       "this host saw; changes are refused until it is back)\n", str(auth, "staleSince"));
-	printf("Shell env     : %s\n", str(auth, "shellEnv"));
-	if (!cJSON_IsTrue(get(auth, "anyCredential")))
-		printf("No credentials found\n");
-	cJSON_ArrayForEach(e, get(auth, "providers"))
-		if (strcmp(str(e, "effective"), "none") != 0 || cJSON_GetArraySize(get(e, "profiles")))
-			print_provider(e);
-	if (cJSON_GetArraySize(get(auth, "missing"))) {
-		printf("\nMissing auth\n");
-		cJSON_ArrayForEach(e, get(auth, "missing")) {
-			const cJSON *why;
-			printf("- %s (used by", str(e, "provider"));
-			cJSON_ArrayForEach(why, get(e, "usedBy"))
-				printf(" %s%s", why->valuestring, why->next ? "," : "");
-			printf("): run `%s`\n", str(e, "fix"));
-		}
-	}
-	if (cJSON_GetArraySize(get(auth, "unusable"))) {
-		printf("\nNot usable\n");
-		cJSON_ArrayForEach(e, get(auth, "unusable"))
-			printf("- %s (%s): %s\n  fix: %s\n", str(e, "id"), str(e, "type"), str(e, "reason"), str(e, "fix"));
-	}
-	if (cJSON_GetArraySize(get(auth, "oauth"))) {
-		printf("\nOAuth/token status\n");
-		cJSON_ArrayForEach(e, get(auth, "oauth")) {
-			printf("- %s %s %s", str(e, "id"), str(e, "type"), str(e, "state"));
-			/* "expired 3h ago", never "expired expired" */
-			if (str(e, "expiredAgo"))
-				printf(strcmp(str(e, "state"), "expired") ? ", expired %s ago" : " %s ago", str(e, "expiredAgo"));
-			else if (str(e, "expiresIn"))
-				printf(" %s", str(e, "expiresIn"));
-			if (str(e, "unavailable"))
-				printf(", %s", str(e, "unavailable"));
-			printf("\n");
-		}
-	}
+	if (rc == 0 && o->p)
+		fputs(o->p, stdout);
+	out_free(o);
+	return rc < 0 ? cli_failf("out of memory") : 0;
 }
 
 #define MAX_FILTER 64
@@ -137,30 +56,6 @@ static int add_filter(const char *cmd, struct probe_opts *p, int profile, const 
 	return rc;
 }
 
-static void print_probe(const cJSON *e)
-{
-	const char *res = str(e, "probe");
-	printf("- %-28s %-12s", str(e, "profile"), res ? res : "-");
-	const cJSON *http = get(e, "probe_http");
-	if (cJSON_IsNumber(http))
-		printf(" http %d", (int)http->valuedouble);
-	const cJSON *lat = get(e, "probe_latency_ms");
-	if (cJSON_IsNumber(lat))
-		printf(" %dms", (int)lat->valuedouble);
-	if (str(e, "retry_after"))
-		printf(" retry-after %ss", str(e, "retry_after"));
-	const cJSON *rem = get(e, "limit_remaining");
-	if (cJSON_IsNumber(rem))
-		printf(" limit_remaining %g", rem->valuedouble);
-	if (cJSON_IsTrue(get(e, "probe_stale")))
-		printf(" (stale, %ds old)", (int)cJSON_GetNumberValue(get(e, "probe_age_s")));
-	if (str(e, "probe_message"))
-		printf(" \"%s\"", str(e, "probe_message"));
-	printf("\n");
-	if (str(e, "probe_advice"))
-		printf("  -> %s\n", str(e, "probe_advice"));
-}
-
 static int run_probes(struct cli_ctx *ctx, const struct probe_opts *p, cJSON *view, int json)
 {
 	struct status_probe probe = { NULL, { 0, p->timeout_ms, NULL, NULL, 0 }, p->concurrency };
@@ -181,13 +76,10 @@ static int run_probes(struct cli_ctx *ctx, const struct probe_opts *p, cJSON *vi
 	}
 	vis_json(entries); /* a provider's message may carry escape sequences */
 	printf("\nLive checks (%d, %ld ms)\n", cJSON_GetArraySize(entries), ms);
-	if (!cJSON_GetArraySize(entries))
-		printf("(nothing to check)\n");
-	const cJSON *e;
-	cJSON_ArrayForEach(e, entries)
-		print_probe(e);
+	struct out o = { 0 };
+	int rc = overview_probes_text(entries, &o);
 	cJSON_Delete(entries);
-	return 0;
+	return print_out(&o, rc);
 }
 
 int status_main(int argc, char **argv)
@@ -251,17 +143,17 @@ int status_main(int argc, char **argv)
 		cli_print_json(view);
 	} else if (plain) {
 		vis_json(view); /* text views: control bytes made visible */
-		const char *dm = str(view, "defaultModel");
+		const char *dm = overview_default_model(view);
 		if (dm)
 			printf("%s\n", dm);
 	} else {
 		vis_json(view);
-		print_models(view);
-		print_auth(get(view, "auth"));
-		if (po->on)
+		struct out text = { 0 };
+		rc = print_out(&text, overview_text(view, &text));
+		if (po->on && rc == 0)
 			rc = run_probes(&ctx, po, view, 0);
 	}
-	int verdict = (int)cJSON_GetNumberValue(get(view, "check"));
+	int verdict = overview_check(view);
 	cJSON_Delete(view);
 	cli_close(&ctx);
 	free(po);
