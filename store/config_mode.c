@@ -1,6 +1,7 @@
 /* Which type the shared config may pin for a profile id (config_mode.h). */
 #include "store/config_mode.h"
 #include "store/backend.h"
+#include "store/config.h"
 #include "store/store.h"
 
 #include <stdlib.h>
@@ -65,4 +66,19 @@ enum cred_type config_mode_after_put(struct home *h, const char *agent, const ch
 	struct scan s = { h, agent, id, t, 0 };
 	scan_agents(&s);
 	return s.disagree ? CRED_NONE : t;
+}
+
+static int unpin_in_config(cJSON *cfg, void *arg, struct nv_err *err)
+{
+	(void)err;
+	cJSON *entry = cJSON_GetObjectItemCaseSensitive(config_get(cfg, "auth.profiles"), arg);
+	if (!cJSON_GetObjectItemCaseSensitive(entry, "mode"))
+		return 1; /* gone already: nothing to save */
+	cJSON_DeleteItemFromObjectCaseSensitive(entry, "mode");
+	return 0;
+}
+
+int config_mode_unpin(struct home *h, const char *id, struct nv_err *err)
+{
+	return home_config_change(h, unpin_in_config, (void *)id, err);
 }

@@ -24,4 +24,9 @@
 enum cred_type config_mode_after_put(struct home *h, const char *agent, const char *id, enum cred_type t,
 				     const cJSON *entry);
 
+/* doctor --fix for a mode that drops a stored credential: remove
+ * auth.profiles[id].mode (under the config lock). Taking a pin away never
+ * makes a credential unusable, so this is safe whoever else stores id. */
+int config_mode_unpin(struct home *h, const char *id, struct nv_err *err);
+
 #endif

@@ -3,6 +3,7 @@
 #include "store/avail.h"
 #include "store/backend.h"
 #include "store/config.h"
+#include "store/config_mode.h"
 #include "store/creds.h"
 #include "store/env.h"
 #include "store/fileio.h"
@@ -205,7 +206,11 @@ static void check_unusable(struct store_check *c, const struct cred_row *r, cons
 	char subject[AGENT_MAX + PROFILE_ID_MAX + 2];
 	verdict_explain(r->unusable, c->home, c->agent, r->id, cred, config, &t);
 	snprintf(subject, sizeof(subject), "%s/%s", c->agent, r->id);
-	add(c->out, "unusable", "error", subject, 0, t.fix, "agent %s: %s is not usable: %s", c->agent, r->id, t.reason);
+	if (r->unusable == UNUSABLE_MODE) /* the config's pin is what is wrong: --fix takes it away */
+		add(c->out, "unusable", "error", subject, 1, t.unpin, "agent %s: %s is not usable: %s%s%s", c->agent, r->id,
+		    t.reason, *t.store ? "; or store what the mode names: " : "", t.store);
+	else
+		add(c->out, "unusable", "error", subject, 0, t.fix, "agent %s: %s is not usable: %s", c->agent, r->id, t.reason);
 }
 
 /* The per-profile checks, from each profile's row: expiry and
@@ -544,6 +549,8 @@ int doctor_fix(struct home *h, const cJSON *f, struct nv_err *err)
 		snprintf(agent, sizeof(agent), "%.*s", (int)strcspn(subject, "/"), subject);
 		return with_store(h, agent, fix_dangling, err);
 	}
+	if (strcmp(check, "unusable") == 0 && strchr(subject, '/')) /* only a mode's finding is fixable */
+		return config_mode_unpin(h, strchr(subject, '/') + 1, err);
 	if (strcmp(check, "leftover") == 0)
 		return unlink(subject) == 0 ? 0 : nv_fail(err, errno, "cannot remove %s: %s", subject, strerror(errno));
 	if (strcmp(check, "stale-mount") == 0) {

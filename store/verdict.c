@@ -61,18 +61,20 @@ void verdict_explain(enum unusable u, struct home *h, const char *agent, const c
 	enum cred_type t = cred_type_of(cred), want = u == UNUSABLE_MODE ? cred_type_parse(mode) : t;
 	char cmd[PROFILE_ID_MAX * 3 + 256], when[32];
 	fixcmd_store(h, agent, id, cred_provider(cred), want, cmd, sizeof(cmd));
-	out->reason[0] = out->fix[0] = '\0';
+	out->reason[0] = out->fix[0] = out->store[0] = out->unpin[0] = '\0';
 	switch (u) {
 	case USABLE:
 		return;
 	case UNUSABLE_MODE:
 		snprintf(out->reason, sizeof(out->reason), "the config pins auth.profiles \"%s\" to mode \"%.32s\" but this is %s %s",
 			 id, mode, t == CRED_API_KEY || t == CRED_OAUTH ? "an" : "a", cred_type_name(t));
-		if (want == CRED_NONE) /* a mode that names no type at all */
-			snprintf(out->fix, sizeof(out->fix), "remove \"mode\" from auth.profiles \"%s\" in %s", id, h->config_path);
-		else
-			snprintf(out->fix, sizeof(out->fix), "%s (store what the mode names), or remove \"mode\" from auth.profiles \"%s\" in %s",
-				 cmd, id, h->config_path);
+		snprintf(out->unpin, sizeof(out->unpin), "remove \"mode\" from auth.profiles \"%s\" in %s", id, h->config_path);
+		if (want == CRED_NONE) { /* a mode that names no type at all */
+			snprintf(out->fix, sizeof(out->fix), "%s", out->unpin);
+			return;
+		}
+		snprintf(out->store, sizeof(out->store), "%s", cmd);
+		snprintf(out->fix, sizeof(out->fix), "%s (store what the mode names), or %s", cmd, out->unpin);
 		return;
 	case UNUSABLE_BLANK:
 		snprintf(out->reason, sizeof(out->reason), "its %s is blank", t == CRED_TOKEN ? "token" : "key");
@@ -89,4 +91,5 @@ void verdict_explain(enum unusable u, struct home *h, const char *agent, const c
 		break;
 	}
 	snprintf(out->fix, sizeof(out->fix), "%s", cmd);
+	snprintf(out->store, sizeof(out->store), "%s", cmd);
 }

@@ -35,6 +35,8 @@ const char *unusable_name(enum unusable u);
 struct verdict_text {
 	char reason[256];
 	char fix[PATH_MAX + 1024];
+	char store[PATH_MAX];   /* the store command alone ("" for a mode naming no type) */
+	char unpin[PATH_MAX + 128]; /* for a mode: the config edit alone (doctor --fix makes it) */
 };
 struct home;
 void verdict_explain(enum unusable u, struct home *h, const char *agent, const char *id, const cJSON *cred,

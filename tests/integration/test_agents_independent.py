@@ -121,9 +121,24 @@ def test_doctor_explains_a_mode_mismatch(pinned_wrong):
     p = pinned_wrong.run("doctor")
     assert p.returncode == 1, p.out
     assert "agent main: anthropic:default is not usable: the config pins" in p.out
-    assert f"fix: {FIX_MODE}" in p.out
+    assert f"; or store what the mode names: {FIX_MODE}" in p.out
+    assert (f'fix: remove "mode" from auth.profiles "anthropic:default" in {pinned_wrong.config}'
+            "  (doctor --fix does this)") in p.out
     f = [x for x in json.loads(pinned_wrong.run("doctor", "--json").out)["findings"] if x["check"] == "unusable"]
-    assert f and f[0]["subject"] == "main/anthropic:default" and f[0]["severity"] == "error"
+    assert f and f[0]["subject"] == "main/anthropic:default" and f[0]["severity"] == "error" and f[0]["fixable"]
+
+
+def test_doctor_fix_takes_away_a_pin_that_drops_a_credential(two_agents):
+    """What the old onboard --agent ops left behind: mode token over main's key."""
+    two_agents.paste("anthropic", TOKEN_OPS, "--agent", "ops", kind="paste-token")
+    cfg = json.loads(two_agents.config.read_text())
+    cfg["auth"]["profiles"]["anthropic:default"]["mode"] = "token"
+    two_agents.config.write_text(json.dumps(cfg))
+    assert two_agents.run("models", "auth", "token", "--provider", "anthropic").returncode == 1
+    p = two_agents.run("doctor", "--fix", "--yes")
+    assert config_mode(two_agents) is None, p.out
+    assert_both_usable(two_agents, TOKEN_OPS)
+    assert two_agents.run("doctor").returncode == 0
 
 
 def test_token_says_why_there_is_no_credential(pinned_wrong):
@@ -189,6 +204,7 @@ def test_the_fix_names_the_agent_that_holds_it(two_agents):
     two_agents.config.write_text(json.dumps(cfg))
     fix = "nova-engine models auth login --provider anthropic --profile-id anthropic:work --agent ops"
     p = two_agents.run("doctor")
-    assert p.returncode == 1 and "agent ops: anthropic:work is not usable" in p.out and f"fix: {fix}" in p.out
+    assert p.returncode == 1 and "agent ops: anthropic:work is not usable" in p.out
+    assert f"or store what the mode names: {fix}" in p.out
     assert two_agents.run("models", "status", "--check", "--agent", "ops").returncode == 1
     assert two_agents.run("models", "status", "--check").returncode == 0  # main's own credential is fine
