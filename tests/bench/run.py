@@ -100,6 +100,8 @@ def daemon_pid(mnt):
 
 def unmount(mnt):
     subprocess.run(["fusermount3", "-u", str(mnt)], capture_output=True)
+    if os.path.ismount(mnt):  # busy (a reader still closing): detach it, or the temp dir cannot go
+        subprocess.run(["fusermount3", "-uz", str(mnt)], capture_output=True)
 
 
 def import_profiles(tmp, env, n):
