@@ -19,6 +19,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <time.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -349,6 +350,12 @@ static int mount_probe(const char *mp, int timeout_ms)
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {
+		/* A request a daemon took just before it stopped cannot be
+		 * killed until it answers: the child may outlive doctor, and must
+		 * not keep doctor's output open (`doctor | less` would wait) */
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		for (int fd = 0; fd <= 2 && null >= 0; fd++)
+			dup2(null, fd);
 		struct statfs sf; /* statfs always reaches the daemon; stat may be cached */
 		_exit(statfs(mp, &sf) == 0 ? 0 : errno == ENOTCONN ? 1 : 2);
 	}

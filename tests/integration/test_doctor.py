@@ -4,13 +4,14 @@ monitor's notifications against the fake ntfy endpoint. Metrics and man
 pages."""
 import json
 import os
+import pathlib
 import signal
 import subprocess
 import time
 
 import pytest
 
-from conftest import BIN, ROOT, SETUP_TOKEN, run_pty
+from conftest import BIN, ROOT, SETUP_TOKEN, run_pty, wait_for
 
 KEY = "sk-test-0123456789abcdefghijklmnopqrstuvw"
 
@@ -165,6 +166,11 @@ def test_stale_mount_found_and_cleared(healthy, mount):
     assert not os.path.ismount(m.path)
 
 
+def all_stopped(pid):
+    tasks = pathlib.Path(f"/proc/{pid}/task")
+    return all((t / "stat").read_text().rsplit(")", 1)[1].split()[0] == "T" for t in tasks.iterdir())
+
+
 def test_hung_mount_reported_not_waited_on(healthy, mount):
     """A daemon that does not answer (stopped here; wedged in real life)
     made doctor wait forever in statfs."""
@@ -172,6 +178,7 @@ def test_hung_mount_reported_not_waited_on(healthy, mount):
     pid = m.pid()[0]
     os.kill(pid, signal.SIGSTOP)
     try:
+        wait_for(lambda: all_stopped(pid))  # SIGSTOP reaches each thread in its own time
         t0 = time.time()
         code, rep = doctor(healthy)
         took = time.time() - t0
