@@ -215,7 +215,7 @@ int login_main(int argc, char **argv)
 		rc = cli_fail(&err);
 		goto out;
 	}
-	printf("Updated %s\nAuth profile: %s (%s/oauth)\n", cli_vis(ctx.home->config_path), cli_vis(id), prov);
+	printf("Updated %s\nAuth profile: %s (%s/oauth)\n", cli_vis(home_config_path(ctx.home)), cli_vis(id), prov);
 out:
 	sodium_memzero(code, sizeof(code));
 	cJSON_Delete(cred);

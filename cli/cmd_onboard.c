@@ -43,7 +43,7 @@ static int choose_agent(struct home *h, const char *given, char *agent)
 		return 0;
 	if (home_agent_add(h, answer, &err) < 0)
 		return cli_fail(&err);
-	fprintf(stderr, "Added agent %s to %s\n", answer, cli_vis(h->config_path));
+	fprintf(stderr, "Added agent %s to %s\n", answer, cli_vis(home_config_path(h)));
 	snprintf(agent, AGENT_MAX + 1, "%s", answer);
 	return 0;
 }

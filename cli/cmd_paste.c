@@ -86,7 +86,7 @@ static int save(struct cli_ctx *ctx, const struct target *t, enum cred_type type
 	}
 	if (creds_save(ctx->store, t->id, t->provider, cred, &type, &err) < 0)
 		return cli_fail(&err);
-	printf("Updated %s\n", cli_vis(ctx->home->config_path));
+	printf("Updated %s\n", cli_vis(home_config_path(ctx->home)));
 	printf("Auth profile: %s (%s/%s)\n", t->id, t->provider, cred_type_name(type));
 	return 0;
 }

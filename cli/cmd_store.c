@@ -32,7 +32,7 @@ static int migrate(struct cli_ctx *ctx, const char *to)
 	if (store_migrate(ctx->home, to, &r, &err) < 0)
 		return cli_fail(&err);
 	printf("Moved %d store%s to %s (%d already there, identical); store.backend is now \"%s\" in %s.\n", r.moved,
-	       r.moved == 1 ? "" : "s", to, r.same, to, cli_vis(ctx->home->config_path));
+	       r.moved == 1 ? "" : "s", to, r.same, to, cli_vis(home_config_path(ctx->home)));
 	return 0;
 }
 

@@ -213,7 +213,7 @@ static void watch(struct fs *fs, int first)
 	struct notifier *nt = fs->notify;
 	struct file_stamp s;
 	char dir[PATH_MAX + 8];
-	if (file_stamp_get(fs->home->config_path, &s) == 0 && !file_stamp_same(&s, &nt->config_seen)) {
+	if (file_stamp_get(home_config_path(fs->home), &s) == 0 && !file_stamp_same(&s, &nt->config_seen)) {
 		struct nv_err err = { 0 };
 		nt->config_seen = s;
 		int rc = first ? 0 : home_config_reload(fs->home, &err);
@@ -222,7 +222,7 @@ static void watch(struct fs *fs, int first)
 		else if (rc == 1) /* not when this daemon wrote it (a token write notes the profile there) */
 			fs_notify_change(fs, NULL, NULL);
 	}
-	snprintf(dir, sizeof(dir), "%s/agents", fs->home->state_dir);
+	snprintf(dir, sizeof(dir), "%s/agents", home_state_dir(fs->home));
 	if (file_stamp_get(dir, &s) == 0 && !file_stamp_same(&s, &nt->agents_seen)) {
 		nt->agents_seen = s;
 		if (!first)

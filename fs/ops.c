@@ -75,7 +75,7 @@ static struct timespec node_source(struct fs *fs, const struct node *n)
 		if (st && store_stamp(st, &s) == 0 && s.exists)
 			t = s.mtime;
 		fs_store_put(fs, st);
-		if (file_stamp_get(fs->home->config_path, &s) == 0 && s.exists && ts_after(s.mtime, t))
+		if (file_stamp_get(home_config_path(fs->home), &s) == 0 && s.exists && ts_after(s.mtime, t))
 			t = s.mtime;
 	}
 	if (!t.tv_sec)

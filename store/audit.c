@@ -31,7 +31,7 @@
 
 void audit_path(struct home *h, char *out, size_t cap)
 {
-	snprintf(out, cap, "%s/audit.jsonl", h->state_dir);
+	snprintf(out, cap, "%s/audit.jsonl", home_state_dir(h));
 }
 
 /* Config audit.*, from the current config snapshot. */
@@ -139,7 +139,7 @@ static int trail_open(struct home *h, const char *path, struct nv_err *err)
 	trail_close();
 	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0 && errno == ENOENT) {
-		int rc = dir_make(h->state_dir, 0700, err);
+		int rc = dir_make(home_state_dir(h), 0700, err);
 		if (rc < 0)
 			return rc;
 		fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);

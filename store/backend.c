@@ -48,7 +48,7 @@ static void settings_digest(const cJSON *config, unsigned char out[32])
 	}
 }
 
-static int backend_new(const cJSON *config, struct backend **out, struct nv_err *err)
+int backend_configured(const cJSON *config, struct backend **out, struct nv_err *err)
 {
 	const cJSON *kind = config_get(config, "store.backend");
 	int rc = backend_make(config, kind ? cJSON_GetStringValue(kind) : "file", out, err);
@@ -57,45 +57,16 @@ static int backend_new(const cJSON *config, struct backend **out, struct nv_err 
 	return rc;
 }
 
-int backend_follow(struct home *h, struct nv_err *err)
+int backend_differs(const struct backend *b, const cJSON *config)
 {
-	struct config_snap *cfg = home_config_get(h);
 	unsigned char now[32];
-	settings_digest(cfg->json, now);
-	pthread_mutex_lock(&h->mu);
-	/* not made yet: it will be, from this config */
-	int same = !h->backend || memcmp(now, h->backend->settings, sizeof(now)) == 0;
-	pthread_mutex_unlock(&h->mu);
-	struct backend *b = NULL;
-	int rc = same ? 0 : backend_new(cfg->json, &b, err);
-	if (b) {
-		pthread_mutex_lock(&h->mu);
-		b->retired = h->backend;  /* open stores and the watch move over on their next use */
-		h->backend = b;
-		h->backend_gen++;
-		pthread_mutex_unlock(&h->mu);
-		rc = 1;
-	}
-	config_snap_put(cfg);
-	return rc;
+	settings_digest(config, now);
+	return memcmp(now, b->settings, sizeof(now)) != 0;
 }
 
-unsigned backend_generation(struct home *h)
+void backend_retire(struct backend *b, struct backend *old)
 {
-	return h->backend_gen;
-}
-
-int backend_of(struct home *h, struct backend **out, struct nv_err *err)
-{
-	int rc = 0;
-	struct config_snap *cfg = home_config_get(h);
-	pthread_mutex_lock(&h->mu);
-	if (!h->backend)
-		rc = backend_new(cfg->json, &h->backend, err);
-	*out = h->backend;
-	pthread_mutex_unlock(&h->mu);
-	config_snap_put(cfg);
-	return rc;
+	b->retired = old;
 }
 
 void backend_free(struct backend *b)

@@ -63,6 +63,13 @@ void backend_free(struct backend *b);   /* backend_free(NULL) does nothing */
 int backend_follow(struct home *h, struct nv_err *err);
 unsigned backend_generation(struct home *h);
 
+/* For home.c, which keeps a home's backend: the backend config store.*
+ * names (owned by the caller); whether config names another one than b
+ * was made from; b replaces old, which lives on as long as b does. */
+int backend_configured(const cJSON *config, struct backend **out, struct nv_err *err);
+int backend_differs(const struct backend *b, const cJSON *config);
+void backend_retire(struct backend *b, struct backend *old);
+
 /* A backend of the named kind ("file" or "etcd") from config, owned by the
  * caller (store migrate uses one of each). */
 int backend_make(const cJSON *config, const char *name, struct backend **out, struct nv_err *err);

@@ -417,7 +417,7 @@ int creds_save(struct store *st, const char *id, const char *provider, cJSON *cr
 	*type = cred_type_of(cred);
 	struct note_args note = { store_home(st), store_agent(st), id, provider, *type };
 	struct put_args put = { st, id, cred, NULL, NULL };
-	struct config_txn txn = { put_then, put_undo, &put };
+	struct txn_also txn = { put_then, put_undo, &put };
 	/* the store and the config change together or not at all */
 	int rc = home_config_txn(store_home(st), note_in_config, &note, &txn, err);
 	put_args_free(&put);

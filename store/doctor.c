@@ -115,9 +115,9 @@ static void report_ignored(int lineno, const char *key, void *arg)
 /* ./.env lines env_load left out, by line and name (never the value). */
 static void check_cwd_env(cJSON *out, struct home *h)
 {
-	struct ignored_lines l = { out, h->cwd_env, h->state_dir };
+	struct ignored_lines l = { out, home_cwd_env(h), home_state_dir(h) };
 	struct config_snap *c = home_config_get(h);
-	env_cwd_ignored(h->cwd_env, c->json, report_ignored, &l);
+	env_cwd_ignored(home_cwd_env(h), c->json, report_ignored, &l);
 	config_snap_put(c);
 }
 
@@ -440,15 +440,15 @@ cJSON *doctor_run(struct home *h, const struct nv_err *config_err)
 		check_fuse(out, NULL);
 		return out;
 	}
-	check_mode(out, h->state_dir, 0700, "state dir");
+	check_mode(out, home_state_dir(h), 0700, "state dir");
 	struct keyring *kr = home_keyring(h);
 	if (keyring_creatable(kr)) /* systemd's credentials are its own business */
 		check_mode(out, keyring_path(kr), 0600, "key file");
-	check_mode(out, h->config_path, 0600, "config");
-	snprintf(path, sizeof(path), "%s/.env", h->state_dir);
+	check_mode(out, home_config_path(h), 0600, "config");
+	snprintf(path, sizeof(path), "%s/.env", home_state_dir(h));
 	check_env_file(out, path);
-	if (h->cwd_env[0]) {
-		check_env_file(out, h->cwd_env);
+	if (home_cwd_env(h)[0]) {
+		check_env_file(out, home_cwd_env(h));
 		check_cwd_env(out, h);
 	}
 	char **ids;

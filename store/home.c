@@ -7,10 +7,12 @@
 #include "store/keyring.h"
 #include "store/provider.h"
 #include "store/secmem.h"
+#include "store/txn.h"
 
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +20,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+struct home {
+	char state_dir[PATH_MAX];
+	char config_path[PATH_MAX];
+	pthread_mutex_t mu;       /* guards the config pointer and backend */
+	struct config_snap *config;/* the current version: read it with home_config_get */
+	struct keyring *keys;     /* the store key (keyring.h) */
+	char cwd_env[PATH_MAX];   /* ./.env as an absolute path (a daemon moves to /) */
+	struct backend *backend;  /* where stores live (backend.h); made on first use, under mu */
+	atomic_uint backend_gen;  /* bumped when a config change replaces it */
+};
+
+const char *home_state_dir(const struct home *h) { return h->state_dir; }
+const char *home_config_path(const struct home *h) { return h->config_path; }
+const char *home_cwd_env(const struct home *h) { return h->cwd_env; }
 
 /* $HOME, else the password database: a program started with an empty
  * environment (OpenClaw's exec providers) must not take its cwd for home. */
@@ -80,13 +96,8 @@ void config_snap_put(struct config_snap *s)
 	}
 }
 
-/* Make json (consumed) the current config; readers of the old one keep it
- * until they let go. */
-static int config_publish(struct home *h, cJSON *json, struct nv_err *err)
+static void swap_in(struct home *h, struct config_snap *s)
 {
-	struct config_snap *s = snap_new(json);
-	if (!s)
-		return nv_fail(err, ENOMEM, "out of memory");
 	pthread_mutex_lock(&h->mu);
 	struct config_snap *old = h->config;
 	h->config = s;
@@ -95,6 +106,16 @@ static int config_publish(struct home *h, cJSON *json, struct nv_err *err)
 	/* new store settings (store migrate, an edit, SIGHUP): the stores follow.
 	 * Wrong ones keep the old backend; doctor and every command name them. */
 	backend_follow(h, NULL);
+}
+
+/* Make json (consumed) the current config; readers of the old one keep it
+ * until they let go. */
+static int config_publish(struct home *h, cJSON *json, struct nv_err *err)
+{
+	struct config_snap *s = snap_new(json);
+	if (!s)
+		return nv_fail(err, ENOMEM, "out of memory");
+	swap_in(h, s);
 	return 0;
 }
 
@@ -341,41 +362,102 @@ struct keyring *home_keyring(struct home *h)
 	return h->keys;
 }
 
+/* A home's backend is kept here, not in backend.c (which knows backends,
+ * not homes): made on first use from the config of the moment, replaced
+ * when a published config names another, under the home's lock. */
+int backend_of(struct home *h, struct backend **out, struct nv_err *err)
+{
+	int rc = 0;
+	struct config_snap *cfg = home_config_get(h);
+	pthread_mutex_lock(&h->mu);
+	if (!h->backend)
+		rc = backend_configured(cfg->json, &h->backend, err);
+	*out = h->backend;
+	pthread_mutex_unlock(&h->mu);
+	config_snap_put(cfg);
+	return rc;
+}
+
+int backend_follow(struct home *h, struct nv_err *err)
+{
+	struct config_snap *cfg = home_config_get(h);
+	pthread_mutex_lock(&h->mu);
+	/* not made yet: it will be, from this config */
+	int same = !h->backend || !backend_differs(h->backend, cfg->json);
+	pthread_mutex_unlock(&h->mu);
+	struct backend *b = NULL;
+	int rc = same ? 0 : backend_configured(cfg->json, &b, err);
+	if (b) {
+		pthread_mutex_lock(&h->mu);
+		backend_retire(b, h->backend);  /* open stores and the watch move over on their next use */
+		h->backend = b;
+		h->backend_gen++;
+		pthread_mutex_unlock(&h->mu);
+		rc = 1;
+	}
+	config_snap_put(cfg);
+	return rc;
+}
+
+unsigned backend_generation(struct home *h)
+{
+	return h->backend_gen;
+}
+
 int home_config_change(struct home *h, config_edit_fn fn, void *arg, struct nv_err *err)
 {
 	return home_config_txn(h, fn, arg, NULL, err);
 }
 
-int home_config_txn(struct home *h, config_edit_fn fn, void *arg, const struct config_txn *txn, struct nv_err *err)
+static int config_lock(void *self, struct nv_err *err)
 {
+	struct home *h = self;
 	char lock[PATH_MAX + 8], dir[PATH_MAX];
 	path_dirname(h->config_path, dir, sizeof(dir));
-	int rc = dir_make(dir, 0700, err);
-	if (rc < 0)
-		return rc;
 	snprintf(lock, sizeof(lock), "%s.lock", h->config_path);
-	int fd = file_lock(lock, LOCK_WAIT_MS, err);
-	if (fd < 0)
-		return fd;
-	cJSON *cfg;
-	rc = config_load(h->config_path, &cfg, err);
-	if (rc == 0)
-		rc = fn(cfg, arg, err);
-	int done = 0; /* txn->then changed something that a failed save must undo */
-	if (rc >= 0 && txn) {
-		int t = txn->then(txn->arg, err);
-		rc = t < 0 ? t : rc;
-		done = t >= 0;
+	return txn_flock(dir, lock, err);
+}
+
+static int config_read(void *self, cJSON **cfg, struct nv_err *err)
+{
+	struct home *h = self;
+	return config_load(h->config_path, cfg, err);
+}
+
+/* Write, then publish. The snapshot is made first: once the file is
+ * written, publishing cannot fail (a failure after the write would undo
+ * what went with it while the config on disk says it happened). */
+static int config_write(void *self, cJSON *cfg, struct nv_err *err)
+{
+	struct home *h = self;
+	struct config_snap *s = malloc(sizeof(*s));
+	if (!s)
+		return nv_fail(err, ENOMEM, "out of memory");
+	int rc = config_save(h->config_path, cfg, err);
+	if (rc < 0) {
+		free(s);
+		return rc;
 	}
-	if (rc == 0 && (rc = config_save(h->config_path, cfg, err)) < 0 && done && txn->undo)
-		txn->undo(txn->arg);
-	if (rc >= 0) {
-		int pub = config_publish(h, cfg, err);
-		rc = pub < 0 ? pub : rc;
-		cfg = NULL;
-	}
-	cJSON_Delete(cfg);
-	close(fd);
+	s->json = cfg;
+	atomic_init(&s->refs, 1);
+	swap_in(h, s);
+	return 0;
+}
+
+/* Unchanged: what was read is the config now (another process may have
+ * written it since this one last looked). */
+static int config_keep(void *self, cJSON *cfg, struct nv_err *err)
+{
+	return config_publish(self, cfg, err);
+}
+
+static const struct txn_doc config_doc = {
+	config_lock, txn_funlock, config_read, config_write, config_keep, 0,
+};
+
+int home_config_txn(struct home *h, config_edit_fn fn, void *arg, const struct txn_also *also, struct nv_err *err)
+{
+	int rc = txn_run(&config_doc, h, fn, arg, also, err);
 	return rc < 0 ? rc : 0;
 }
 

@@ -5,14 +5,12 @@
 
 #include <cjson/cJSON.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdatomic.h>
-#include <sys/stat.h>
 
 #include "store/error.h"
+#include "store/txn.h"
 
 #define AGENT_MAX 64
-#define LOCK_WAIT_MS 10000
 
 /* One version of the config, immutable once published and shared by
  * reference: a reader keeps what it got from home_config_get (and every
@@ -24,16 +22,8 @@ struct config_snap {
 	atomic_int refs;
 };
 
-struct home {
-	char state_dir[PATH_MAX];
-	char config_path[PATH_MAX];
-	pthread_mutex_t mu;       /* guards the config pointer and backend */
-	struct config_snap *config;/* the current version: read it with home_config_get */
-	struct keyring *keys;     /* the store key (keyring.h) */
-	char cwd_env[PATH_MAX];   /* ./.env as an absolute path (a daemon moves to /) */
-	struct backend *backend;  /* where stores live (backend.h); made on first use, under mu */
-	atomic_uint backend_gen;  /* bumped when a config change replaces it */
-};
+/* Opaque: only home.c knows the layout. */
+struct home;
 
 /* Resolve paths from the environment, load the env chain and config.
  * On error *out is NULL and err names the file (and line) at fault. */
@@ -43,6 +33,12 @@ void home_free(struct home *h);
 /* The same, but a malformed .env file still gives a home (with the error
  * returned and filled): doctor reports it with everything else. */
 int home_open_tolerant(struct home **out, struct nv_err *err);
+
+/* Where things are (SPEC 3): the state dir, the config file, and ./.env
+ * as an absolute path ("" when the cwd was unknown; a daemon moves to /). */
+const char *home_state_dir(const struct home *h);
+const char *home_config_path(const struct home *h);
+const char *home_cwd_env(const struct home *h);
 
 /* Re-read .env files and config (SIGHUP). Keeps the old config on error. */
 int home_reload(struct home *h, struct nv_err *err);
@@ -81,21 +77,16 @@ void home_agents_free(char **ids, size_t n);
 /* The store key of this process (keyring.h). Owned by h. */
 struct keyring *home_keyring(struct home *h);
 
-/* Change the config under its lock: re-read from disk, fn edits, save.
- * fn returns 0 to save, 1 for "no change", <0 to abort. */
-typedef int (*config_edit_fn)(cJSON *cfg, void *arg, struct nv_err *err);
+/* Change the config under its lock (txn.h): re-read from disk, fn edits,
+ * save, publish. fn returns 0 to save, 1 for "no change" (the config read
+ * is published, nothing written), <0 to abort. */
+typedef txn_edit_fn config_edit_fn;
 int home_config_change(struct home *h, config_edit_fn fn, void *arg, struct nv_err *err);
 
 /* A change of something else (a store) that must happen with a config
- * change or not at all: then() runs under the config lock after fn edited
- * the config and before it is saved; when it fails nothing is saved, and
- * when the save fails after it succeeded undo() puts back what it did.
- * Lock order: the config lock, then the store's. */
-struct config_txn {
-	int (*then)(void *arg, struct nv_err *err);
-	void (*undo)(void *arg);
-	void *arg;
-};
-int home_config_txn(struct home *h, config_edit_fn fn, void *arg, const struct config_txn *txn, struct nv_err *err);
+ * change or not at all (struct txn_also): its then() runs under the config
+ * lock after fn edited the config and before it is saved. Lock order: the
+ * config lock, then the store's. */
+int home_config_txn(struct home *h, config_edit_fn fn, void *arg, const struct txn_also *also, struct nv_err *err);
 
 #endif

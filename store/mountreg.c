@@ -15,13 +15,13 @@ static void entry_path(struct home *h, const char *mountpoint, char *out, size_t
 	char hex[sizeof(hash) * 2 + 1];
 	crypto_generichash(hash, sizeof(hash), (const unsigned char *)mountpoint, strlen(mountpoint), NULL, 0);
 	sodium_bin2hex(hex, sizeof(hex), hash, sizeof(hash));
-	snprintf(out, cap, "%s/mounts/%s", h->state_dir, hex);
+	snprintf(out, cap, "%s/mounts/%s", home_state_dir(h), hex);
 }
 
 int mountreg_add(struct home *h, const char *mountpoint, struct nv_err *err)
 {
 	char dir[PATH_MAX], path[PATH_MAX + 48];
-	snprintf(dir, sizeof(dir), "%s/mounts", h->state_dir);
+	snprintf(dir, sizeof(dir), "%s/mounts", home_state_dir(h));
 	int rc = dir_make(dir, 0700, err);
 	entry_path(h, mountpoint, path, sizeof(path));
 	/* unsynced: written before the mount serves, so its two fsyncs (2 ms

@@ -222,7 +222,7 @@ static int build_in_doc(const cJSON *doc, void *arg, struct nv_err *err)
 	struct config_snap *snap = home_config_get(h);
 	const cJSON *config = snap->json;
 	cJSON *out = a->out, *use = providers_in_use(config);
-	cJSON_AddStringToObject(out, "configPath", h->config_path);
+	cJSON_AddStringToObject(out, "configPath", home_config_path(h));
 	cJSON_AddStringToObject(out, "agent", store_agent(a->st));
 	cJSON_AddStringToObject(out, "agentDir", store_dir(a->st));
 	add_models(out, config);

@@ -8,6 +8,7 @@
 #include "store/status.h"
 #include "store/textbuf.h"
 #include "store/timefmt.h"
+#include "store/txn.h"
 #include "store/vis.h"
 
 #include <ctype.h>
@@ -59,26 +60,53 @@ static int load(struct store *st, cJSON **doc, struct nv_err *err)
 	return rc;
 }
 
+/* The sessions file as a document for txn_run. */
+struct sessions_doc {
+	struct store *st;
+	char file[PATH_MAX], lock[PATH_MAX];
+	int (*fn)(cJSON *sessions, void *arg, struct nv_err *err);
+	void *arg;
+};
+
+static int sessions_lock(void *self, struct nv_err *err)
+{
+	struct sessions_doc *d = self;
+	return txn_flock(store_dir(d->st), d->lock, err);
+}
+
+static int sessions_load(void *self, cJSON **doc, struct nv_err *err)
+{
+	struct sessions_doc *d = self;
+	return load(d->st, doc, err);
+}
+
+static int sessions_save(void *self, cJSON *doc, struct nv_err *err)
+{
+	struct sessions_doc *d = self;
+	char *t = cJSON_Print(doc);
+	int rc = t ? file_replace(d->file, t, strlen(t), 0600, err) : nv_fail(err, ENOMEM, "out of memory");
+	cJSON_free(t);
+	if (rc == 0)
+		cJSON_Delete(doc);
+	return rc;
+}
+
+static int sessions_edit(cJSON *doc, void *self, struct nv_err *err)
+{
+	struct sessions_doc *d = self;
+	return d->fn(cJSON_GetObjectItem(doc, "sessions"), d->arg, err);
+}
+
+static const struct txn_doc sessions_txn = {
+	sessions_lock, txn_funlock, sessions_load, sessions_save, NULL, 0,
+};
+
 /* Lock, load, fn edits, save. fn returns 0 to save, 1 for no change. */
 static int change(struct store *st, int (*fn)(cJSON *sessions, void *arg, struct nv_err *err), void *arg, struct nv_err *err)
 {
-	char file[PATH_MAX], lock[PATH_MAX];
-	paths(st, file, lock);
-	int rc = dir_make(store_dir(st), 0700, err);
-	int fd = rc < 0 ? rc : file_lock(lock, LOCK_WAIT_MS, err);
-	if (fd < 0)
-		return fd;
-	cJSON *doc;
-	if ((rc = load(st, &doc, err)) == 0) {
-		rc = fn(cJSON_GetObjectItem(doc, "sessions"), arg, err);
-		if (rc == 0) {
-			char *t = cJSON_Print(doc);
-			rc = t ? file_replace(file, t, strlen(t), 0600, err) : nv_fail(err, ENOMEM, "out of memory");
-			cJSON_free(t);
-		}
-		cJSON_Delete(doc);
-	}
-	close(fd);
+	struct sessions_doc d = { .st = st, .fn = fn, .arg = arg };
+	paths(st, d.file, d.lock);
+	int rc = txn_run(&sessions_txn, &d, sessions_edit, &d, NULL, err);
 	return rc < 0 ? rc : 0;
 }
 

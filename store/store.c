@@ -11,9 +11,11 @@
 #include "store/keyring.h"
 #include "store/seal.h"
 #include "store/timefmt.h"
+#include "store/txn.h"
 #include "store/secmem.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -498,48 +500,57 @@ int store_locked_write(struct store *st, cJSON *doc, struct nv_err *err)
 	return rc;
 }
 
+/* A store as a document for txn_run: the version a change read, for its
+ * write to go over. */
+struct store_txn {
+	struct store *st;
+	struct store_ver ver;
+};
+
+static int txn_lock(void *self, struct nv_err *err)
+{
+	return store_lock(((struct store_txn *)self)->st, err);
+}
+
+static void txn_unlock(void *self, int lock)
+{
+	store_unlock(((struct store_txn *)self)->st, lock);
+}
+
+static int txn_load(void *self, cJSON **doc, struct nv_err *err)
+{
+	struct store_txn *t = self;
+	return copy_current(t->st, doc, &t->ver, err);
+}
+
+static int txn_save(void *self, cJSON *doc, struct nv_err *err)
+{
+	struct store_txn *t = self;
+	return write_current(t->st, doc, &t->ver, NULL, err);
+}
+
 /* File backend: under the flock, once. etcd: compare-and-swap, and again
  * on a fresh copy while another host wins. */
-static int change(struct store *st, store_change_fn fn, void *arg, int force, struct nv_err *err)
+static int change(struct store *st, store_change_fn fn, void *arg, struct nv_err *err)
 {
-	int lock = keyring_check(st->keys, err); /* a lost key: create nothing */
-	int cas = backend_cas(st->be), result;
-	if (lock == 0 && !cas)
-		lock = store_lock(st, err);
-	if (lock < 0)
-		return lock;
-	for (int tries = 0;; tries++) {
-		cJSON *doc;
-		struct store_ver ver;
-		int rc = copy_current(st, &doc, &ver, err);
-		if (rc == 0 && fn)
-			rc = fn(doc, arg, err);
-		result = rc;
-		if (rc == 0 || (rc == 1 && force)) {
-			rc = write_current(st, doc, &ver, NULL, err);
-			if (rc == 0)
-				doc = NULL; /* now owned by the cache */
-			else
-				result = rc;
-		}
-		cJSON_Delete(doc);
-		if (result != -ESTALE || tries == STORE_CAS_TRIES)
-			break;
-	}
-	if (!cas)
-		store_unlock(st, lock);
-	return result;
+	int rc = keyring_check(st->keys, err); /* a lost key: create nothing */
+	if (rc < 0)
+		return rc;
+	int cas = backend_cas(st->be);
+	struct txn_doc d = { cas ? NULL : txn_lock, txn_unlock, txn_load, txn_save, NULL, STORE_CAS_TRIES };
+	struct store_txn t = { .st = st };
+	return txn_run(&d, &t, fn, arg, NULL, err);
 }
 
 int store_change(struct store *st, store_change_fn fn, void *arg, struct nv_err *err)
 {
-	return change(st, fn, arg, 0, err);
+	return change(st, fn, arg, err);
 }
 
-static int no_change(cJSON *doc, void *arg, struct nv_err *err)
+static int write_as_is(cJSON *doc, void *arg, struct nv_err *err)
 {
 	(void)doc, (void)arg, (void)err;
-	return 1;
+	return 0;
 }
 
 int store_reseal(struct store *st, struct nv_err *err)
@@ -547,6 +558,6 @@ int store_reseal(struct store *st, struct nv_err *err)
 	int kind = store_kind(st, err);
 	if (kind <= STORE_ABSENT)
 		return kind;
-	int rc = change(st, no_change, NULL, 1, err);
+	int rc = change(st, write_as_is, NULL, err);
 	return rc < 0 ? rc : 0;
 }

@@ -10,6 +10,7 @@
 #include "store/error.h"
 #include "store/fileio.h"
 #include "store/home.h"
+#include "store/txn.h"
 
 struct store;
 
@@ -52,7 +53,7 @@ int store_read(struct store *st, store_read_fn fn, void *arg, struct nv_err *err
  * fn may be called more than once: the etcd backend writes by
  * compare-and-swap and, when another host wrote first, calls fn again on
  * a fresh copy. So fn must not consume arg. */
-typedef int (*store_change_fn)(cJSON *doc, void *arg, struct nv_err *err);
+typedef txn_edit_fn store_change_fn;
 int store_change(struct store *st, store_change_fn fn, void *arg, struct nv_err *err);
 
 /* Could a change be made now? -EROFS while a backend without quorum

@@ -68,7 +68,7 @@ void verdict_explain(enum unusable u, struct home *h, const char *agent, const c
 	case UNUSABLE_MODE:
 		snprintf(out->reason, sizeof(out->reason), "the config pins auth.profiles \"%s\" to mode \"%.32s\" but this is %s %s",
 			 id, mode, t == CRED_API_KEY || t == CRED_OAUTH ? "an" : "a", cred_type_name(t));
-		snprintf(out->unpin, sizeof(out->unpin), "remove \"mode\" from auth.profiles \"%s\" in %s", id, h->config_path);
+		snprintf(out->unpin, sizeof(out->unpin), "remove \"mode\" from auth.profiles \"%s\" in %s", id, home_config_path(h));
 		if (want == CRED_NONE) { /* a mode that names no type at all */
 			snprintf(out->fix, sizeof(out->fix), "%s", out->unpin);
 			return;
