@@ -21,7 +21,26 @@ struct keyring {
 	struct seal_key *key;          /* loaded on first need */
 	struct seal_key *next;         /* during a rekey */
 	struct stat stamp;             /* the key file as loaded: a rekey elsewhere shows */
+	struct retired *retired;       /* keys replaced while this process ran */
 };
+
+/* A replaced key stays until the keyring goes: another thread may still
+ * be opening or sealing with the pointer keyring_get gave it. Rekeys are
+ * rare, so the list stays short. */
+struct retired {
+	struct seal_key *key;
+	struct retired *next;
+};
+
+static void retire(struct keyring *kr, struct seal_key *key)
+{
+	struct retired *r = key ? malloc(sizeof(*r)) : NULL;
+	if (!r)  /* nothing to keep, or no memory for the note: a leak is safer than a free under a reader */
+		return;
+	r->key = key;
+	r->next = kr->retired;
+	kr->retired = r;
+}
 
 struct keyring *keyring_new(const char *state_dir, keyring_sealed_fn sealed, void *arg)
 {
@@ -42,6 +61,11 @@ void keyring_free(struct keyring *kr)
 		return;
 	seal_key_free(kr->key);
 	seal_key_free(kr->next);
+	for (struct retired *r = kr->retired, *n; r; r = n) {
+		n = r->next;
+		seal_key_free(r->key);
+		free(r);
+	}
 	pthread_mutex_destroy(&kr->mu);
 	free(kr);
 }
@@ -98,10 +122,10 @@ static int reload_if_changed(struct keyring *kr, int create, int sealed, struct 
 		return rc;
 	stat(kr->path, &kr->stamp);
 	if (kr->key && strcmp(kr->key->id, fresh->id) != 0) {
-		seal_key_free(kr->next); /* a finished rekey: its .next is the key now */
+		retire(kr, kr->next); /* a finished rekey: its .next is the key now */
 		kr->next = NULL;
 	}
-	seal_key_free(kr->key);
+	retire(kr, kr->key);
 	kr->key = fresh;
 	return 0;
 }
@@ -169,7 +193,7 @@ int keyring_rekey_begin(struct keyring *kr, struct nv_err *err)
 	if (rc < 0 || (rc = next_key(kr, &fresh, err)) < 0)
 		return rc;
 	pthread_mutex_lock(&kr->mu);
-	seal_key_free(kr->next);
+	retire(kr, kr->next);
 	kr->next = kr->key;   /* the old key still opens stores not yet resealed */
 	kr->key = fresh;      /* every write now seals with the new one */
 	pthread_mutex_unlock(&kr->mu);

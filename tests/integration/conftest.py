@@ -187,8 +187,17 @@ class Mount:
         return self.path / rel
 
     def pid(self):
+        """The daemon's pid (a list: empty once it is gone). A child it
+        forks has the same command line until it execs; it is left out."""
         out = subprocess.run(["pgrep", "-f", f"nova-engine mount {self.path}"], capture_output=True, text=True).stdout
-        return [int(x) for x in out.split()]
+        pids = [int(x) for x in out.split()]
+
+        def parent(p):
+            try:
+                return int(pathlib.Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                return None
+        return [p for p in pids if parent(p) not in pids]
 
     def unmount(self):
         if os.path.ismount(self.path):
