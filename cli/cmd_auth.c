@@ -53,7 +53,7 @@ int list_main(int argc, char **argv)
 	struct nv_err err = { 0 };
 	struct cred_row *rows;
 	size_t n;
-	struct cred_filter f = { *prov ? prov : NULL, NULL };
+	struct cred_filter f = { *prov ? prov : NULL, NULL, 1 };
 	if (creds_list(ctx.store, &f, &rows, &n, &err) < 0) {
 		cli_close(&ctx);
 		return cli_fail(&err);

@@ -28,7 +28,7 @@ static int junk_name(const char *name)
 static int stored(struct fs *fs, const char *agent, const char *provider, const char *id)
 {
 	struct store *st = fs_store(fs, agent);
-	struct cred_filter f = { id ? NULL : provider, id };
+	struct cred_filter f = { id ? NULL : provider, id, 1 };
 	int rc = st ? creds_has(st, &f, NULL) : -ENOMEM;
 	fs_store_put(fs, st);
 	return rc;
@@ -108,7 +108,7 @@ static int stored_names(struct store *st, struct names_args *a)
 {
 	struct cred_row *rows;
 	size_t n;
-	struct cred_filter f = { a->provider, NULL };
+	struct cred_filter f = { a->provider, NULL, 1 };
 	int rc = creds_list(st, &f, &rows, &n, NULL);
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		const struct cred_row *r = &rows[i];

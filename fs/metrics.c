@@ -80,7 +80,8 @@ static int agent_lines(void *arg, const char *agent, int is_dir)
 	struct store *st = fs_store(a->fs, agent);
 	struct cred_row *rows = NULL;
 	size_t n = 0;
-	if (st && creds_list(st, NULL, &rows, &n, NULL) == 0)
+	struct cred_filter all = { NULL, NULL, 1 }; /* the metrics show no place in the order */
+	if (st && creds_list(st, &all, &rows, &n, NULL) == 0)
 		for (size_t i = 0; i < n; i++)
 			profile_lines(a, &rows[i]);
 	cred_rows_free(rows, n);

@@ -148,17 +148,32 @@ static cJSON *provider_names(const cJSON *doc, const cJSON *use)
 	return names;
 }
 
+/* The effective order from the rows' places: ids by position (an array
+ * of strings, empty when none is used). */
+static cJSON *order_of(const struct cred_row *rows, size_t n)
+{
+	cJSON *ids = cJSON_CreateArray();
+	for (int pos = 1;; pos++) {
+		size_t i = 0;
+		while (i < n && rows[i].position != pos)
+			i++;
+		if (i == n)
+			return ids;
+		cJSON_AddItemToArray(ids, cJSON_CreateString(rows[i].id));
+	}
+}
+
 static void add_provider(cJSON *auth, const cJSON *doc, const cJSON *config, const char *p,
 			 const cJSON *use, const struct viewer *v, int64_t now, int *check)
 {
 	cJSON *prov = cJSON_CreateObject();
 	cJSON *profiles = cJSON_AddArrayToObject(prov, "profiles");
-	struct id_list order;
 	struct cred_row *rows = NULL;
 	size_t n = 0;
-	struct cred_filter f = { p, NULL };
-	order_resolve(doc, config, p, NULL, now, &order);
+	struct cred_filter f = { p, NULL, 0 };
 	cred_rows_of(doc, config, &f, now, &rows, &n);
+	cJSON *order = order_of(rows, n);
+	const char *first = cJSON_GetStringValue(cJSON_GetArrayItem(order, 0));
 	for (size_t i = 0; i < n; i++) {
 		cJSON *entry = profile_entry(&rows[i], now, check);
 		add_verdict(auth, entry, v, &rows[i], doc_profile(doc, rows[i].id), config, check);
@@ -178,18 +193,18 @@ static void add_provider(cJSON *auth, const cJSON *doc, const cJSON *config, con
 		cJSON_AddStringToObject(ev, "var", var);
 		cJSON_AddStringToObject(ev, "secret", mask);
 	}
-	if (order.n)
-		snprintf(eff, sizeof(eff), "profile:%s", order.ids[0]);
+	if (first)
+		snprintf(eff, sizeof(eff), "profile:%s", first);
 	else if (have_env)
 		snprintf(eff, sizeof(eff), "env:%s", var);
 	else
 		snprintf(eff, sizeof(eff), "none");
 	cJSON_AddStringToObject(prov, "effective", eff);
-	cJSON_AddItemToObject(prov, "order", id_list_json(&order));
+	cJSON_AddItemToObject(prov, "order", order);
 	cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(auth, "providers"), prov);
 	const cJSON *why = cJSON_GetObjectItemCaseSensitive(use, p);
 	sodium_memzero(env, sizeof(env));
-	if (why && !order.n && !have_env) {
+	if (why && !first && !have_env) {
 		cJSON *m = cJSON_CreateObject();
 		char fix[256];
 		snprintf(fix, sizeof(fix), "nova-engine models auth paste-api-key --provider %s", p);
@@ -199,7 +214,6 @@ static void add_provider(cJSON *auth, const cJSON *doc, const cJSON *config, con
 		cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(auth, "missing"), m);
 		*check = 1;
 	}
-	id_list_free(&order);
 }
 
 static void add_models(cJSON *out, const cJSON *config)

@@ -101,7 +101,7 @@ int cred_rows_of(const cJSON *doc, const cJSON *config, const struct cred_filter
 			continue;
 		rc = fill(&r[k++], doc, config, e, now);
 	}
-	if (rc == 0)
+	if (rc == 0 && !(f && f->unordered))
 		rc = place(r, k, doc, config, now);
 	if (rc < 0) {
 		cred_rows_free(r, k);

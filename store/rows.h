@@ -41,10 +41,13 @@ struct cred_row {
 };
 
 /* What to list: provider NULL for every provider; id NULL for every
- * profile. */
+ * profile. unordered: leave position 0 (the order is not resolved), for
+ * listings that never show it; resolving it costs more than the rest of
+ * a row. */
 struct cred_filter {
 	const char *provider;
 	const char *id;
+	int unordered;
 };
 
 /* The rows of st's agent that pass f (NULL: all), in document order.

@@ -141,7 +141,7 @@ static int build_provider(const cJSON *doc, struct build_args *a, const char *pr
 {
 	struct cred_row *rows;
 	size_t n = 0;
-	struct cred_filter f = { provider, NULL };
+	struct cred_filter f = { provider, NULL, 0 };
 	struct config_snap *c = home_config_get(a->home);
 	int rc = cred_rows_of(doc, c->json, &f, now, &rows, &n), served = 0;
 	size_t in_order = 0;

@@ -20,7 +20,7 @@ static const char *const doc_text =
 static struct cred_row *rows_for(const char *config, const char *provider, const char *id, size_t *n)
 {
 	cJSON *doc = J(doc_text), *cfg = J(config);
-	struct cred_filter f = { provider, id };
+	struct cred_filter f = { provider, id, 0 };
 	struct cred_row *rows;
 	assert_int_equal(cred_rows_of(doc, cfg, &f, NOW, &rows, n), 0);
 	cJSON_Delete(doc);
