@@ -36,6 +36,8 @@ struct store_watch {
 	pthread_t thread, checker;
 	int checking;                      /* the checker runs (started with the first etcd backend) */
 	atomic_int stop, up, kick;         /* kick: the checker says the stream hangs */
+	pthread_mutex_t pause_mu;          /* with wake: a pause ends at once on stop */
+	pthread_cond_t wake;
 	_Atomic int64_t revision, last_event_ms;
 	_Atomic int64_t seen;              /* the stream has delivered up to here */
 	atomic_ulong reconnects, rereads;
@@ -104,12 +106,22 @@ static int reread(struct store_watch *w, int64_t *next)
 	return 0;
 }
 
+/* Sleep ms, or less if the watch is stopped meanwhile (no polling: an idle
+ * daemon's threads wake once per pause, and unmount does not wait). */
 static void pause_ms(struct store_watch *w, long ms)
 {
-	for (long waited = 0; waited < ms && !w->stop; waited += 50) {
-		struct timespec t = { 0, 50 * 1000000L };
-		nanosleep(&t, NULL);
+	struct timespec until;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
 	}
+	pthread_mutex_lock(&w->pause_mu);
+	while (!w->stop && pthread_cond_timedwait(&w->wake, &w->pause_mu, &until) != ETIMEDOUT)
+		;
+	pthread_mutex_unlock(&w->pause_mu);
 }
 
 static void *check_loop(void *arg);
@@ -220,7 +232,15 @@ int store_watch_start(struct home *h, store_watch_fn fn, void *arg, struct store
 	w->h = h;
 	w->fn = fn;
 	w->arg = arg;
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&w->wake, &ca);
+	pthread_condattr_destroy(&ca);
+	pthread_mutex_init(&w->pause_mu, NULL);
 	if (pthread_create(&w->thread, NULL, loop, w) != 0) {
+		pthread_cond_destroy(&w->wake);
+		pthread_mutex_destroy(&w->pause_mu);
 		free(w);
 		return nv_fail(err, EAGAIN, "cannot start the etcd watch thread");
 	}
@@ -232,10 +252,15 @@ void store_watch_stop(struct store_watch *w)
 {
 	if (!w)
 		return;
+	pthread_mutex_lock(&w->pause_mu);
 	w->stop = 1;
+	pthread_cond_broadcast(&w->wake);
+	pthread_mutex_unlock(&w->pause_mu);
 	pthread_join(w->thread, NULL);
 	if (w->checking)
 		pthread_join(w->checker, NULL);
+	pthread_cond_destroy(&w->wake);
+	pthread_mutex_destroy(&w->pause_mu);
 	free(w);
 }
 
