@@ -8,6 +8,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fuse.h>
+#include <fuse_lowlevel.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
@@ -23,6 +24,8 @@
 	X(fuse_destroy, "FUSE_3.0", void, (struct fuse *))                                              \
 	X(fuse_daemonize, "FUSE_3.0", int, (int))                                                       \
 	X(fuse_get_session, "FUSE_3.0", struct fuse_session *, (struct fuse *))                         \
+	X(fuse_session_fd, "FUSE_3.0", int, (struct fuse_session *))                                    \
+	X(fuse_session_custom_io, "FUSE_3.0", int, (struct fuse_session *, const struct fuse_custom_io *, int)) \
 	X(fuse_get_context, "FUSE_3.0", struct fuse_context *, (void))                                  \
 	X(fuse_interrupted, "FUSE_3.0", int, (void))                                                    \
 	X(fuse_invalidate_path, "FUSE_3.1", int, (struct fuse *, const char *))                         \
@@ -118,6 +121,16 @@ int fuse_daemonize(int foreground)
 struct fuse_session *fuse_get_session(struct fuse *f)
 {
 	return ready() ? lib.fuse_get_session(f) : NULL;
+}
+
+int fuse_session_fd(struct fuse_session *se)
+{
+	return ready() ? lib.fuse_session_fd(se) : -1;
+}
+
+int fuse_session_custom_io(struct fuse_session *se, const struct fuse_custom_io *io, int fd)
+{
+	return ready() ? lib.fuse_session_custom_io(se, io, fd) : -1;
 }
 
 struct fuse_context *fuse_get_context(void)

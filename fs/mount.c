@@ -3,6 +3,7 @@
 #define FUSE_USE_VERSION 312
 #include "fs/fs.h"
 #include "fs/fuse_dl.h"
+#include "fs/reply_io.h"
 #include "fs/log.h"
 #include "fs/notify.h"
 #include "fs/hooks.h"
@@ -146,6 +147,10 @@ static int serve(struct fs *fs, struct fuse *f, const char *root)
 	signal(SIGTERM, SIG_DFL);
 	if (fuse_set_signal_handlers(se) != 0)
 		return 1;
+	if (fs_reply_io_install(se) < 0) {
+		log_msg(LOG_ERR, "cannot route answers through the wiping writer: not serving");
+		return 1;
+	}
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, SIGHUP);

@@ -7,6 +7,7 @@
 #include "fs/consumers.h"
 #include "fs/log.h"
 #include "fs/notify.h"
+#include "fs/reply_io.h"
 #include "store/secmem.h"
 
 #include <errno.h>
@@ -53,6 +54,9 @@ static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	cfg->use_ino = 0;
 	if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
 		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
+	/* requests and answers in memory, never in pipes: written secrets
+	 * are wiped where they arrive, read ones where they leave (reply_io) */
+	conn->want &= ~(unsigned)(FUSE_CAP_SPLICE_READ | FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE);
 	struct fs *fs = fuse_get_context()->private_data;
 	fs->interrupted = request_interrupted;
 	return fs;
@@ -202,32 +206,22 @@ static struct handle *handle_of(struct fuse_file_info *fi)
 	return (struct handle *)(uintptr_t)fi->fh;
 }
 
-static int op_read(const char *path, char *buf, size_t size, off_t off, struct fuse_file_info *fi)
+/* The handle's content, made on its first read. Caller holds h->mu. */
+static int generate(struct handle *h, const char *path)
 {
-	struct handle *h = handle_of(fi);
-	pthread_mutex_lock(&h->mu);
-	int rc = 0;
-	if (!h->generated) {
-		struct fs *fs = ctx_fs();
-		struct timespec src = node_source(fs, &h->node);
-		fs_served_set(NULL);
-		rc = h->node.file->render(fs, &h->node, &h->content);
-		h->generated = rc == 0;
-		if (rc == 0 && h->node.file->audit)
-			fs_audit_read(ctx_fs(), &h->node, path);
-		if (h->node.file->counted)
-			fs_count(fs, h->node.agent, FS_TOKEN_READS);
-		if (rc == 0) /* what stat shows next: this length, and whether it changed */
-			fs_content_note(fs, &h->node, h->content.p, h->content.len, src);
-	}
-	if (rc == 0) {
-		size_t len = h->content.len;
-		size_t n = (size_t)off >= len ? 0 : len - (size_t)off < size ? len - (size_t)off : size;
-		if (n)
-			memcpy(buf, h->content.p + off, n);
-		rc = (int)n;
-	}
-	pthread_mutex_unlock(&h->mu);
+	if (h->generated)
+		return 0;
+	struct fs *fs = ctx_fs();
+	struct timespec src = node_source(fs, &h->node);
+	fs_served_set(NULL);
+	int rc = h->node.file->render(fs, &h->node, &h->content);
+	h->generated = rc == 0;
+	if (rc == 0 && h->node.file->audit)
+		fs_audit_read(fs, &h->node, path);
+	if (h->node.file->counted)
+		fs_count(fs, h->node.agent, FS_TOKEN_READS);
+	if (rc == 0) /* what stat shows next: this length, and whether it changed */
+		fs_content_note(fs, &h->node, h->content.p, h->content.len, src);
 	return rc;
 }
 
@@ -244,31 +238,34 @@ static void changed(struct fs *fs, const struct node *n)
 	fs_notify_change(fs, n->agent, one ? id : NULL);
 }
 
-/* libfuse answers a read from a buffer it frees with free(), unwiped.
- * This one is large enough that glibc maps it alone and unmaps it on that
- * free() (secmem_protect_daemon fixes the threshold): what was read leaves
- * nothing behind. Only the pages touched are ever backed. */
-#define READ_BLOCK_MIN SECMEM_UNMAPPED_MIN
-
+/* libfuse sends the answer from the buffer given here and then frees it;
+ * fs/reply_io.c zeroes it in between. It holds just the bytes sent, so at
+ * end of file (the read every reader ends with) there is none. */
 static int op_read_buf(const char *path, struct fuse_bufvec **bufp, size_t size, off_t off,
 		       struct fuse_file_info *fi)
 {
 	struct handle *h = handle_of(fi);
-	pthread_mutex_lock(&h->mu);
-	/* the read every reader ends with, at end of file: nothing is copied,
-	 * so no block to map and unmap (two system calls, a TLB flush) */
-	int at_end = h->generated && (size_t)off >= h->content.len;
-	pthread_mutex_unlock(&h->mu);
 	struct fuse_bufvec *bv = malloc(sizeof(*bv));
-	char *mem = at_end ? NULL : malloc(size < READ_BLOCK_MIN ? READ_BLOCK_MIN : size);
-	int rc = bv && (mem || at_end) ? at_end ? 0 : op_read(path, mem, size, off, fi) : -ENOMEM;
+	char *mem = NULL;
+	pthread_mutex_lock(&h->mu);
+	int rc = bv ? generate(h, path) : -ENOMEM;
+	size_t len = h->content.len, n = 0;
+	if (rc == 0 && (size_t)off < len) {
+		n = len - (size_t)off < size ? len - (size_t)off : size;
+		if ((mem = malloc(n)))
+			memcpy(mem, h->content.p + off, n);
+		else
+			rc = -ENOMEM;
+	}
+	pthread_mutex_unlock(&h->mu);
 	if (rc < 0) {
 		free(bv);
-		free(mem);
 		return rc;
 	}
-	*bv = (struct fuse_bufvec)FUSE_BUFVEC_INIT((size_t)rc);
+	*bv = (struct fuse_bufvec)FUSE_BUFVEC_INIT(n);
 	bv->buf[0].mem = mem;
+	if (n)
+		fs_reply_wipe_next();
 	*bufp = bv; /* libfuse owns it now */
 	return 0;
 }
@@ -465,7 +462,6 @@ const struct fuse_operations nova_ops = {
 	.readdir = op_readdir,
 	.open = op_open,
 	.create = op_create,
-	.read = op_read,
 	.read_buf = op_read_buf,
 	.write = op_write,
 	.flush = op_flush,
