@@ -46,7 +46,8 @@ struct notifier {
 	size_t n_listeners;
 	pthread_t thread;              /* the rest is the thread's own */
 	int running;
-	int touch_fd;                  /* pipe to the toucher (-1: none) */
+	int touch_fd;                  /* pipe to the toucher (-1: none yet) */
+	int touch_failed;              /* it could not be started: no more tries */
 	pid_t toucher;
 	char root[PATH_MAX];
 	struct file_stamp config_seen, agents_seen;
@@ -135,11 +136,19 @@ static int collect(void *arg, const char *name, int is_dir)
  * the kernel knows. What the kernel has never looked up has nothing
  * cached and nobody watching: fuse_invalidate_path fails for it, and the
  * walk stops there (so an agent nobody looked at costs nothing). */
+static int toucher_start(struct notifier *nt);
+
 static void announce(struct fs *fs, const char *rel, int deep)
 {
 	struct notifier *nt = fs->notify;
 	if (fuse_invalidate_path(fs->fuse, rel) != 0)
 		return;
+	/* started on the first touch, not with the mount: a mount that no
+	 * change reaches (a read, an unmount) never starts a process for it */
+	if (nt->touch_fd < 0 && !nt->touch_failed && toucher_start(nt) < 0) {
+		nt->touch_failed = 1;
+		log_msg(LOG_WARNING, "inotify on the mount is off: cannot start the process that touches changed files");
+	}
 	char line[PIPE_BUF];
 	int len = snprintf(line, sizeof(line), "%s%s\n", nt->root, rel);
 	/* the toucher makes a setattr through the VFS: fsnotify sends
@@ -357,8 +366,6 @@ int fs_notify_start(struct fs *fs, const char *root)
 {
 	struct notifier *nt = fs->notify;
 	snprintf(nt->root, sizeof(nt->root), "%s", root);
-	if (toucher_start(nt) < 0)
-		log_msg(LOG_WARNING, "inotify on the mount is off: cannot start the process that touches changed files");
 	int rc = pthread_create(&nt->thread, NULL, run, fs);
 	nt->running = rc == 0;
 	return -rc;

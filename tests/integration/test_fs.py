@@ -416,3 +416,23 @@ def test_daemon_refuses_to_store_when_the_key_file_vanished(state, mount):
     (state.dir / "store.key.bak").rename(state.dir / "store.key")
     assert state.run("models", "auth", "token", "--provider", "openai").out == KEY + "\n"
     assert "store key missing: restore" in m.log.read_text()
+
+
+def test_inotify_sees_a_change_made_by_the_cli(state, mount):
+    # the process that touches changed files through the mount starts with
+    # the first change, not with the mount: the first change must still
+    # reach a watcher
+    state.paste("openai", KEY)
+    m = mount()
+    d = m / f"{P}/openai"
+    assert (d / "token").read_text() == KEY + "\n"
+    w = subprocess.Popen(["inotifywait", "-m", str(d)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for(lambda: "Watches established" in w.stderr.readline(), timeout=5)
+        state.paste("openai", KEY2)
+        time.sleep(1.0)
+    finally:
+        w.terminate()
+    events = w.communicate(timeout=5)[0].splitlines()
+    assert any(line.endswith("ATTRIB token") for line in events), events
+    assert (d / "token").read_text() == KEY2 + "\n"
