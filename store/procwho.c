@@ -1,12 +1,15 @@
 /* Who a task is, for the audit line every secret read writes (SPEC 13).
- * Each call reads /proc afresh: names and executables change (prctl,
- * exec), so nothing of them is cached. What is kept is the way in: an
- * open /proc/<pid>/stat per recent task, read again with one pread. Such
- * a descriptor is bound to the task, not to its number: once the task is
- * gone the read fails (ESRCH), also when the number was given to a new
- * process, and the pid is then opened afresh. A task's process (its
- * thread group) never changes while the task lives, so it is looked up
- * once, when the descriptor is opened. */
+ * Names and executables are read afresh on every call (prctl and exec
+ * change them); what is kept is the way in and what cannot change while
+ * a task lives. Per recent task: an open /proc/<pid>/comm, read again
+ * with one pread (a read of the name alone: /proc/<pid>/stat, read before,
+ * formats some fifty fields and costs about seven times as much); its
+ * process (a task's thread group never changes); and its parent's pid,
+ * which changes only when that parent dies: the parent's own descriptor
+ * then fails, and the parent is looked up again. A descriptor is bound
+ * to the task, not to its number: once the task is gone the read fails
+ * (ESRCH), also when the number went to a new process, and the pid is
+ * then opened afresh. */
 #include "store/procwho.h"
 
 #include <fcntl.h>
@@ -16,41 +19,48 @@
 #include <string.h>
 #include <unistd.h>
 
-#define SLOTS 32 /* tasks kept open: readers that come back */
+#define SLOTS 32 /* tasks kept open: readers that come back, and their parents */
 
 /* All of it under mu: a descriptor is never closed while read. */
 static struct slot {
 	pid_t pid;  /* 0: free */
 	pid_t tgid; /* the process of task pid */
-	int fd;     /* /proc/<pid>/stat */
+	pid_t ppid; /* its parent, as of opening (or the last parent's death) */
+	int fd;     /* /proc/<pid>/comm */
 	unsigned long used;
 } slots[SLOTS];
 static unsigned long ticks;
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 
-/* The start of /proc/<pid>/stat ("pid (comm) S ppid ...") through fd,
+/* The name in fd (/proc/<pid>/comm: the bytes and a newline) into out,
  * NUL-terminated: 1, or 0 when the task is gone. */
-static int stat_pread(int fd, char *text, size_t cap)
+static int comm_pread(int fd, char *out, size_t cap)
 {
-	ssize_t n = pread(fd, text, cap - 1, 0);
+	ssize_t n = pread(fd, out, cap - 1, 0);
 	if (n <= 0)
 		return 0;
-	text[n] = '\0';
+	out[n] = '\0';
+	if (out[n - 1] == '\n')
+		out[n - 1] = '\0';
 	return 1;
 }
 
-/* The thread group of task pid, from one read of its status; 0 if gone. */
-static pid_t status_tgid(pid_t pid)
+/* Tgid and PPid of task pid, from one read of its status: 1, or 0 if gone. */
+static int status_ids(pid_t pid, pid_t *tgid, pid_t *ppid)
 {
-	char p[64], text[512]; /* Tgid is in the first lines */
+	char p[64], text[1024]; /* both are in the first lines */
 	snprintf(p, sizeof(p), "/proc/%d/status", (int)pid);
 	int fd = open(p, O_RDONLY | O_CLOEXEC);
 	ssize_t n = fd < 0 ? 0 : read(fd, text, sizeof(text) - 1);
 	if (fd >= 0)
 		close(fd);
 	text[n > 0 ? n : 0] = '\0';
-	const char *t = strstr(text, "\nTgid:");
-	return t ? (pid_t)atol(t + 6) : 0;
+	const char *t = strstr(text, "\nTgid:"), *pp = strstr(text, "\nPPid:");
+	if (!t || !pp)
+		return 0;
+	*tgid = (pid_t)atol(t + 6);
+	*ppid = (pid_t)atol(pp + 6);
+	return *tgid > 0;
 }
 
 static struct slot *slot_find(pid_t pid)
@@ -81,32 +91,30 @@ static struct slot *slot_take(void)
 	return lru;
 }
 
-/* /proc/<pid>/stat into text and the task's process into *tgid: 1, or 0
- * when the task is gone or hidden. Caller holds mu. */
-static int task_stat(pid_t pid, char *text, size_t cap, pid_t *tgid)
+/* Task pid's slot, with its name read now into comm: NULL when the task
+ * is gone or hidden. Caller holds mu. */
+static struct slot *task(pid_t pid, char *comm, size_t cap)
 {
 	struct slot *s = slot_find(pid);
-	if (s && stat_pread(s->fd, text, cap)) {
+	if (s && comm_pread(s->fd, comm, cap)) {
 		s->used = ++ticks;
-		*tgid = s->tgid;
-		return 1;
+		return s;
 	}
 	if (s)
 		slot_drop(s); /* gone, or its number now names another task */
 	char p[64];
-	snprintf(p, sizeof(p), "/proc/%d/stat", (int)pid);
+	snprintf(p, sizeof(p), "/proc/%d/comm", (int)pid);
 	int fd = pid > 0 ? open(p, O_RDONLY | O_CLOEXEC) : -1;
-	if (fd < 0)
-		return 0;
-	pid_t g = status_tgid(pid);
-	if (g <= 0 || !stat_pread(fd, text, cap)) {
-		close(fd);
-		return 0;
+	pid_t tgid, ppid;
+	/* the ids after the descriptor: both are of the task it is bound to */
+	if (fd < 0 || !status_ids(pid, &tgid, &ppid) || !comm_pread(fd, comm, cap)) {
+		if (fd >= 0)
+			close(fd);
+		return NULL;
 	}
 	s = slot_take();
-	*s = (struct slot){ pid, g, fd, ++ticks };
-	*tgid = g;
-	return 1;
+	*s = (struct slot){ pid, tgid, ppid, fd, ++ticks };
+	return s;
 }
 
 /* Printable ASCII only ('?' for the rest: a process name is chosen by
@@ -119,14 +127,12 @@ static void printable(char *s)
 			*c = '?';
 }
 
-/* The name in a stat text into out; escaped (newline and backslash) as
- * /proc/<pid>/status shows it when escape is set, else the bytes as
- * /proc/<pid>/comm has them. Then made printable. */
-static void stat_comm(const char *text, int escape, char *out, size_t cap)
+/* name into out, escaped (newline and backslash) as /proc/<pid>/status
+ * shows it when escape is set, else as it is; then made printable. */
+static void put_name(const char *name, int escape, char *out, size_t cap)
 {
-	const char *open = strchr(text, '('), *close = strrchr(text, ')');
 	size_t o = 0;
-	for (const char *c = open ? open + 1 : close; open && close && c < close && o + 3 < cap; c++) {
+	for (const char *c = name; *c && o + 3 < cap; c++) {
 		if (escape && (*c == '\n' || *c == '\\'))
 			out[o++] = '\\', out[o++] = *c == '\n' ? 'n' : '\\';
 		else
@@ -134,13 +140,6 @@ static void stat_comm(const char *text, int escape, char *out, size_t cap)
 	}
 	out[o] = '\0';
 	printable(out);
-}
-
-/* The parent pid in a stat text (the field after the state), 0 if none. */
-static pid_t stat_ppid(const char *text)
-{
-	const char *close = strrchr(text, ')');
-	return close && strlen(close) > 4 ? (pid_t)atol(close + 4) : 0;
 }
 
 static void proc_exe(pid_t pid, char *out, size_t cap)
@@ -154,25 +153,46 @@ static void proc_exe(pid_t pid, char *out, size_t cap)
 			*c = '?';
 }
 
+/* The parent of task slot r, named into w: its pid is r's as long as the
+ * parent's task lives; when it is gone r was given a new parent, which is
+ * looked up once more. Caller holds mu. */
+static void parent_of(struct slot *r, struct proc_who *w)
+{
+	char name[64];
+	for (int tries = 0; tries < 2 && r->ppid > 0; tries++) {
+		w->ppid = r->ppid;
+		if (task(r->ppid, name, sizeof(name))) {
+			put_name(name, 0, w->pcomm, sizeof(w->pcomm));
+			return;
+		}
+		pid_t tgid, ppid;
+		if (!status_ids(r->pid, &tgid, &ppid) || ppid == r->ppid)
+			return;
+		r->ppid = ppid;
+	}
+}
+
 void proc_who(pid_t tid, struct proc_who *w)
 {
-	char text[256], ptext[256]; /* pid, name, state and ppid come first */
-	pid_t tgid = 0, unused;
+	char name[64];
 	memset(w, 0, sizeof(*w));
 	w->pid = tid;
 	pthread_mutex_lock(&mu);
-	if (task_stat(tid, text, sizeof(text), &tgid)) {
-		w->pid = tgid;
-		w->ppid = stat_ppid(text); /* a thread's parent is its process's */
-		/* the name as before: the reader's status when it is the main
-		 * thread, else the process's comm (a thread's name is its own) */
-		if (tgid == tid)
-			stat_comm(text, 1, w->comm, sizeof(w->comm));
-		else if (task_stat(tgid, ptext, sizeof(ptext), &unused))
-			stat_comm(ptext, 0, w->comm, sizeof(w->comm));
+	struct slot *r = task(tid, name, sizeof(name));
+	if (r) {
+		w->pid = r->tgid;
+		/* the name as before: the reader's own, escaped as status shows
+		 * it, when it is the main thread; else the process's (a thread's
+		 * name is its own) */
+		if (r->tgid == tid)
+			put_name(name, 1, w->comm, sizeof(w->comm));
+		else if (task(r->tgid, name, sizeof(name)))
+			put_name(name, 0, w->comm, sizeof(w->comm));
+		/* a thread's parent is its process's; task() above may have
+		 * moved r: find it again */
+		if ((r = slot_find(tid)))
+			parent_of(r, w);
 	}
-	if (w->ppid > 0 && task_stat(w->ppid, ptext, sizeof(ptext), &unused))
-		stat_comm(ptext, 0, w->pcomm, sizeof(w->pcomm));
 	pthread_mutex_unlock(&mu);
 	proc_exe(w->pid, w->exe, sizeof(w->exe));
 }

@@ -1,7 +1,7 @@
 /* Who a task is, as the audit trail names it (SPEC 13): its process, the
  * process's name and executable, and the parent with its name, read from
  * /proc on every call (a process may exec or be renamed between two reads).
- * The /proc/<pid>/stat descriptors of recent tasks are kept open, so a
+ * The /proc/<pid>/comm descriptors of recent tasks are kept open, so a
  * repeat reader costs one pread per task instead of open, read and close;
  * a descriptor outlives neither its task nor a reuse of its pid (the read
  * fails with ESRCH and the pid is looked up afresh). */

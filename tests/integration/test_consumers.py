@@ -13,7 +13,7 @@ import sys
 import tempfile
 import time
 
-from conftest import BIN, Mount
+from conftest import BIN, Mount, wait_for
 
 P = "agents/main/profiles"
 OPENAI = "sk-test-openai-0123456789abcdefghij"
@@ -379,6 +379,26 @@ os.execv({str(probe)!r}, [{str(probe)!r}, {tok!r}])
     assert [l["exe"] for l in lines] == [os.path.realpath(sys.executable)] * 2 + [str(probe)]
     assert len({l["pid"] for l in lines}) == 1 and {l["ppid"] for l in lines} == {os.getpid()}
     assert len({l["pcomm"] for l in lines}) == 1 and lines[0]["pcomm"]
+
+
+def test_audit_names_the_new_parent_of_a_reader_whose_parent_died(state, mount, tmp_path):
+    # the daemon keeps a reader's parent pid while that parent lives: once
+    # it dies the reader has a new parent, and the next line names it
+    state.paste("openai", OPENAI)
+    m = mount()
+    tok = str(m / f"{P}/openai/token")
+    reader = tmp_path / "reader.py"
+    reader.write_text(f"import time\nopen({tok!r}).read()\ntime.sleep(0.6)\nopen({tok!r}).read()\n")
+    sh = subprocess.Popen(["sh", "-c", f"{sys.executable} {reader} & echo $!; sleep 0.3"],
+                          stdout=subprocess.PIPE, text=True)
+    pid = int(sh.stdout.readline())
+    sh.wait()  # the reader's parent is gone; it reads again after this
+    wait_for(lambda: len([l for l in audit_lines(state) if l["pid"] == pid]) == 2, timeout=5)
+    first, second = [l for l in audit_lines(state) if l["pid"] == pid]
+    assert first["ppid"] == sh.pid and first["pcomm"] == "sh"
+    new_parent = second["ppid"]
+    assert new_parent not in (0, sh.pid)
+    assert second["pcomm"] == open(f"/proc/{new_parent}/comm").read().strip()
 
 
 def test_stat_and_listing_are_not_audited(state, mount):
