@@ -152,6 +152,32 @@ int file_replace(const char *path, const void *data, size_t len, mode_t mode, st
 	return replace(path, data, len, mode, 1, err);
 }
 
+int file_create_whole(const char *path, const void *data, size_t len, mode_t mode, struct nv_err *err)
+{
+	char tmp[PATH_MAX];
+	int fd = temp_create(path, mode, tmp, sizeof(tmp));
+	if (fd == -ENAMETOOLONG)
+		return nv_fail(err, ENAMETOOLONG, "path too long: %s", path);
+	if (fd < 0)
+		return nv_fail(err, -fd, "cannot create %s: %s", path, strerror(-fd));
+	int rc = write_all(fd, data, len);
+	if (rc == 0 && fsync(fd) < 0)
+		rc = -errno;
+	if (close(fd) < 0 && rc == 0)
+		rc = -errno;
+	if (rc == 0 && link(tmp, path) < 0)
+		rc = -errno;
+	unlink(tmp);
+	if (rc == -EEXIST)
+		return rc;
+	if (rc < 0)
+		return nv_fail(err, -rc, "cannot create %s: %s", path, strerror(-rc));
+	rc = fsync_dir(path);
+	if (rc < 0)
+		return nv_fail(err, -rc, "cannot sync the directory of %s: %s", path, strerror(-rc));
+	return 0;
+}
+
 int file_replace_unsynced(const char *path, const void *data, size_t len, mode_t mode, struct nv_err *err)
 {
 	return replace(path, data, len, mode, 0, err);

@@ -29,6 +29,12 @@ int file_lock(const char *path, int wait_ms, struct nv_err *err);
  * fsync the directory. A crash leaves the old or the new file. */
 int file_replace(const char *path, const void *data, size_t len, mode_t mode, struct nv_err *err);
 
+/* Create path only if it does not exist, whole: the data is written and
+ * fsynced in a temp file beside it that is then linked (link(2) fails
+ * when path exists), so no process ever sees path empty or half written.
+ * -EEXIST (err untouched) when another made path first. */
+int file_create_whole(const char *path, const void *data, size_t len, mode_t mode, struct nv_err *err);
+
 /* The same without the two fsyncs: whole or absent if the process dies,
  * but not kept through a power loss. Only for records that mean nothing
  * after a reboot (the mount registry: no mount outlives one). */

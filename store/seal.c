@@ -94,24 +94,17 @@ static int key_create(const char *path, struct seal_key **out, struct nv_err *er
 		return rc;
 	if ((rc = seal_key_new(out, err)) < 0)
 		return rc;
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		seal_key_free(*out);
-		if (errno == EEXIST)
-			return -EAGAIN; /* another process made it first: load theirs */
-		return nv_fail(err, errno, "cannot create key file %s: %s", path, strerror(errno));
-	}
+	/* whole or not at all: a process sharing the file (another host's
+	 * daemon, a command) that finds it must never read it half written */
 	char b64[sodium_base64_ENCODED_LEN(SEAL_KEY_BYTES, B64) + 1];
 	int n = key_encode(*out, b64, sizeof(b64) - 1);
-	int ok = write(fd, b64, (size_t)n) == n && fsync(fd) == 0;
+	rc = file_create_whole(path, b64, (size_t)n, 0600, err);
 	sodium_memzero(b64, sizeof(b64));
-	close(fd);
-	if (!ok) {
-		unlink(path);
+	if (rc < 0) {
 		seal_key_free(*out);
-		return nv_fail(err, EIO, "cannot write key file %s", path);
+		*out = NULL;
 	}
-	return 0;
+	return rc == -EEXIST ? -EAGAIN : rc; /* EEXIST: another process made it first: load theirs */
 }
 
 static int key_decode(const char *path, char *text, size_t len, struct seal_key **out, struct nv_err *err)

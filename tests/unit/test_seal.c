@@ -6,6 +6,7 @@
 
 #include <sodium.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static const char *PLAIN = "{\"version\":1,\"profiles\":{\"anthropic:a\":{\"type\":\"api_key\",\"provider\":\"anthropic\",\"key\":\"sk-test-made-up\"}}}";
@@ -145,6 +146,57 @@ static void key_file_made_0600_and_readable_by_others_refused(void **s)
 	seal_key_free(k);
 }
 
+/* Processes sharing one key file (hosts given one copy, a daemon and a
+ * command) that find it missing at once: one makes it, every other loads
+ * that one, and none reads it before it is whole (the loser used to read
+ * an empty file: "not a base64 32-byte key", a write lost at close). */
+static void key_file_made_by_racing_processes_is_never_read_half_written(void **s)
+{
+	enum { PROCS = 4, ROUNDS = 200 };
+	char dir[] = "/tmp/nv-seal-race-XXXXXX", path[512];
+	(void)s;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/store.key", dir);
+	int failed = 0;
+	for (int round = 0; round < ROUNDS; round++) {
+		int go[2], ids[2];
+		assert_int_equal(pipe(go), 0);
+		assert_int_equal(pipe(ids), 0);
+		for (int i = 0; i < PROCS; i++) {
+			pid_t pid = fork();
+			assert_true(pid >= 0);
+			if (pid == 0) {
+				char c, id[SEAL_KEYID_LEN + 2] = "!";
+				struct seal_key *k = NULL;
+				close(go[1]);
+				if (read(go[0], &c, 1) < 0) /* all start at once: the pipe closes */
+					_exit(2);
+				if (seal_key_load(path, 1, &k, NULL) == 0)
+					snprintf(id, sizeof(id), "%s", k->id);
+				if (write(ids[1], id, sizeof(id)) != (ssize_t)sizeof(id))
+					_exit(2);
+				_exit(0);
+			}
+		}
+		close(go[0]);
+		close(go[1]);
+		close(ids[1]);
+		char first[SEAL_KEYID_LEN + 2] = "", id[SEAL_KEYID_LEN + 2];
+		for (int i = 0; i < PROCS; i++) {
+			assert_int_equal(read(ids[0], id, sizeof(id)), (ssize_t)sizeof(id));
+			if (!first[0])
+				snprintf(first, sizeof(first), "%s", id);
+			failed += id[0] == '!' || strcmp(id, first) != 0;
+		}
+		close(ids[0]);
+		while (wait(NULL) > 0)
+			;
+		unlink(path);
+	}
+	rmdir(dir);
+	assert_int_equal(failed, 0);
+}
+
 int main(void)
 {
 	secmem_init();
@@ -156,6 +208,7 @@ int main(void)
 		cmocka_unit_test(truncation_refused),
 		cmocka_unit_test(wrong_key_refused_with_key_ids),
 		cmocka_unit_test(key_file_made_0600_and_readable_by_others_refused),
+		cmocka_unit_test(key_file_made_by_racing_processes_is_never_read_half_written),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
