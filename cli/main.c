@@ -194,14 +194,14 @@ int main(int argc, char **argv)
 		printf("nova-engine %s\n", NOVA_VERSION);
 		return 0;
 	}
-	/* after the answers that touch no secret (usage, man, version): they
-	 * need neither libsodium's set-up nor the hardening */
-	if (secmem_init() < 0)
-		return cli_failf("cannot initialise libsodium");
 	int words = 0;
 	const struct command *c = match(argc, argv, &words);
 	if (!c)
 		return unmatched(argc, argv);
+	/* not for what touches no secret (usage, man, version, umount): its
+	 * CPU feature probes alone cost a VM exit each */
+	if (c->main != umount_main && secmem_init() < 0)
+		return cli_failf("cannot initialise libsodium");
 	/* argv[0] of the command is its name; options follow. */
 	argv[words] = (char *)c->name;
 	return c->main(argc - words, argv + words);
