@@ -358,6 +358,8 @@ static int write_locked(struct store *st, cJSON *doc, const struct store_ver *ex
 	struct store_ver now;
 	if (rc == 0)
 		rc = backend_write(st->be, &st->obj, sealed, strlen(sealed), expect, l, &now, err);
+	if (rc == -ESTALE)
+		st->retry_at = 0; /* etcd answered: a degraded store's retry reads it, not its copy */
 	if (rc == 0 && backend_cas(st->be)) {
 		keep_copy(st, sealed, strlen(sealed));
 		note_remote(st, 1, now.rev);
