@@ -21,9 +21,10 @@ char *secmem_strndup(const char *s, size_t n);
  * future pages, locked as they are touched) when the memlock limit allows
  * it; else nothing is locked and the secret buffers that ask for it
  * (secmem_page_alloc) are still left out of dumps. In both cases blocks
- * of SECMEM_UNMAPPED_MIN and more are unmapped when freed (a fixed mmap
- * threshold), which the read path uses for the buffers libfuse frees
- * unwiped. Returns 1 when memory is locked, 0 when not. */
+ * of SECMEM_UNMAPPED_MIN and more that glibc maps on their own stay
+ * mapped alone and are unmapped when freed (a fixed mmap threshold: glibc
+ * would raise it after each large free). Returns 1 when memory is locked,
+ * 0 when not. */
 int secmem_protect_daemon(void);
 #define SECMEM_UNMAPPED_MIN (128 * 1024) /* malloc'd blocks this large are unmapped when freed */
 
