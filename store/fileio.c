@@ -122,29 +122,48 @@ static int temp_create(const char *path, mode_t mode, char *tmp, size_t cap)
 	return -EEXIST;
 }
 
-static int replace(const char *path, const void *data, size_t len, mode_t mode, int sync, struct nv_err *err)
+/* data in a new temp file beside path (its name into tmp), written,
+ * fsynced when sync is set, and closed: 0, or the error (err says what
+ * could not be done to path, as verb says) with the temp file removed. */
+static int temp_write(const char *path, const void *data, size_t len, mode_t mode, int sync, const char *verb,
+		      char tmp[PATH_MAX], struct nv_err *err)
 {
-	char tmp[PATH_MAX];
-	int fd = temp_create(path, mode, tmp, sizeof(tmp));
+	int fd = temp_create(path, mode, tmp, PATH_MAX);
 	if (fd == -ENAMETOOLONG)
 		return nv_fail(err, ENAMETOOLONG, "path too long: %s", path);
 	if (fd < 0)
-		return nv_fail(err, -fd, "cannot write %s: %s", path, strerror(-fd));
+		return nv_fail(err, -fd, "cannot %s %s: %s", verb, path, strerror(-fd));
 	int rc = write_all(fd, data, len);
 	if (rc == 0 && sync && fsync(fd) < 0)
 		rc = -errno;
 	if (close(fd) < 0 && rc == 0)
 		rc = -errno;
-	if (rc == 0 && rename(tmp, path) < 0)
-		rc = -errno;
 	if (rc < 0) {
 		unlink(tmp);
-		return nv_fail(err, -rc, "cannot write %s: %s", path, strerror(-rc));
+		return nv_fail(err, -rc, "cannot %s %s: %s", verb, path, strerror(-rc));
 	}
-	rc = sync ? fsync_dir(path) : 0;
-	if (rc < 0)
-		return nv_fail(err, -rc, "cannot sync the directory of %s: %s", path, strerror(-rc));
 	return 0;
+}
+
+/* The new name of path's directory entry made durable. */
+static int dir_synced(const char *path, struct nv_err *err)
+{
+	int rc = fsync_dir(path);
+	return rc < 0 ? nv_fail(err, -rc, "cannot sync the directory of %s: %s", path, strerror(-rc)) : 0;
+}
+
+static int replace(const char *path, const void *data, size_t len, mode_t mode, int sync, struct nv_err *err)
+{
+	char tmp[PATH_MAX];
+	int rc = temp_write(path, data, len, mode, sync, "write", tmp, err);
+	if (rc < 0)
+		return rc;
+	if (rename(tmp, path) < 0) {
+		rc = errno;
+		unlink(tmp);
+		return nv_fail(err, rc, "cannot write %s: %s", path, strerror(rc));
+	}
+	return sync ? dir_synced(path, err) : 0;
 }
 
 int file_replace(const char *path, const void *data, size_t len, mode_t mode, struct nv_err *err)
@@ -155,27 +174,16 @@ int file_replace(const char *path, const void *data, size_t len, mode_t mode, st
 int file_create_whole(const char *path, const void *data, size_t len, mode_t mode, struct nv_err *err)
 {
 	char tmp[PATH_MAX];
-	int fd = temp_create(path, mode, tmp, sizeof(tmp));
-	if (fd == -ENAMETOOLONG)
-		return nv_fail(err, ENAMETOOLONG, "path too long: %s", path);
-	if (fd < 0)
-		return nv_fail(err, -fd, "cannot create %s: %s", path, strerror(-fd));
-	int rc = write_all(fd, data, len);
-	if (rc == 0 && fsync(fd) < 0)
-		rc = -errno;
-	if (close(fd) < 0 && rc == 0)
-		rc = -errno;
-	if (rc == 0 && link(tmp, path) < 0)
-		rc = -errno;
+	int rc = temp_write(path, data, len, mode, 1, "create", tmp, err);
+	if (rc < 0)
+		return rc;
+	rc = link(tmp, path) < 0 ? -errno : 0;
 	unlink(tmp);
 	if (rc == -EEXIST)
-		return rc;
+		return rc; /* another made it first: err untouched */
 	if (rc < 0)
 		return nv_fail(err, -rc, "cannot create %s: %s", path, strerror(-rc));
-	rc = fsync_dir(path);
-	if (rc < 0)
-		return nv_fail(err, -rc, "cannot sync the directory of %s: %s", path, strerror(-rc));
-	return 0;
+	return dir_synced(path, err);
 }
 
 int file_replace_unsynced(const char *path, const void *data, size_t len, mode_t mode, struct nv_err *err)
