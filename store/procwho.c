@@ -9,11 +9,15 @@
  * then fails, and the parent is looked up again. A descriptor is bound
  * to the task, not to its number: once the task is gone the read fails
  * (ESRCH), also when the number went to a new process, and the pid is
- * then opened afresh. */
+ * then opened afresh.
+ * The cache is under a read/write lock: a repeat reader's lookups and
+ * preads share it (every daemon thread serving readers at once), and
+ * only a task seen first, or gone, takes it alone. */
 #include "store/procwho.h"
 
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,16 +25,18 @@
 
 #define SLOTS 32 /* tasks kept open: readers that come back, and their parents */
 
-/* All of it under mu: a descriptor is never closed while read. */
+/* Changed only under the write lock: a descriptor is never closed while
+ * read; used (least recently used goes first) is bumped under either. */
 static struct slot {
 	pid_t pid;  /* 0: free */
 	pid_t tgid; /* the process of task pid */
 	pid_t ppid; /* its parent, as of opening (or the last parent's death) */
 	int fd;     /* /proc/<pid>/comm */
-	unsigned long used;
+	atomic_ulong used;
 } slots[SLOTS];
-static unsigned long ticks;
-static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static atomic_ulong ticks;
+/* a writer (a new reader process) goes before readers that come after it */
+static pthread_rwlock_t lock = PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP;
 
 /* The name in fd (/proc/<pid>/comm: the bytes and a newline) into out,
  * NUL-terminated: 1, or 0 when the task is gone. */
@@ -91,14 +97,25 @@ static struct slot *slot_take(void)
 	return lru;
 }
 
+static unsigned long tick(void)
+{
+	return atomic_fetch_add_explicit(&ticks, 1, memory_order_relaxed) + 1;
+}
+
 /* Task pid's slot, with its name read now into comm: NULL when the task
- * is gone or hidden. Caller holds mu. */
-static struct slot *task(pid_t pid, char *comm, size_t cap)
+ * is gone or hidden. With the read lock only (writer 0), a task without
+ * a slot or whose slot fails sets *miss instead: the caller starts again
+ * holding the write lock. */
+static struct slot *task(pid_t pid, char *comm, size_t cap, int writer, int *miss)
 {
 	struct slot *s = slot_find(pid);
 	if (s && comm_pread(s->fd, comm, cap)) {
-		s->used = ++ticks;
+		atomic_store_explicit(&s->used, tick(), memory_order_relaxed);
 		return s;
+	}
+	if (!writer) {
+		*miss = 1;
+		return NULL;
 	}
 	if (s)
 		slot_drop(s); /* gone, or its number now names another task */
@@ -113,7 +130,8 @@ static struct slot *task(pid_t pid, char *comm, size_t cap)
 		return NULL;
 	}
 	s = slot_take();
-	*s = (struct slot){ pid, tgid, ppid, fd, ++ticks };
+	s->pid = pid, s->tgid = tgid, s->ppid = ppid, s->fd = fd;
+	atomic_store_explicit(&s->used, tick(), memory_order_relaxed);
 	return s;
 }
 
@@ -155,16 +173,18 @@ static void proc_exe(pid_t pid, char *out, size_t cap)
 
 /* The parent of task slot r, named into w: its pid is r's as long as the
  * parent's task lives; when it is gone r was given a new parent, which is
- * looked up once more. Caller holds mu. */
-static void parent_of(struct slot *r, struct proc_who *w)
+ * looked up once more (by a writer: see task()). */
+static void parent_of(struct slot *r, struct proc_who *w, int writer, int *miss)
 {
 	char name[64];
-	for (int tries = 0; tries < 2 && r->ppid > 0; tries++) {
+	for (int tries = 0; tries < 2 && r->ppid > 0 && !*miss; tries++) {
 		w->ppid = r->ppid;
-		if (task(r->ppid, name, sizeof(name))) {
+		if (task(r->ppid, name, sizeof(name), writer, miss)) {
 			put_name(name, 0, w->pcomm, sizeof(w->pcomm));
 			return;
 		}
+		if (!writer)
+			return;
 		pid_t tgid, ppid;
 		if (!status_ids(r->pid, &tgid, &ppid) || ppid == r->ppid)
 			return;
@@ -172,13 +192,15 @@ static void parent_of(struct slot *r, struct proc_who *w)
 	}
 }
 
-void proc_who(pid_t tid, struct proc_who *w)
+/* w for tid under the read lock (writer 0) or the write lock: 0, or -1
+ * when the read lock was not enough. */
+static int who(pid_t tid, struct proc_who *w, int writer)
 {
 	char name[64];
+	int miss = 0;
 	memset(w, 0, sizeof(*w));
 	w->pid = tid;
-	pthread_mutex_lock(&mu);
-	struct slot *r = task(tid, name, sizeof(name));
+	struct slot *r = task(tid, name, sizeof(name), writer, &miss);
 	if (r) {
 		w->pid = r->tgid;
 		/* the name as before: the reader's own, escaped as status shows
@@ -186,13 +208,25 @@ void proc_who(pid_t tid, struct proc_who *w)
 		 * name is its own) */
 		if (r->tgid == tid)
 			put_name(name, 1, w->comm, sizeof(w->comm));
-		else if (task(r->tgid, name, sizeof(name)))
+		else if (task(r->tgid, name, sizeof(name), writer, &miss))
 			put_name(name, 0, w->comm, sizeof(w->comm));
 		/* a thread's parent is its process's; task() above may have
 		 * moved r: find it again */
-		if ((r = slot_find(tid)))
-			parent_of(r, w);
+		if (!miss && (r = slot_find(tid)))
+			parent_of(r, w, writer, &miss);
 	}
-	pthread_mutex_unlock(&mu);
+	return miss ? -1 : 0;
+}
+
+void proc_who(pid_t tid, struct proc_who *w)
+{
+	pthread_rwlock_rdlock(&lock);
+	int rc = who(tid, w, 0);
+	pthread_rwlock_unlock(&lock);
+	if (rc < 0) {
+		pthread_rwlock_wrlock(&lock);
+		who(tid, w, 1);
+		pthread_rwlock_unlock(&lock);
+	}
 	proc_exe(w->pid, w->exe, sizeof(w->exe));
 }
