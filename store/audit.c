@@ -1,7 +1,6 @@
-/* The audit trail. Appends are one write(2) on an O_APPEND descriptor
- * under flock, so lines of concurrent readers (the daemon's threads, CLI
- * processes) never interleave, and rotation cannot lose a line: a writer
- * that finds the file renamed under it reopens the new one.
+/* The audit trail. Appends are one write(2) on an O_APPEND descriptor,
+ * so lines of concurrent readers (the daemon's threads, CLI processes)
+ * never interleave, and rotation cannot lose a line (see append).
  * A line is written on every secret read, inside the read: the system
  * calls it takes are kept few (the trail's descriptor kept open, one
  * pread per /proc task through store/procwho.h, syslog skipped while
@@ -115,70 +114,144 @@ static void audit_line(const struct audit_event *ev, char *line)
 	*o = '\0';
 }
 
-/* The trail's descriptor, kept open between appends. Appends of one
- * process take turns on it under mu: flock does not exclude threads that
- * share one open file. */
-static struct {
-	pthread_mutex_t mu;
-	char path[PATH_MAX];
-	int fd; /* -1: not open */
-} trail = { PTHREAD_MUTEX_INITIALIZER, "", -1 };
+/* Each thread keeps its own descriptor on the trail. An append is one
+ * write(2) on an O_APPEND descriptor, which never interleaves with
+ * another, then one fstat: no lock, and the system calls a secret read
+ * spends here are two.
+ * - Rotation renames a full file to audit.jsonl.1 under flock(LOCK_EX)
+ *   (flock is per open file: another thread's descriptor excludes us),
+ *   and only while the file is still the one at the path, so two writers
+ *   never rotate twice for one full file.
+ * - A writer sees another's rotation when it looks at the path again: at
+ *   once after its own rotation, else within TRAIL_LOOK_MS; a line written
+ *   in between lands at the end of audit.jsonl.1, which is kept.
+ * - A line is never lost to a rotation: the fstat after the write shows
+ *   the file without a name (rotated away twice, or removed), and the
+ *   line is written again to the file the path names now. */
+#define TRAIL_LOOK_MS 1000
 
-static void trail_close(void)
+struct trail {
+	int fd;            /* -1: not open */
+	dev_t dev;         /* what fd is open on */
+	ino_t ino;
+	off_t size;        /* its size after our last write */
+	int64_t looked_ms; /* when the path last named it (monotonic) */
+	char path[PATH_MAX];
+};
+static pthread_key_t trail_key;
+static pthread_once_t trail_once = PTHREAD_ONCE_INIT;
+
+static void trail_close(struct trail *t)
 {
-	if (trail.fd >= 0)
-		close(trail.fd); /* and with it the flock */
-	trail.fd = -1;
+	if (t->fd >= 0)
+		close(t->fd); /* and with it a rotation's flock */
+	t->fd = -1;
 }
 
-/* trail.fd open on path; the state dir is made only when it is missing. */
-static int trail_open(struct home *h, const char *path, struct nv_err *err)
+static void trail_free(void *p)
 {
-	if (trail.fd >= 0 && strcmp(trail.path, path) == 0)
+	trail_close(p);
+	free(p);
+}
+
+static void trail_key_make(void)
+{
+	pthread_key_create(&trail_key, trail_free);
+}
+
+/* This thread's trail; NULL when out of memory. */
+static struct trail *my_trail(void)
+{
+	pthread_once(&trail_once, trail_key_make);
+	struct trail *t = pthread_getspecific(trail_key);
+	if (!t && (t = malloc(sizeof(*t)))) {
+		t->fd = -1;
+		t->path[0] = '\0';
+		if (pthread_setspecific(trail_key, t) != 0) {
+			free(t);
+			t = NULL;
+		}
+	}
+	return t;
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int open_append(const char *path)
+{
+	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+}
+
+/* t->fd open on path; the state dir is made only when it is missing. */
+static int trail_open(struct trail *t, struct home *h, const char *path, struct nv_err *err)
+{
+	if (t->fd >= 0 && strcmp(t->path, path) == 0)
 		return 0;
-	trail_close();
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	trail_close(t);
+	int fd = open_append(path);
 	if (fd < 0 && errno == ENOENT) {
 		int rc = dir_make(home_state_dir(h), 0700, err);
 		if (rc < 0)
 			return rc;
-		fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+		fd = open_append(path);
+	}
+	struct stat s;
+	if (fd >= 0 && fstat(fd, &s) < 0) {
+		int e = errno;
+		close(fd);
+		fd = -1;
+		errno = e;
 	}
 	if (fd < 0)
 		return nv_fail(err, errno, "cannot append to %s: %s", path, strerror(errno));
-	trail.fd = fd;
-	snprintf(trail.path, sizeof(trail.path), "%s", path);
+	*t = (struct trail){ fd, s.st_dev, s.st_ino, s.st_size, mono_ms(), "" };
+	snprintf(t->path, sizeof(t->path), "%s", path);
 	return 0;
 }
 
-/* Lock the trail for one append: reopened when it was renamed away (a
- * writer rotated it) or removed, rotated first when it is full. */
-static int trail_lock(struct home *h, const char *path, long max_bytes, size_t adding, struct nv_err *err)
+/* 1 when path still names the file t has open (t->size updated), 0 when
+ * it was renamed away or removed. */
+static int trail_current(struct trail *t, const char *path)
 {
-	for (int tries = 0; tries < 5; tries++) {
-		int rc = trail_open(h, path, err);
-		if (rc < 0)
-			return rc;
-		struct stat mine, now;
-		if (flock(trail.fd, LOCK_EX) < 0 || fstat(trail.fd, &mine) < 0) {
-			rc = errno;
-			trail_close();
-			return nv_fail(err, rc, "cannot append to %s: %s", path, strerror(rc));
-		}
-		if (stat(path, &now) < 0 || now.st_ino != mine.st_ino || now.st_dev != mine.st_dev) {
-			trail_close();
-			continue;
-		}
-		if (mine.st_size == 0 || mine.st_size + (off_t)adding <= max_bytes)
-			return 0;
+	struct stat now;
+	if (stat(path, &now) < 0 || now.st_ino != t->ino || now.st_dev != t->dev)
+		return 0;
+	t->size = now.st_size;
+	t->looked_ms = mono_ms();
+	return 1;
+}
+
+static int trail_failed(struct trail *t, const char *path, struct nv_err *err)
+{
+	int rc = errno;
+	trail_close(t);
+	return nv_fail(err, rc, "cannot append to %s: %s", path, strerror(rc));
+}
+
+static int full(const struct trail *t, size_t adding, long max_bytes)
+{
+	return t->size != 0 && t->size + (off_t)adding > max_bytes;
+}
+
+/* Rename the full file t has open to path.1, unless another writer did
+ * first; either way t is closed: the next append opens the new file. */
+static int trail_rotate(struct trail *t, const char *path, size_t adding, long max_bytes, struct nv_err *err)
+{
+	if (flock(t->fd, LOCK_EX) < 0)
+		return trail_failed(t, path, err);
+	if (trail_current(t, path) && full(t, adding, max_bytes)) {
 		char old[PATH_MAX + 4];
 		snprintf(old, sizeof(old), "%s.1", path);
-		rc = rename(path, old) < 0 ? errno : 0;
-		trail_close();
-		if (rc)
-			return nv_fail(err, rc, "cannot append to %s: %s", path, strerror(rc));
+		if (rename(path, old) < 0)
+			return trail_failed(t, path, err);
 	}
-	return nv_fail(err, EAGAIN, "cannot append to %s: %s", path, strerror(EAGAIN));
+	trail_close(t);
+	return 0;
 }
 
 static int append(struct home *h, const char *line, long max_bytes, struct nv_err *err)
@@ -186,16 +259,37 @@ static int append(struct home *h, const char *line, long max_bytes, struct nv_er
 	char path[PATH_MAX];
 	size_t len = strlen(line);
 	audit_path(h, path, sizeof(path));
-	pthread_mutex_lock(&trail.mu);
-	int rc = trail_lock(h, path, max_bytes, len, err);
-	if (rc == 0) {
-		ssize_t n = write(trail.fd, line, len);
-		rc = n == (ssize_t)len ? 0 : nv_fail(err, n < 0 ? errno : EIO, "cannot append to %s: %s", path,
-						      n < 0 ? strerror(errno) : "short write");
-		flock(trail.fd, LOCK_UN);
+	struct trail *t = my_trail();
+	if (!t)
+		return nv_fail(err, ENOMEM, "cannot append to %s: %s", path, strerror(ENOMEM));
+	for (int tries = 0; tries < 5; tries++) {
+		int rc = trail_open(t, h, path, err);
+		if (rc < 0)
+			return rc;
+		if (mono_ms() - t->looked_ms >= TRAIL_LOOK_MS && !trail_current(t, path)) {
+			trail_close(t); /* rotated by another (or removed): the new file */
+			continue;
+		}
+		if (full(t, len, max_bytes)) {
+			if ((rc = trail_rotate(t, path, len, max_bytes, err)) < 0)
+				return rc;
+			continue;
+		}
+		struct stat s;
+		ssize_t n = write(t->fd, line, len);
+		if (n != (ssize_t)len) {
+			if (n >= 0)
+				errno = EIO; /* a short write: the disk is full */
+			return trail_failed(t, path, err);
+		}
+		if (fstat(t->fd, &s) < 0)
+			return trail_failed(t, path, err);
+		t->size = s.st_size;
+		if (s.st_nlink > 0)
+			return 0;
+		trail_close(t); /* the file went while we wrote: write the line again */
 	}
-	pthread_mutex_unlock(&trail.mu);
-	return rc;
+	return nv_fail(err, EAGAIN, "cannot append to %s: %s", path, strerror(EAGAIN));
 }
 
 /* syslog(3) tries to connect again on every call while there is no

@@ -452,6 +452,35 @@ def test_audit_rotates_at_max_bytes(state):
     assert len(rows) == n and rows == sorted(rows, key=lambda r: r["ts"])
 
 
+def test_audit_rotation_loses_no_line_of_concurrent_readers(state, mount):
+    """Eight threads read through the mount (each daemon thread appends on
+    its own descriptor) while CLI processes read too, and the trail
+    rotates once on the way: every read has its one whole line, in one
+    file or the other."""
+    import threading
+    state.write_config({"audit": {"maxBytes": 48 * 1024}})
+    state.paste("openai", OPENAI)
+    m = mount()
+    token = m / f"{P}/openai/token"
+
+    def reader():
+        for _ in range(40):
+            assert token.read_text() == OPENAI + "\n"
+    threads = [threading.Thread(target=reader) for _ in range(8)]
+    for t in threads:
+        t.start()
+    cli = [state.run("models", "auth", "token", "--provider", "openai").returncode for _ in range(10)]
+    for t in threads:
+        t.join()
+    assert cli == [0] * 10
+    cur, old = state.dir / "audit.jsonl", state.dir / "audit.jsonl.1"
+    assert old.exists(), "the trail never reached audit.maxBytes: the test proves nothing"
+    lines = old.read_text().splitlines() + cur.read_text().splitlines()
+    rows = [json.loads(l) for l in lines]  # a torn or interleaved line fails here
+    assert sorted(r["how"] for r in rows).count("cli:token") == 10
+    assert len(rows) == 8 * 40 + 10
+
+
 def test_audit_command_filters_by_agent_and_time(state):
     with_ops_agent(state)
     state.paste("openai", OPENAI)
