@@ -68,19 +68,23 @@ static int ts_after(struct timespec a, struct timespec b)
 }
 
 /* When what n shows was last changed at its source: the agent's store
- * file or the config (whichever is newer) for an agent's files, the
- * mount's start for the rest. Two stats, no decryption. */
-static struct timespec node_source(struct fs *fs, const struct node *n)
+ * file or the config in use (whichever is newer) for an agent's files,
+ * the mount's start for the rest. look: the store file as it is now (a
+ * stat); else as last read, which costs nothing and is never newer than
+ * a rendering made after it (a read renders next and looks itself). */
+static struct timespec node_source(struct fs *fs, const struct node *n, int look)
 {
 	struct timespec t = { 0, 0 };
 	struct file_stamp s;
 	if (n->agent[0]) {
 		struct store *st = fs_store(fs, n->agent);
-		if (st && store_stamp(st, &s) == 0 && s.exists)
+		if (st && (look ? store_stamp(st, &s) : store_stamp_read(st, &s)) == 0 && s.exists)
 			t = s.mtime;
 		fs_store_put(fs, st);
-		if (file_stamp_get(home_config_path(fs->home), &s) == 0 && s.exists && ts_after(s.mtime, t))
-			t = s.mtime;
+		struct config_snap *c = home_config_get(fs->home);
+		if (ts_after(c->mtime, t))
+			t = c->mtime;
+		config_snap_put(c);
 	}
 	if (!t.tv_sec)
 		t.tv_sec = fs->started;
@@ -111,7 +115,7 @@ static mode_t shown_mode(const struct fs *fs, mode_t mode)
  * picks, not refreshed). */
 static void file_attr(struct fs *fs, struct node *n, struct stat *st)
 {
-	struct timespec src = node_source(fs, n);
+	struct timespec src = node_source(fs, n, 1);
 	struct content_info ci;
 	int known = fs_content_get(fs, n, src, &ci);
 	if (!(known && (n->file->networked || (n->file->static_content && ci.current)))) {
@@ -139,7 +143,7 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 	if (rc < 0)
 		return rc;
 	if (n.kind != N_FILE)
-		fill_dir(fs, st, shown_mode(fs, tree_dir(n.kind)->mode), node_source(fs, &n));
+		fill_dir(fs, st, shown_mode(fs, tree_dir(n.kind)->mode), node_source(fs, &n, 1));
 	else
 		file_attr(fs, &n, st);
 	return 0;
@@ -212,7 +216,7 @@ static int generate(struct handle *h, const char *path)
 	if (h->generated)
 		return 0;
 	struct fs *fs = ctx_fs();
-	struct timespec src = node_source(fs, &h->node);
+	struct timespec src = node_source(fs, &h->node, 0);
 	fs_served_set(NULL);
 	int rc = h->node.file->render(fs, &h->node, &h->content);
 	h->generated = rc == 0;

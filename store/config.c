@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define CONFIG_MAX (4 << 20)
 
@@ -34,11 +35,14 @@ int json_parse_located(const char *path, const char *text, size_t len, cJSON **o
 	return nv_fail(err, EINVAL, "%s:%d:%d: invalid JSON: fix the file or move it aside", path, line, col);
 }
 
-int config_load(const char *path, cJSON **out, struct nv_err *err)
+int config_load(const char *path, cJSON **out, struct timespec *mtime, struct nv_err *err)
 {
 	char *text;
 	size_t len;
-	int rc = file_read(path, CONFIG_MAX, &text, &len, err);
+	struct stat st;
+	int rc = file_read_st(path, CONFIG_MAX, &text, &len, &st, err);
+	if (mtime) /* of what was read: the file is replaced whole, never edited in place */
+		*mtime = rc == 0 ? st.st_mtim : (struct timespec){ 0, 0 };
 	if (rc == -ENOENT) {
 		*out = cJSON_CreateObject();
 		return 0;

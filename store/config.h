@@ -5,14 +5,16 @@
 
 #include <cjson/cJSON.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "store/error.h"
 
 /* Parse text as JSON; on failure fill err with "<path>:<line>:<col>: ...". */
 int json_parse_located(const char *path, const char *text, size_t len, cJSON **out, struct nv_err *err);
 
-/* Load path; a missing file gives an empty object. */
-int config_load(const char *path, cJSON **out, struct nv_err *err);
+/* Load path; a missing file gives an empty object. mtime (may be NULL):
+ * when the file read was last changed, zero when there is none. */
+int config_load(const char *path, cJSON **out, struct timespec *mtime, struct nv_err *err);
 
 /* Write cfg to path atomically (0600), pretty-printed. */
 int config_save(const char *path, const cJSON *cfg, struct nv_err *err);

@@ -29,6 +29,7 @@ struct home {
 	char cwd_env[PATH_MAX];   /* ./.env as an absolute path (a daemon moves to /) */
 	struct backend *backend;  /* where stores live (backend.h); made on first use, under mu */
 	atomic_uint backend_gen;  /* bumped when a config change replaces it */
+	struct timespec txn_mtime;/* of the config a transaction read (its lock held) */
 };
 
 const char *home_state_dir(const struct home *h) { return h->state_dir; }
@@ -64,8 +65,9 @@ static void resolve_paths(struct home *h)
 static int open_home(struct home **out, int tolerant, struct nv_err *err);
 static int sealed_store_exists(void *arg, struct nv_err *err);
 
-/* A snapshot owning json (freed, and NULL returned, when out of memory). */
-static struct config_snap *snap_new(cJSON *json)
+/* A snapshot owning json (freed, and NULL returned, when out of memory)
+ * of the config file as it was at mtime. */
+static struct config_snap *snap_new(cJSON *json, struct timespec mtime)
 {
 	struct config_snap *s = json ? malloc(sizeof(*s)) : NULL;
 	if (!s) {
@@ -73,6 +75,7 @@ static struct config_snap *snap_new(cJSON *json)
 		return NULL;
 	}
 	s->json = json;
+	s->mtime = mtime;
 	atomic_init(&s->refs, 1);
 	return s;
 }
@@ -110,9 +113,9 @@ static void swap_in(struct home *h, struct config_snap *s)
 
 /* Make json (consumed) the current config; readers of the old one keep it
  * until they let go. */
-static int config_publish(struct home *h, cJSON *json, struct nv_err *err)
+static int config_publish(struct home *h, cJSON *json, struct timespec mtime, struct nv_err *err)
 {
-	struct config_snap *s = snap_new(json);
+	struct config_snap *s = snap_new(json, mtime);
 	if (!s)
 		return nv_fail(err, ENOMEM, "out of memory");
 	swap_in(h, s);
@@ -138,8 +141,9 @@ static int open_home(struct home **out, int tolerant, struct nv_err *err)
 	pthread_mutex_init(&h->mu, NULL);
 	resolve_paths(h);
 	cJSON *cfg;
-	int rc = config_load(h->config_path, &cfg, err);
-	if (rc == 0 && !(h->config = snap_new(cfg)))
+	struct timespec mtime;
+	int rc = config_load(h->config_path, &cfg, &mtime, err);
+	if (rc == 0 && !(h->config = snap_new(cfg, mtime)))
 		rc = nv_fail(err, ENOMEM, "out of memory");
 	char cwd[PATH_MAX];
 	if (getcwd(cwd, sizeof(cwd)))
@@ -155,7 +159,8 @@ static int open_home(struct home **out, int tolerant, struct nv_err *err)
 	snprintf(before, sizeof(before), "%s", h->config_path);
 	resolve_paths(h);
 	if (strcmp(before, h->config_path) != 0) {
-		if ((rc = config_load(h->config_path, &cfg, err)) < 0 || (rc = config_publish(h, cfg, err)) < 0) {
+		if ((rc = config_load(h->config_path, &cfg, &mtime, err)) < 0 ||
+		    (rc = config_publish(h, cfg, mtime, err)) < 0) {
 			home_free(h);
 			return rc;
 		}
@@ -182,17 +187,19 @@ void home_free(struct home *h)
 int home_reload(struct home *h, struct nv_err *err)
 {
 	cJSON *cfg;
-	int rc = config_load(h->config_path, &cfg, err);
+	struct timespec mtime;
+	int rc = config_load(h->config_path, &cfg, &mtime, err);
 	if (rc < 0)
 		return rc;
 	env_load(h->cwd_env[0] ? h->cwd_env : NULL, h->state_dir, cfg, err);
-	return config_publish(h, cfg, err);
+	return config_publish(h, cfg, mtime, err);
 }
 
 int home_config_reload(struct home *h, struct nv_err *err)
 {
 	cJSON *cfg;
-	int rc = config_load(h->config_path, &cfg, err);
+	struct timespec mtime;
+	int rc = config_load(h->config_path, &cfg, &mtime, err);
 	if (rc < 0)
 		return rc;
 	struct config_snap *cur = home_config_get(h);
@@ -202,7 +209,7 @@ int home_config_reload(struct home *h, struct nv_err *err)
 		cJSON_Delete(cfg);
 		return 0;
 	}
-	rc = config_publish(h, cfg, err);
+	rc = config_publish(h, cfg, mtime, err);
 	return rc < 0 ? rc : 1;
 }
 
@@ -421,7 +428,7 @@ static int config_lock(void *self, struct nv_err *err)
 static int config_read(void *self, cJSON **cfg, struct nv_err *err)
 {
 	struct home *h = self;
-	return config_load(h->config_path, cfg, err);
+	return config_load(h->config_path, cfg, &h->txn_mtime, err);
 }
 
 /* Write, then publish. The snapshot is made first: once the file is
@@ -438,7 +445,10 @@ static int config_write(void *self, cJSON *cfg, struct nv_err *err)
 		free(s);
 		return rc;
 	}
+	struct file_stamp now; /* the file is ours until the txn lock goes */
+	file_stamp_get(h->config_path, &now);
 	s->json = cfg;
+	s->mtime = now.mtime;
 	atomic_init(&s->refs, 1);
 	swap_in(h, s);
 	return 0;
@@ -448,7 +458,8 @@ static int config_write(void *self, cJSON *cfg, struct nv_err *err)
  * written it since this one last looked). */
 static int config_keep(void *self, cJSON *cfg, struct nv_err *err)
 {
-	return config_publish(self, cfg, err);
+	struct home *h = self;
+	return config_publish(h, cfg, h->txn_mtime, err);
 }
 
 static const struct txn_doc config_doc = {

@@ -6,6 +6,7 @@
 #include <cjson/cJSON.h>
 #include <limits.h>
 #include <stdatomic.h>
+#include <time.h>
 
 #include "store/error.h"
 #include "store/txn.h"
@@ -20,6 +21,7 @@
 struct config_snap {
 	const cJSON *json;        /* never NULL; never modified */
 	atomic_int refs;
+	struct timespec mtime;    /* the config file's when it was read; 0: none */
 };
 
 /* Opaque: only home.c knows the layout. */

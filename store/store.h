@@ -33,6 +33,11 @@ struct home *store_home(const struct store *st);
  * stat, never a decryption, for watchers and modification times. */
 int store_stamp(const struct store *st, struct file_stamp *out);
 
+/* The identity of the version read last (exists 0 when nothing was read
+ * yet): store_stamp as of that read, without a system call. What it
+ * gives is never newer than what a read made since shows. */
+int store_stamp_read(struct store *st, struct file_stamp *out);
+
 /* etcd backend: the watch (store_watch.h) saw revision of this store
  * (exists 0: deleted), so store_stamp changes and watchers of it react. */
 void store_note_revision(struct store *st, int exists, int64_t revision);

@@ -35,11 +35,11 @@ static void save_keeps_unknown_keys(void **s)
 	FILE *f = fopen(path, "w");
 	fputs("{\"gateway\":{\"port\":18789},\"auth\":{\"x-custom\":true}}", f);
 	fclose(f);
-	assert_int_equal(config_load(path, &cfg, NULL), 0);
+	assert_int_equal(config_load(path, &cfg, NULL, NULL), 0);
 	cJSON_AddStringToObject(config_obj(cfg, "auth.profiles.anthropic:a"), "mode", "token");
 	assert_int_equal(config_save(path, cfg, NULL), 0);
 	cJSON_Delete(cfg);
-	assert_int_equal(config_load(path, &cfg, NULL), 0);
+	assert_int_equal(config_load(path, &cfg, NULL, NULL), 0);
 	assert_int_equal(config_int(cfg, "gateway.port", 0), 18789);
 	assert_true(cJSON_IsTrue(config_get(cfg, "auth.x-custom")));
 	assert_non_null(config_get(cfg, "auth.profiles"));
@@ -52,7 +52,7 @@ static void missing_config_is_empty(void **s)
 {
 	cJSON *cfg;
 	(void)s;
-	assert_int_equal(config_load("/nonexistent/nova-engine.json", &cfg, NULL), 0);
+	assert_int_equal(config_load("/nonexistent/nova-engine.json", &cfg, NULL, NULL), 0);
 	assert_true(cJSON_IsObject(cfg));
 	cJSON_Delete(cfg);
 }
@@ -68,7 +68,7 @@ static void non_object_refused(void **s)
 	FILE *f = fopen(path, "w");
 	fputs("[1,2]", f);
 	fclose(f);
-	assert_int_equal(config_load(path, &cfg, &e), -EINVAL);
+	assert_int_equal(config_load(path, &cfg, NULL, &e), -EINVAL);
 	assert_non_null(strstr(e.msg, "must be a JSON object"));
 	unlink(path);
 	rmdir(dir);
