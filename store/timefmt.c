@@ -81,9 +81,34 @@ void duration_format(int64_t ms, char *out, size_t cap)
 		snprintf(out, cap, "%lldd", (long long)((m + 720) / 1440));
 }
 
+/* Floor division: a day or a second before 1970 belongs to the one before. */
+static int64_t div_floor(int64_t a, int64_t b)
+{
+	return a / b - (a % b < 0);
+}
+
+/* Year, month and day of day number z (days since 1970-01-01) in the
+ * proleptic Gregorian calendar (H. Hinnant's civil_from_days). Computed,
+ * not asked of gmtime_r: glibc takes its time zone lock for it, and every
+ * secret read writes a time (the audit line) from any daemon thread. */
+static void civil(int64_t z, int64_t *y, int *m, int *d)
+{
+	z += 719468;
+	int64_t era = div_floor(z, 146097);
+	int64_t doe = z - era * 146097;                                  /* [0, 146096] */
+	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* [0, 399] */
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);           /* [0, 365] */
+	int64_t mp = (5 * doy + 2) / 153;                                /* [0, 11], from March */
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = yoe + era * 400 + (*m <= 2);
+}
+
 void time_iso(int64_t ms, char out[32])
 {
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+	int64_t s = div_floor(ms, 1000), days = div_floor(s, 86400), sod = s - days * 86400, y;
+	int m, d;
+	civil(days, &y, &m, &d);
+	snprintf(out, 32, "%04lld-%02d-%02dT%02d:%02d:%02dZ", (long long)y, m, d, (int)(sod / 3600),
+		 (int)(sod / 60 % 60), (int)(sod % 60));
 }
