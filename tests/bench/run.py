@@ -86,6 +86,22 @@ def readloop(path, iters, threads):
     return float(out[0]), float(out[1]), float(out[2])
 
 
+def paired(ours, base, rounds, threads=1, per_round=100):
+    """ours and base read in alternating rounds by the same threads
+    (tests/bench/readloop FILE N T FILE2 BLOCK): each round, every thread
+    reads per_round / threads cycles of one file, then of the other. Both
+    so see the same moments of a machine whose cycle time moves several-
+    fold with where the scheduler puts threads. Returns the per-round
+    medians of each, then the overall p99 of each (us)."""
+    block = max(1, per_round // threads)
+    readloop(ours, 300 // threads + 1, threads)  # warm up
+    readloop(base, 300 // threads + 1, threads)
+    out = subprocess.run([str(BENCH / "readloop"), str(ours), str(block * rounds), str(threads), str(base), str(block)],
+                         capture_output=True, text=True, check=True).stdout.splitlines()
+    per = [tuple(map(float, l.split())) for l in out[2:]]
+    return [r[0] for r in per], [r[1] for r in per], float(out[0].split()[1]), float(out[1].split()[1])
+
+
 def rss_kib(pid):
     for line in open(f"/proc/{pid}/status"):
         if line.startswith("VmRSS:"):
@@ -185,8 +201,7 @@ def bench_mount_cycle(tmp, state):
     compare("mount", "mount + first cat token + umount / minimal FUSE fs", t[0][0], t[1][0], 1.3)
 
 
-READ_ROUNDS = 11  # a round's median swings with where the scheduler puts
-                 # reader and daemon threads; the median of 11 holds still
+READ_ROUNDS = 41  # rounds of 100 cycles of each file, alternating
 
 
 def bench_reads(tmp, state):
@@ -206,17 +221,10 @@ def bench_reads(tmp, state):
     token = mnt / "agents/main/profiles/openai/token"
     try:
         for threads in (1, 2, 8):
-            iters = 1000 // threads
-            readloop(token, 300, threads)  # warm up
-            readloop(floor_mnt / "token", 300, threads)
-            rounds = [(readloop(token, iters, threads), readloop(floor_mnt / "token", iters, threads))
-                      for _ in range(READ_ROUNDS)]
-            ours, base = [r[0][0] for r in rounds], [r[1][0] for r in rounds]
+            ours, base, p99, base_p99 = paired(token, floor_mnt / "token", READ_ROUNDS, threads)
             compare("read", f"token, {threads} reader(s): mount / minimal FUSE fs (round medians)",
                     ours, base, 1.2, "us", "{:.1f}")
-            p99 = [r[0][1] for r in rounds], [r[1][1] for r in rounds]
-            row("read", f"token, {threads} reader(s): p99 mount / minimal FUSE fs",
-                f"{med(p99[0]):.1f} / {med(p99[1]):.1f} us", noise=f"{span(p99[0], '{:.1f}')} / {span(p99[1], '{:.1f}')}")
+            row("read", f"token, {threads} reader(s): p99 mount / minimal FUSE fs", f"{p99:.1f} / {base_p99:.1f} us")
             plain = [readloop(shm, 5000 // threads, threads)[0] for _ in range(3)]
             row("read", f"tmpfs file, {threads} reader(s) (no FUSE, for scale)", f"{med(plain):.1f} us", noise=span(plain, "{:.1f}"))
         # the same with the audit trail off: what the filesystem itself costs
@@ -227,9 +235,8 @@ def bench_reads(tmp, state):
         config.write_text(json.dumps(doc))
         os.kill(daemon_pid(mnt), signal.SIGHUP)
         time.sleep(0.5)
-        rounds = [(readloop(token, 1000, 1)[0], readloop(floor_mnt / "token", 1000, 1)[0]) for _ in range(READ_ROUNDS)]
-        compare("read", "token, 1 reader, audit trail off: mount / minimal FUSE fs",
-                [r[0] for r in rounds], [r[1] for r in rounds], 1.2, "us", "{:.1f}")
+        ours, base, _, _ = paired(token, floor_mnt / "token", READ_ROUNDS)
+        compare("read", "token, 1 reader, audit trail off: mount / minimal FUSE fs", ours, base, 1.2, "us", "{:.1f}")
     finally:
         unmount(mnt)
         unmount(floor_mnt)
@@ -255,12 +262,10 @@ def bench_audit_cost(tmp):
             wait_mounted(mnt)
             mounts.append(mnt)
         on, off = (m / "agents/main/profiles/openai/token" for m in mounts)
-        readloop(on, 300, 1)  # warm up
-        readloop(off, 300, 1)
-        rounds = [(readloop(on, 2000, 1)[0], readloop(off, 2000, 1)[0]) for _ in range(5)]
+        ours, base, _, _ = paired(on, off, READ_ROUNDS)
         lines = len((tmp / "audit-on" / "audit.jsonl").read_text().splitlines())
         compare("read", f"token, 1 reader: audit on / audit off (round medians; {lines} audit lines written)",
-                [r[0] for r in rounds], [r[1] for r in rounds], 2.0, "us", "{:.1f}")
+                ours, base, 2.0, "us", "{:.1f}")
     finally:
         for m in mounts:
             unmount(m)
@@ -330,9 +335,7 @@ def bench_scale(tmp):
                 ls_ms = (time.perf_counter() - t) * 1000
                 assert count == n + 1, count  # and the default agent, main
                 tok = mnt / f"agents/a{n // 2:05d}/profiles/openai/token"
-                readloop(tok, 200, 1)
-                readloop(base_tok, 200, 1)
-                rounds = [(readloop(tok, 1000, 1)[0], readloop(base_tok, 1000, 1)[0]) for _ in range(7)]
+                ours, base, _, _ = paired(tok, base_tok, READ_ROUNDS)
                 for i in range(0, n, max(1, n // 100)):  # touch 100 agents
                     (mnt / f"agents/a{i:05d}/profiles/anthropic/token").read_text()
                 rss = rss_kib(daemon_pid(mnt)) / 1024
@@ -341,8 +344,7 @@ def bench_scale(tmp):
                 subprocess.run(["rm", "-rf", str(state)])
             row("scale", f"{n} agents: mount to first answer", f"{ready:.0f} ms", target="< 1000 ms", ok=ready < 1000)
             row("scale", f"{n} agents: ls agents", f"{ls_ms:.1f} ms")
-            compare("scale", f"{n} agents: cat token / 10 agents (alternating rounds)",
-                    [r[0] for r in rounds], [r[1] for r in rounds], 1.3, "us", "{:.1f}")
+            compare("scale", f"{n} agents: cat token / 10 agents (alternating rounds)", ours, base, 1.3, "us", "{:.1f}")
             row("scale", f"{n} agents: daemon RSS after reading tokens of 100 agents", f"{rss:.1f} MiB",
                 target="< 64 MiB", ok=rss < 64)
     finally:
@@ -495,10 +497,7 @@ def bench_etcd(tmp):
         wait_mounted(fm)
         mnts.append(fm)
         ftok = fm / "agents/main/profiles/openrouter/token"
-        readloop(tok[1], 200, 1)
-        readloop(ftok, 200, 1)
-        rounds = [(readloop(tok[1], 500, 1)[0], readloop(ftok, 500, 1)[0]) for _ in range(5)]
-        ours, base = [r[0] for r in rounds], [r[1] for r in rounds]
+        ours, base, _, _ = paired(tok[1], ftok, READ_ROUNDS)
         r = med(ours) / med(base)
         row("etcd", "cat token: etcd-backed mount / file-backed mount (1 reader)",
             f"{med(ours):.1f} / {med(base):.1f} us", noise=f"{span(ours, '{:.1f}')} / {span(base, '{:.1f}')}",
