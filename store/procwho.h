@@ -1,10 +1,12 @@
 /* Who a task is, as the audit trail names it (SPEC 13): its process, the
- * process's name and executable, and the parent with its name, read from
- * /proc on every call (a process may exec or be renamed between two reads).
+ * process's name and executable, and the parent with its name, as they
+ * are at the call (a process may exec or be renamed between two reads).
  * The /proc/<pid>/comm descriptors of recent tasks are kept open, so a
  * repeat reader costs one pread per task instead of open, read and close;
  * a descriptor outlives neither its task nor a reuse of its pid (the read
- * fails with ESRCH and the pid is looked up afresh). */
+ * fails with ESRCH and the pid is looked up afresh). A process's
+ * executable is kept with a descriptor that stops reading at its next
+ * exec (procwho.c). */
 #ifndef NV_PROCWHO_H
 #define NV_PROCWHO_H
 
