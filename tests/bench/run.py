@@ -127,6 +127,28 @@ def pin_threads(pid, cpus):
             pass  # a worker that just exited
 
 
+class OneCpu:
+    """Every thread of the daemons pids on one CPU, which `with` gives to
+    pass to paired(cpu=...) for the readers; all CPUs again after. On
+    these 2-vCPU machines a wake-up across CPUs costs some 45 us, and
+    whether a daemon's workers wake beside their reader or across is the
+    scheduler's choice, kept for a whole run; on one CPU a cycle is the
+    work of both sides and holds still from run to run."""
+
+    def __init__(self, *pids):
+        self.pids, self.everywhere = pids, os.sched_getaffinity(0)
+
+    def __enter__(self):
+        cpu = min(self.everywhere)
+        for pid in self.pids:
+            pin_threads(pid, {cpu})
+        return cpu
+
+    def __exit__(self, *exc):
+        for pid in self.pids:
+            pin_threads(pid, self.everywhere)
+
+
 def unmount(mnt):
     subprocess.run(["fusermount3", "-u", str(mnt)], capture_output=True)
     if os.path.ismount(mnt):  # busy (a reader still closing): detach it, or the temp dir cannot go
@@ -240,23 +262,14 @@ def bench_reads(tmp, state):
             row("read", f"token, {threads} reader(s): p99 mount / minimal FUSE fs", f"{p99:.1f} / {base_p99:.1f} us")
             plain = [readloop(shm, 5000 // threads, threads)[0] for _ in range(3)]
             row("read", f"tmpfs file, {threads} reader(s) (no FUSE, for scale)", f"{med(plain):.1f} us", noise=span(plain, "{:.1f}"))
-        # The cost view: readers and both daemons on one CPU, where a cycle
-        # is the work of both sides and nothing waits on another CPU waking
-        # up. The rows above move with where the scheduler puts threads (a
-        # wake-up across CPUs costs some 45 us on these machines, and a
-        # daemon keeps its placement for a whole run); these hold still.
+        # The cost view (OneCpu): the rows above move with where the
+        # scheduler puts threads; these hold still.
         minfs_pid = int(subprocess.run(["pgrep", "-f", f"minfs {floor_mnt}"], capture_output=True, text=True).stdout.split()[0])
-        everywhere = os.sched_getaffinity(0)
-        for pid in (daemon_pid(mnt), minfs_pid):
-            pin_threads(pid, {min(everywhere)})
-        try:
+        with OneCpu(daemon_pid(mnt), minfs_pid) as cpu:
             for threads in (1, 2, 8):
-                ours, base, _, _ = paired(token, floor_mnt / "token", READ_ROUNDS, threads, cpu=min(everywhere))
+                ours, base, _, _ = paired(token, floor_mnt / "token", READ_ROUNDS, threads, cpu=cpu)
                 compare("read", f"token, {threads} reader(s), all on one CPU: mount / minimal FUSE fs",
                         ours, base, 1.2, "us", "{:.1f}", paired=True)
-        finally:
-            for pid in (daemon_pid(mnt), minfs_pid):
-                pin_threads(pid, everywhere)
         # the same with the audit trail off: what the filesystem itself costs
         # next to the line each read appends to audit.jsonl (SPEC 13)
         config = state / "nova-engine.json"
@@ -293,9 +306,10 @@ def bench_audit_cost(tmp):
             wait_mounted(mnt)
             mounts.append(mnt)
         on, off = (m / "agents/main/profiles/openai/token" for m in mounts)
-        ours, base, _, _ = paired(on, off, READ_ROUNDS)
+        with OneCpu(*(daemon_pid(m) for m in mounts)) as cpu:
+            ours, base, _, _ = paired(on, off, READ_ROUNDS, cpu=cpu)
         lines = len((tmp / "audit-on" / "audit.jsonl").read_text().splitlines())
-        compare("read", f"token, 1 reader: audit on / audit off (round medians; {lines} audit lines written)",
+        compare("read", f"token, 1 reader, one CPU: audit on / audit off ({lines} audit lines written)",
                 ours, base, 2.0, "us", "{:.1f}", paired=True)
     finally:
         for m in mounts:
@@ -366,7 +380,8 @@ def bench_scale(tmp):
                 ls_ms = (time.perf_counter() - t) * 1000
                 assert count == n + 1, count  # and the default agent, main
                 tok = mnt / f"agents/a{n // 2:05d}/profiles/openai/token"
-                ours, base, _, _ = paired(tok, base_tok, READ_ROUNDS)
+                with OneCpu(daemon_pid(mnt), daemon_pid(base_mnt)) as cpu:
+                    ours, base, _, _ = paired(tok, base_tok, READ_ROUNDS, cpu=cpu)
                 for i in range(0, n, max(1, n // 100)):  # touch 100 agents
                     (mnt / f"agents/a{i:05d}/profiles/anthropic/token").read_text()
                 rss = rss_kib(daemon_pid(mnt)) / 1024
@@ -375,8 +390,8 @@ def bench_scale(tmp):
                 subprocess.run(["rm", "-rf", str(state)])
             row("scale", f"{n} agents: mount to first answer", f"{ready:.0f} ms", target="< 1000 ms", ok=ready < 1000)
             row("scale", f"{n} agents: ls agents", f"{ls_ms:.1f} ms")
-            compare("scale", f"{n} agents: cat token / 10 agents (alternating rounds)", ours, base, 1.3, "us", "{:.1f}",
-                    paired=True)
+            compare("scale", f"{n} agents: cat token / 10 agents (paired rounds, one CPU)", ours, base, 1.3, "us",
+                    "{:.1f}", paired=True)
             row("scale", f"{n} agents: daemon RSS after reading tokens of 100 agents", f"{rss:.1f} MiB",
                 target="< 64 MiB", ok=rss < 64)
     finally:
