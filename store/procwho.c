@@ -10,13 +10,6 @@
  * to the task, not to its number: once the task is gone the read fails
  * (ESRCH), also when the number went to a new process, and the pid is
  * then opened afresh.
- * A process's executable is kept too, with an open /proc/<pid>/environ:
- * that file reads the memory the process had when it was opened, and
- * after an exec, which replaces that memory, it reads nothing. One byte
- * read from it (a pread, where readlink of /proc/<pid>/exe costs five
- * times as much) so tells that the executable is still the one kept. A
- * process with an empty environment cannot tell: its link is read on
- * every call.
  * The cache is under a read/write lock: a repeat reader's lookups and
  * preads share it (every daemon thread serving readers at once), and
  * only a task seen first, or gone, takes it alone. */
@@ -40,10 +33,6 @@ static struct slot {
 	pid_t ppid; /* its parent, as of opening (or the last parent's death) */
 	int fd;     /* /proc/<pid>/comm */
 	atomic_ulong used;
-	/* the process's executable, for a process's own slot (pid == tgid) */
-	enum { EXE_UNSEEN, EXE_KEPT, EXE_EACH_TIME } exe_how;
-	int envfd;  /* EXE_KEPT: /proc/<pid>/environ, opened before exe was read */
-	char *exe;  /* EXE_KEPT: /proc/<pid>/exe then */
 } slots[SLOTS];
 static atomic_ulong ticks;
 /* a writer (a new reader process) goes before readers that come after it */
@@ -88,19 +77,9 @@ static struct slot *slot_find(pid_t pid)
 	return NULL;
 }
 
-static void exe_forget(struct slot *s)
-{
-	if (s->exe_how == EXE_KEPT)
-		close(s->envfd);
-	free(s->exe);
-	s->exe = NULL;
-	s->exe_how = EXE_UNSEEN;
-}
-
 static void slot_drop(struct slot *s)
 {
 	close(s->fd);
-	exe_forget(s);
 	s->pid = 0;
 }
 
@@ -152,7 +131,6 @@ static struct slot *task(pid_t pid, char *comm, size_t cap, int writer, int *mis
 	}
 	s = slot_take();
 	s->pid = pid, s->tgid = tgid, s->ppid = ppid, s->fd = fd;
-	s->exe_how = EXE_UNSEEN;
 	atomic_store_explicit(&s->used, tick(), memory_order_relaxed);
 	return s;
 }
@@ -193,45 +171,6 @@ static void proc_exe(pid_t pid, char *out, size_t cap)
 			*c = '?';
 }
 
-/* 1 when fd (/proc/<pid>/environ) still reads the memory it was opened on. */
-static int same_image(int fd)
-{
-	char c;
-	return pread(fd, &c, 1, 0) == 1;
-}
-
-/* Process slot p's executable as it is now, into out: 1, or 0 when the
- * caller reads the link itself (outside the lock). With the read lock only
- * (writer 0), a slot not set up yet or whose process has exec'd since
- * sets *miss. Caller holds the write lock when writer is set. */
-static int exe_of(struct slot *p, char *out, size_t cap, int writer, int *miss)
-{
-	if (p->exe_how == EXE_KEPT && same_image(p->envfd)) {
-		snprintf(out, cap, "%s", p->exe);
-		return 1;
-	}
-	if (p->exe_how == EXE_EACH_TIME)
-		return 0;
-	if (!writer) {
-		*miss = 1;
-		return 0;
-	}
-	exe_forget(p); /* unseen, or exec'd: look again, the environment first */
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/environ", (int)p->pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	proc_exe(p->pid, out, cap);
-	if (fd >= 0 && same_image(fd) && *out && (p->exe = strdup(out))) {
-		p->envfd = fd;
-		p->exe_how = EXE_KEPT;
-		return 1;
-	}
-	if (fd >= 0)
-		close(fd);
-	p->exe_how = EXE_EACH_TIME; /* empty environment, or not ours to read */
-	return 0;
-}
-
 /* The parent of task slot r, named into w: its pid is r's as long as the
  * parent's task lives; when it is gone r was given a new parent, which is
  * looked up once more (by a writer: see task()). */
@@ -254,15 +193,14 @@ static void parent_of(struct slot *r, struct proc_who *w, int writer, int *miss)
 }
 
 /* w for tid under the read lock (writer 0) or the write lock: 0, or -1
- * when the read lock was not enough. *exe_known: w->exe is filled in. */
-static int who(pid_t tid, struct proc_who *w, int writer, int *exe_known)
+ * when the read lock was not enough. */
+static int who(pid_t tid, struct proc_who *w, int writer)
 {
 	char name[64];
 	int miss = 0;
 	memset(w, 0, sizeof(*w));
 	w->pid = tid;
-	*exe_known = 0;
-	struct slot *r = task(tid, name, sizeof(name), writer, &miss), *p = r;
+	struct slot *r = task(tid, name, sizeof(name), writer, &miss);
 	if (r) {
 		w->pid = r->tgid;
 		/* the name as before: the reader's own, escaped as status shows
@@ -270,10 +208,8 @@ static int who(pid_t tid, struct proc_who *w, int writer, int *exe_known)
 		 * name is its own) */
 		if (r->tgid == tid)
 			put_name(name, 1, w->comm, sizeof(w->comm));
-		else if ((p = task(r->tgid, name, sizeof(name), writer, &miss)))
+		else if (task(r->tgid, name, sizeof(name), writer, &miss))
 			put_name(name, 0, w->comm, sizeof(w->comm));
-		if (p && !miss)
-			*exe_known = exe_of(p, w->exe, sizeof(w->exe), writer, &miss);
 		/* a thread's parent is its process's; task() above may have
 		 * moved r: find it again */
 		if (!miss && (r = slot_find(tid)))
@@ -284,15 +220,13 @@ static int who(pid_t tid, struct proc_who *w, int writer, int *exe_known)
 
 void proc_who(pid_t tid, struct proc_who *w)
 {
-	int exe_known;
 	pthread_rwlock_rdlock(&lock);
-	int rc = who(tid, w, 0, &exe_known);
+	int rc = who(tid, w, 0);
 	pthread_rwlock_unlock(&lock);
 	if (rc < 0) {
 		pthread_rwlock_wrlock(&lock);
-		who(tid, w, 1, &exe_known);
+		who(tid, w, 1);
 		pthread_rwlock_unlock(&lock);
 	}
-	if (!exe_known)
-		proc_exe(w->pid, w->exe, sizeof(w->exe));
+	proc_exe(w->pid, w->exe, sizeof(w->exe));
 }
