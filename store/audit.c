@@ -1,6 +1,7 @@
-/* The audit trail. Appends are one write(2) on an O_APPEND descriptor,
- * so lines of concurrent readers (the daemon's threads, CLI processes)
- * never interleave, and rotation cannot lose a line (see append).
+/* The audit trail. Appends are one write(2) on an O_APPEND descriptor
+ * under a shared flock, so lines of concurrent readers (the daemon's
+ * threads, CLI processes) never interleave, and rotation (under the lock
+ * alone) cannot lose a line or leave a hole (see struct trail).
  * A line is written on every secret read, inside the read: the system
  * calls it takes are kept few (the trail's descriptor kept open, one
  * pread per /proc task through store/procwho.h, syslog skipped while
@@ -136,28 +137,20 @@ static void audit_line(const struct audit_event *ev, char *line)
 	*o = '\0';
 }
 
-/* Each thread keeps its own descriptor on the trail. An append is one
- * write(2) on an O_APPEND descriptor, which never interleaves with
- * another, then one fstat: no lock, and the system calls a secret read
- * spends here are two.
- * - Rotation renames a full file to audit.jsonl.1 under flock(LOCK_EX)
- *   (flock is per open file: another thread's descriptor excludes us),
- *   and only while the file is still the one at the path, so two writers
- *   never rotate twice for one full file.
- * - A writer sees another's rotation when it looks at the path again: at
- *   once after its own rotation, else within TRAIL_LOOK_MS; a line written
- *   in between lands at the end of audit.jsonl.1, which is kept.
- * - A line is never lost to a rotation: the fstat after the write shows
- *   the file without a name (rotated away twice, or removed), and the
- *   line is written again to the file the path names now. */
-#define TRAIL_LOOK_MS 1000
-
+/* Each thread keeps its own descriptor on the trail, so that flock,
+ * which is per open file, orders it against the other threads as well as
+ * against other processes. An append holds the lock shared (LOCK_SH)
+ * across its look at the path and its write: a line is one write(2) on
+ * an O_APPEND descriptor, which never interleaves with another, so
+ * appenders never wait for each other. Rotation takes the lock alone
+ * (LOCK_EX): no line is written to a file while it is renamed away, and
+ * every line lands in the file the path names at that moment (a line
+ * written to a file already rotated away would be dropped with it at the
+ * next rotation, leaving a hole among newer lines). */
 struct trail {
 	int fd;            /* -1: not open */
 	dev_t dev;         /* what fd is open on */
 	ino_t ino;
-	off_t size;        /* its size after our last write */
-	int64_t looked_ms; /* when the path last named it (monotonic) */
 	char path[PATH_MAX];
 };
 static pthread_key_t trail_key;
@@ -166,7 +159,7 @@ static pthread_once_t trail_once = PTHREAD_ONCE_INIT;
 static void trail_close(struct trail *t)
 {
 	if (t->fd >= 0)
-		close(t->fd); /* and with it a rotation's flock */
+		close(t->fd); /* and with it the flock */
 	t->fd = -1;
 }
 
@@ -197,13 +190,6 @@ static struct trail *my_trail(void)
 	return t;
 }
 
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int open_append(const char *path)
 {
 	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -231,20 +217,21 @@ static int trail_open(struct trail *t, struct home *h, const char *path, struct 
 	}
 	if (fd < 0)
 		return nv_fail(err, errno, "cannot append to %s: %s", path, strerror(errno));
-	*t = (struct trail){ fd, s.st_dev, s.st_ino, s.st_size, mono_ms(), "" };
+	t->fd = fd;
+	t->dev = s.st_dev;
+	t->ino = s.st_ino;
 	snprintf(t->path, sizeof(t->path), "%s", path);
 	return 0;
 }
 
-/* 1 when path still names the file t has open (t->size updated), 0 when
- * it was renamed away or removed. */
-static int trail_current(struct trail *t, const char *path)
+/* 1 when path still names the file t has open (its size into *size), 0
+ * when it was renamed away (a writer rotated it) or removed. */
+static int trail_current(const struct trail *t, const char *path, off_t *size)
 {
 	struct stat now;
 	if (stat(path, &now) < 0 || now.st_ino != t->ino || now.st_dev != t->dev)
 		return 0;
-	t->size = now.st_size;
-	t->looked_ms = mono_ms();
+	*size = now.st_size;
 	return 1;
 }
 
@@ -255,25 +242,38 @@ static int trail_failed(struct trail *t, const char *path, struct nv_err *err)
 	return nv_fail(err, rc, "cannot append to %s: %s", path, strerror(rc));
 }
 
-static int full(const struct trail *t, size_t adding, long max_bytes)
+/* Lock the trail for one append of adding bytes: shared, on the file now
+ * at path (reopened when it was rotated or removed); a full file is
+ * rotated first, under the lock alone. */
+static int trail_lock(struct trail *t, struct home *h, const char *path, long max_bytes, size_t adding,
+		      struct nv_err *err)
 {
-	return t->size != 0 && t->size + (off_t)adding > max_bytes;
-}
-
-/* Rename the full file t has open to path.1, unless another writer did
- * first; either way t is closed: the next append opens the new file. */
-static int trail_rotate(struct trail *t, const char *path, size_t adding, long max_bytes, struct nv_err *err)
-{
-	if (flock(t->fd, LOCK_EX) < 0)
-		return trail_failed(t, path, err);
-	if (trail_current(t, path) && full(t, adding, max_bytes)) {
+	for (int tries = 0; tries < 5; tries++) {
+		int rc = trail_open(t, h, path, err);
+		if (rc < 0)
+			return rc;
+		off_t size;
+		if (flock(t->fd, LOCK_SH) < 0)
+			return trail_failed(t, path, err);
+		if (!trail_current(t, path, &size)) {
+			trail_close(t);
+			continue;
+		}
+		if (size == 0 || size + (off_t)adding <= max_bytes)
+			return 0;
+		/* full: rotate it alone (the lock is dropped on the way: look again) */
+		if (flock(t->fd, LOCK_EX) < 0)
+			return trail_failed(t, path, err);
+		int current = trail_current(t, path, &size);
+		if (current && size + (off_t)adding <= max_bytes)
+			return 0; /* emptied meanwhile: append under this lock */
 		char old[PATH_MAX + 4];
 		snprintf(old, sizeof(old), "%s.1", path);
-		if (rename(path, old) < 0)
+		if (current && rename(path, old) < 0)
 			return trail_failed(t, path, err);
+		trail_close(t); /* rotated, by us or by another: the new file next */
 	}
-	trail_close(t);
-	return 0;
+	return nv_fail(err, EAGAIN, "cannot append to %s: %s", path, strerror(EAGAIN));
 }
 
 static int append(struct home *h, const char *line, long max_bytes, struct nv_err *err)
@@ -284,34 +284,17 @@ static int append(struct home *h, const char *line, long max_bytes, struct nv_er
 	struct trail *t = my_trail();
 	if (!t)
 		return nv_fail(err, ENOMEM, "cannot append to %s: %s", path, strerror(ENOMEM));
-	for (int tries = 0; tries < 5; tries++) {
-		int rc = trail_open(t, h, path, err);
-		if (rc < 0)
-			return rc;
-		if (mono_ms() - t->looked_ms >= TRAIL_LOOK_MS && !trail_current(t, path)) {
-			trail_close(t); /* rotated by another (or removed): the new file */
-			continue;
-		}
-		if (full(t, len, max_bytes)) {
-			if ((rc = trail_rotate(t, path, len, max_bytes, err)) < 0)
-				return rc;
-			continue;
-		}
-		struct stat s;
-		ssize_t n = write(t->fd, line, len);
-		if (n != (ssize_t)len) {
-			if (n >= 0)
-				errno = EIO; /* a short write: the disk is full */
-			return trail_failed(t, path, err);
-		}
-		if (fstat(t->fd, &s) < 0)
-			return trail_failed(t, path, err);
-		t->size = s.st_size;
-		if (s.st_nlink > 0)
-			return 0;
-		trail_close(t); /* the file went while we wrote: write the line again */
+	int rc = trail_lock(t, h, path, max_bytes, len, err);
+	if (rc < 0)
+		return rc;
+	ssize_t n = write(t->fd, line, len);
+	if (n != (ssize_t)len) {
+		if (n >= 0)
+			errno = EIO; /* a short write: the disk is full */
+		return trail_failed(t, path, err); /* closing drops the lock */
 	}
-	return nv_fail(err, EAGAIN, "cannot append to %s: %s", path, strerror(EAGAIN));
+	flock(t->fd, LOCK_UN);
+	return 0;
 }
 
 /* syslog(3) tries to connect again on every call while there is no

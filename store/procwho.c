@@ -4,9 +4,10 @@
  * a task lives. Per recent task: an open /proc/<pid>/comm, read again
  * with one pread (a read of the name alone: /proc/<pid>/stat, read before,
  * formats some fifty fields and costs about seven times as much); its
- * process (a task's thread group never changes); and its parent's pid,
- * which changes only when that parent dies: the parent's own descriptor
- * then fails, and the parent is looked up again. A descriptor is bound
+ * process (a task's thread group never changes); and its parent, held by
+ * a pidfd, which polls readable once that parent exits (also while it is
+ * a zombie, whose comm still reads): the task's status then names the new
+ * parent. A comm descriptor is bound
  * to the task, not to its number: once the task is gone the read fails
  * (ESRCH), also when the number went to a new process, and the pid is
  * then opened afresh.
@@ -16,11 +17,13 @@
 #include "store/procwho.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #define SLOTS 32 /* tasks kept open: readers that come back, and their parents */
@@ -30,9 +33,11 @@
 static struct slot {
 	pid_t pid;  /* 0: free */
 	pid_t tgid; /* the process of task pid */
-	pid_t ppid; /* its parent, as of opening (or the last parent's death) */
+	pid_t ppid; /* its parent, as of the last look (parent_follow) */
 	int fd;     /* /proc/<pid>/comm */
 	atomic_ulong used;
+	int parent_seen; /* ppid and pidfd were looked up */
+	int pidfd;  /* the parent process (pidfd_open), -1: none or not supported */
 } slots[SLOTS];
 static atomic_ulong ticks;
 /* a writer (a new reader process) goes before readers that come after it */
@@ -80,6 +85,8 @@ static struct slot *slot_find(pid_t pid)
 static void slot_drop(struct slot *s)
 {
 	close(s->fd);
+	if (s->pidfd >= 0)
+		close(s->pidfd);
 	s->pid = 0;
 }
 
@@ -131,6 +138,7 @@ static struct slot *task(pid_t pid, char *comm, size_t cap, int writer, int *mis
 	}
 	s = slot_take();
 	s->pid = pid, s->tgid = tgid, s->ppid = ppid, s->fd = fd;
+	s->parent_seen = 0, s->pidfd = -1;
 	atomic_store_explicit(&s->used, tick(), memory_order_relaxed);
 	return s;
 }
@@ -171,25 +179,72 @@ static void proc_exe(pid_t pid, char *out, size_t cap)
 			*c = '?';
 }
 
-/* The parent of task slot r, named into w: its pid is r's as long as the
- * parent's task lives; when it is gone r was given a new parent, which is
- * looked up once more (by a writer: see task()). */
+static int pidfd_of(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+	return pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
+#else
+	(void)pid;
+	return -1;
+#endif
+}
+
+/* 0 once the process pidfd refers to has exited (a zombie too: its
+ * children were given a new parent when it exited, not when reaped). */
+static int alive(int pidfd)
+{
+	struct pollfd p = { pidfd, POLLIN, 0 };
+	return poll(&p, 1, 0) == 0;
+}
+
+/* r's parent as it is now, from its status, held by a pidfd: a process,
+ * not a number (a number may go to another process once the parent is
+ * reaped). The status is read again after the pidfd is opened: when it
+ * names the same parent, that parent lived all along, and the pidfd is
+ * its. Caller holds the write lock. */
+static void parent_follow(struct slot *r)
+{
+	if (r->pidfd >= 0)
+		close(r->pidfd);
+	r->pidfd = -1;
+	r->parent_seen = 1;
+	for (int tries = 0; tries < 3; tries++) {
+		pid_t tgid, ppid, again;
+		if (!status_ids(r->pid, &tgid, &ppid)) {
+			r->ppid = 0;
+			return;
+		}
+		int fd = pidfd_of(ppid);
+		if (status_ids(r->pid, &tgid, &again) && again == ppid) {
+			r->ppid = ppid;
+			r->pidfd = fd;
+			return;
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+}
+
+/* The parent of task slot r, named into w. Kept while its pidfd says it
+ * lives; a parent that exited (or one without a pidfd) is looked up again
+ * by a writer (see task()): the exited one's comm may still read while it
+ * is a zombie, and its number may name another process once it is reaped. */
 static void parent_of(struct slot *r, struct proc_who *w, int writer, int *miss)
 {
 	char name[64];
-	for (int tries = 0; tries < 2 && r->ppid > 0 && !*miss; tries++) {
-		w->ppid = r->ppid;
-		if (task(r->ppid, name, sizeof(name), writer, miss)) {
-			put_name(name, 0, w->pcomm, sizeof(w->pcomm));
+	if (!r->parent_seen || (r->ppid > 0 && (r->pidfd < 0 || !alive(r->pidfd)))) {
+		if (!writer) {
+			*miss = 1;
 			return;
 		}
-		if (!writer)
-			return;
-		pid_t tgid, ppid;
-		if (!status_ids(r->pid, &tgid, &ppid) || ppid == r->ppid)
-			return;
-		r->ppid = ppid;
+		parent_follow(r);
 	}
+	if (r->ppid <= 0)
+		return;
+	w->ppid = r->ppid;
+	/* r may be moved by task(): not used after it */
+	if (task(r->ppid, name, sizeof(name), writer, miss))
+		put_name(name, 0, w->pcomm, sizeof(w->pcomm));
 }
 
 /* w for tid under the read lock (writer 0) or the write lock: 0, or -1

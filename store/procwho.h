@@ -4,9 +4,8 @@
  * The /proc/<pid>/comm descriptors of recent tasks are kept open, so a
  * repeat reader costs one pread per task instead of open, read and close;
  * a descriptor outlives neither its task nor a reuse of its pid (the read
- * fails with ESRCH and the pid is looked up afresh). A process's
- * executable is kept with a descriptor that stops reading at its next
- * exec (procwho.c). */
+ * fails with ESRCH and the pid is looked up afresh). The parent is held
+ * by a pidfd, so one that exits is followed at once (procwho.c). */
 #ifndef NV_PROCWHO_H
 #define NV_PROCWHO_H
 
