@@ -16,11 +16,6 @@ void fs_reply_wipe_next(void)
 	wipe_next = 1;
 }
 
-void fs_reply_wipe_cancel(void)
-{
-	wipe_next = 0;
-}
-
 /* iov[0] is libfuse's header for the answer (on its stack); the rest is
  * the payload, zeroed once the kernel has its copy, sent or not (an
  * interrupted request fails the write with ENOENT). */

@@ -4,7 +4,7 @@
  * libfuse answers a read from the buffer read_buf hands it, writes it to
  * /dev/fuse and then free()s it, unwiped. The device writes go through
  * fs_reply_io_install's writev instead: once the kernel has copied the
- * answer, the buffer the calling thread marked with fs_reply_wipe_after
+ * answer, the buffer the calling thread marked with fs_reply_wipe_next
  * is zeroed, and libfuse's free() that follows lets go of zeros. Before
  * this, every read mapped a 128 KiB block of its own (glibc unmaps such a
  * block on free), which cost a map, a page fault, an unmap and a TLB
@@ -26,8 +26,5 @@ int fs_reply_io_install(struct fuse_session *se);
  * made of it). read_buf's answer is that next write: libfuse sends it on
  * the same thread as soon as read_buf returns. */
 void fs_reply_wipe_next(void);
-
-/* The answer will not be sent after all (the read failed). */
-void fs_reply_wipe_cancel(void);
 
 #endif
