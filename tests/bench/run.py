@@ -59,11 +59,12 @@ def run(args, env, input=b""):
     return subprocess.run([BIN, *args], input=input, env=env, capture_output=True, check=True)
 
 
-def spawnloop(rounds, cases, env):
+def spawnloop(rounds, cases, env, cpu=None):
     """(wall, cpu) times in ms of each case (a list of steps, each an argv),
     run interleaved by tests/bench/spawnloop: a shell's fork and exec,
-    nothing more. cpu is user + system time of the case's processes."""
-    argv = [str(BENCH / "spawnloop"), str(rounds)]
+    nothing more. cpu is user + system time of the case's processes.
+    cpu: run them all on that CPU only."""
+    argv = (["taskset", "-c", str(cpu)] if cpu is not None else []) + [str(BENCH / "spawnloop"), str(rounds)]
     for i, steps in enumerate(cases):
         argv += (["--"] if i else []) + [a for j, step in enumerate(steps) for a in (["++"] if j else []) + step]
     p = subprocess.run(argv, env=env, capture_output=True, text=True)
@@ -270,6 +271,13 @@ def bench_reads(tmp, state):
                 ours, base, _, _ = paired(token, floor_mnt / "token", READ_ROUNDS, threads, cpu=cpu)
                 compare("read", f"token, {threads} reader(s), all on one CPU: mount / minimal FUSE fs",
                         ours, base, 1.2, "us", "{:.1f}", paired=True)
+            # what a shell script does: a new `cat` process for every read,
+            # which the daemon has not seen before (no kept /proc handle)
+            cat = [[["cat", str(token)]], [["cat", str(floor_mnt / "token")]]]
+            spawnloop(20, cat, env, cpu)
+            t = spawnloop(300, cat, env, cpu)
+            compare("read", "token, a new `cat` process per read, one CPU: mount / minimal FUSE fs",
+                    t[0][0], t[1][0], None, "ms", paired=True)
         # the same with the audit trail off: what the filesystem itself costs
         # next to the line each read appends to audit.jsonl (SPEC 13)
         config = state / "nova-engine.json"
