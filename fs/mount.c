@@ -201,7 +201,12 @@ int fs_run(const struct fs_options *opt)
 	if (!realpath(opt->mountpoint, root))
 		snprintf(root, sizeof(root), "%s", opt->mountpoint);
 	if (!f) {
-		fail("cannot start FUSE with options %s%s", args.argv[2], "");
+		/* libfuse said which option above; args may be gone by now */
+		if (opt->fuse_opts)
+			fail("libfuse refused the mount options \"%s\" (see its message above): "
+			     "fix or drop -o, see mount.fuse3(8)%s", opt->fuse_opts, "");
+		else
+			fail("cannot start FUSE (see the message above)%s%s", "", "");
 	} else if (fuse_mount(f, opt->mountpoint) != 0) {
 		fail("cannot mount on %s (see the message above)%s", opt->mountpoint, "");
 	} else {

@@ -316,6 +316,18 @@ def test_mount_errors_before_detaching(state, tmp_path):
     assert not os.path.ismount(tmp_path / "m")
 
 
+def test_unknown_mount_option_is_an_error_not_a_crash(state, tmp_path):
+    # libfuse rejects it in fuse_new, which used to leave us reading the
+    # option list it had freed (a segfault, exit 139)
+    (tmp_path / "m").mkdir()
+    r = state.run("mount", str(tmp_path / "m"), "-o", "bogusopt")
+    assert r.returncode == 1, r.err
+    errors = [l for l in r.err.splitlines() if l.startswith("Error:")]
+    assert errors == ['Error: libfuse refused the mount options "bogusopt" (see its message above): '
+                      'fix or drop -o, see mount.fuse3(8)']
+    assert not os.path.ismount(tmp_path / "m")
+
+
 def test_busy_mountpoint_refused(fs, state):
     r = state.run("mount", str(fs.path))
     assert r.returncode == 1 and "busy" in r.err
