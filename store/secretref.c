@@ -36,6 +36,18 @@ static int split_agent(const char *id, char agent[AGENT_MAX + 1], const char **r
 	return agent_id_check(agent, err);
 }
 
+/* No credential for a provider nobody declared is more likely a typo than
+ * a provider left empty: say what it may have meant (not found), not how
+ * to add a credential for a provider that paste-api-key would refuse. */
+static int unknown_provider(struct home *h, const char *prov, int rc, struct nv_err *err)
+{
+	char known[PROVIDER_MAX + 1];
+	struct nv_err why = { 0 };
+	if (rc != -ENOKEY || home_provider(h, prov, known, &why) == 0)
+		return rc;
+	return nv_fail(err, ENOENT, "%s", why.msg);
+}
+
 int secretref_resolve(struct home *h, const char *id, struct selection *sel,
 		      char agent[AGENT_MAX + 1], struct nv_err *err)
 {
@@ -55,7 +67,8 @@ int secretref_resolve(struct home *h, const char *id, struct selection *sel,
 	if (rc == 0)
 		rc = store_open(h, agent, &st, err);
 	if (rc == 0)
-		rc = strchr(rest, ':') ? creds_get(st, pid, sel, err) : creds_select(st, prov, NULL, sel, err);
+		rc = strchr(rest, ':') ? creds_get(st, pid, sel, err)
+				       : unknown_provider(h, prov, creds_select(st, prov, NULL, sel, err), err);
 	store_free(st);
 	return rc;
 }

@@ -93,6 +93,29 @@ def test_exec_provider_round_trip_as_openclaw_runs_it(state, tmp_path):
     assert p.stderr == b""
 
 
+def test_exec_provider_names_a_mistyped_provider_instead_of_advising_a_command_that_fails(state):
+    state.paste("openai", OPENAI)
+    req = {"protocolVersion": 1, "provider": "nova", "ids": ["opnai", "main/opnai", "zzz", "anthropic"]}
+    p = state.run("secrets", "resolve", input=json.dumps(req))
+    assert p.returncode == 0, p.err
+    errors = json.loads(p.out)["errors"]
+    assert {e["code"] for e in errors.values()} == {"NOT_FOUND"}
+    for i in ("opnai", "main/opnai"):
+        assert 'unknown provider "opnai": did you mean openai?' in errors[i]["message"]
+        assert "paste-api-key --provider opnai" not in errors[i]["message"]
+    assert errors["zzz"]["message"].startswith('unknown provider "zzz": use one of anthropic, openai')
+    # a known provider with nothing stored still says how to add one
+    assert "paste-api-key --provider anthropic" in errors["anthropic"]["message"]
+    assert OPENAI not in p.out + p.err
+
+
+def test_exec_provider_serves_an_undeclared_provider_from_its_env_variable(state):
+    p = state.run("secrets", "resolve", input=json.dumps({"protocolVersion": 1, "provider": "nova", "ids": ["foo"]}),
+                  env={"FOO_API_KEY": "sk-test-foo-0123456789abcdef"})
+    assert p.returncode == 0, p.err
+    assert json.loads(p.out) == {"protocolVersion": 1, "values": {"foo": "sk-test-foo-0123456789abcdef"}, "errors": {}}
+
+
 def test_exec_provider_answers_invalid_ids_and_empty_lists(state):
     p = state.run("secrets", "resolve", input=json.dumps({"protocolVersion": 1, "provider": "x", "ids": ["bad id", "a/b/c"]}))
     assert p.returncode == 0, p.err
