@@ -74,7 +74,11 @@ void cli_help(const struct command *c, FILE *out)
 	fprintf(out, "Usage: nova-engine %s %s\n\n%s\n", c->name, c->args, c->summary);
 	if (c->help)
 		fprintf(out, "\n%s", c->help);
-	fprintf(out, "\nCommon options:\n  --agent ID   act on agent ID (default: agents.default, else main)\n  --help       show this help\n");
+	fprintf(out, "\nCommon options:\n");
+	/* a command that gives --agent a meaning of its own (mount) lists it */
+	if (!c->help || !strstr(c->help, "  --agent "))
+		fprintf(out, "  --agent ID   act on agent ID (default: agents.default, else main)\n");
+	fprintf(out, "  --help       show this help\n");
 }
 
 int cli_open(struct cli_ctx *ctx, const char *agent)

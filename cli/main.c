@@ -59,7 +59,7 @@ const struct command commands[] = {
 	  "Seal a plaintext auth-profiles.json, print the store as plaintext, change the key, or move every agent's store "
 	  "to the other backend (files or etcd) and switch store.backend.",
 	  "  --to etcd|file     migrate: where the stores go (read back and compared before the switch)\n" },
-	{ "mount", mount_main, "MOUNTPOINT [-f] [--allow-other] [--uid U] [--gid G] [--read-only] [--agent ID]... [-o OPTS]",
+	{ "mount", mount_main, "MOUNTPOINT [-f] [--allow-other] [--uid U] [--gid G] [--read-only] [--agent ID]... [--log FILE] [-o OPTS]",
 	  "Mount the credential filesystem (daemonizes unless -f).",
 	  "  -f, --foreground   stay in the foreground, log to stderr\n"
 	  "  --allow-other      let other users in (kernel checks modes); needs user_allow_other\n"

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fuse.h>
 #include <fuse_lowlevel.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -178,8 +179,16 @@ static int serve(struct fs *fs, struct fuse *f, const char *root)
 	return rc == 0 ? 0 : 1;
 }
 
+/* glibc gives threads up to 8 malloc arenas per core, and each keeps
+ * what it freed: after walking 10,000 agents (stores opened, wiped and
+ * closed by the LRU) the daemon held 28-34 MiB from run to run, over
+ * the 32 MiB it promises; with 2 arenas 20-22 MiB, and no change in a
+ * token read with 1 or 8 readers (thread caches serve its small blocks). */
+#define FS_MALLOC_ARENAS 2
+
 int fs_run(const struct fs_options *opt)
 {
+	mallopt(M_ARENA_MAX, FS_MALLOC_ARENAS); /* before any worker starts */
 	struct nv_err err = { 0 };
 	struct home *h;
 	struct fs fs;
