@@ -85,7 +85,7 @@ static void page5(void)
 {
 	printf(".TH NOVA-ENGINE-FS 5 \"\" \"nova-engine %s\" \"File Formats\"\n.SH NAME\nnova-engine-fs \\- the files of the nova-engine credential filesystem\n", NOVA_VERSION);
 	printf(".SH DESCRIPTION\n");
-	roff("nova-engine mount MOUNTPOINT shows the credential store as files. Every file is generated when it is opened; each open reads one consistent snapshot. Listings and stat never reach a provider. Modes are shown with group bits (0750, 0440) only when the mount was given a group with --gid: without it, agents, metrics and the status files are the owner's alone (0700, 0400), since they name agents and profiles.\n");
+	roff("nova-engine mount MOUNTPOINT shows the credential store as files. Every file is generated when it is opened; each open reads one consistent snapshot. Listings and stat never reach a provider. Modes are shown with group bits (0750, 0440) only when the mount was given a group with --gid: without it, agents, metrics and the status files, and the directories that lead to them, are the owner's alone (0700, 0400), since they name agents and profiles. Secrets (token, order, health, env, auth-profiles.json, native/, sessions/) are the owner's alone either way.\n");
 	size_t n;
 	const struct dir_def *d = tree_dirs(&n);
 	printf(".SH DIRECTORIES\n");

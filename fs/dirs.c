@@ -288,18 +288,24 @@ static int native_app_names(struct fs *fs, const struct node *parent, entry_fn f
 	return 0;
 }
 
+/* Group bits (shown only under --gid, see shown_mode in ops.c) go on
+ * every directory on the way to a file the group may read: agents/,
+ * AGENT/, profiles/, PROVIDER/ and NAME/ lead to status and status.json.
+ * A directory that leads only to secrets (sessions/, native/) has none:
+ * the files' own 0600/0400 would keep them closed anyway, but the group
+ * has no business listing session ids or native apps either. */
 static const struct dir_def dirs[] = {
 	{ .kind = N_ROOT, .parent = N_ROOT, .path = "", .mode = 0755, .files = L_NONE },
 	{ .kind = N_META, .parent = N_ROOT, .name = ".nova-engine", .path = ".nova-engine", .mode = 0555, .files = L_META },
 	{ .kind = N_AGENTS, .parent = N_ROOT, .name = "agents", .path = "agents", .mode = 0750, .files = L_NONE },
-	{ .kind = N_AGENT, .parent = N_AGENTS, .path = "agents/AGENT", .mode = 0700, .files = L_AGENT,
+	{ .kind = N_AGENT, .parent = N_AGENTS, .path = "agents/AGENT", .mode = 0750, .files = L_AGENT,
 	  .enter = enter_agent, .names = agent_names },
-	{ .kind = N_PROFILES, .parent = N_AGENT, .name = "profiles", .path = "agents/AGENT/profiles", .mode = 0700,
+	{ .kind = N_PROFILES, .parent = N_AGENT, .name = "profiles", .path = "agents/AGENT/profiles", .mode = 0750,
 	  .files = L_NONE },
-	{ .kind = N_PROVIDER, .parent = N_PROFILES, .path = "agents/AGENT/profiles/PROVIDER", .mode = 0700,
+	{ .kind = N_PROVIDER, .parent = N_PROFILES, .path = "agents/AGENT/profiles/PROVIDER", .mode = 0750,
 	  .files = L_PROVIDER, .enter = enter_provider, .names = child_names, .make = make_provider,
 	  .remove = remove_provider, .doc = "mkdir adds a provider" },
-	{ .kind = N_PROFILE, .parent = N_PROVIDER, .path = "agents/AGENT/profiles/PROVIDER/NAME", .mode = 0700,
+	{ .kind = N_PROFILE, .parent = N_PROVIDER, .path = "agents/AGENT/profiles/PROVIDER/NAME", .mode = 0750,
 	  .files = L_PROFILE, .enter = enter_profile, .names = child_names, .make = make_profile,
 	  .remove = remove_profile, .doc = "the profile PROVIDER:NAME; mkdir adds one, rm -r deletes it" },
 	{ .kind = N_SESSIONS, .parent = N_AGENT, .name = "sessions", .path = "agents/AGENT/sessions", .mode = 0700,

@@ -71,8 +71,37 @@ def test_a_given_group_may_read_the_listings(state, shared_mount):
     r = as_user(NOBODY, 4321, "cat", str(m / ".nova-engine/metrics"))
     assert r.returncode == 0 and 'profile="openai:me@example.com"' in r.stdout
     assert as_user(NOBODY, 4321, "ls", str(m / "agents")).stdout == "main\n"
-    # the group lists agents, but an agent's directory stays the owner's
-    r = as_user(NOBODY, 4321, "ls", str(m / "agents/main"))
-    assert r.returncode == 2 and "Permission denied" in r.stderr
     r = as_user(NOBODY, NOBODY, "cat", str(m / ".nova-engine/metrics"))
+    assert r.returncode == 1 and "Permission denied" in r.stderr
+
+
+def test_a_given_group_reaches_status_but_no_secret(state, shared_mount):
+    """The group may read status files (docs/filesystem.md), so every
+    directory on the way to one is 0750; the secrets beside them (token,
+    order, health, env, the decrypted store, native files) stay 0600/0400,
+    and the directories that hold only secrets stay 0700."""
+    state.paste("openai", KEY, "--profile-id", "me@example.com")
+    m = shared_mount("--gid", "4321")
+    prov = "agents/main/profiles/openai"
+    for d in ("agents/main", "agents/main/profiles", prov, f"{prov}/me@example.com"):
+        assert mode(m / d) == 0o750, d
+    for d in ("agents/main/native", "agents/main/native/claude", "agents/main/sessions"):
+        assert mode(m / d) == 0o700, d
+    for f in (f"{prov}/status", f"{prov}/me@example.com/status", f"{prov}/status.json"):
+        r = as_user(NOBODY, 4321, "head", "-c", "4096", str(m / f))
+        assert r.returncode == 0 and "openai:me@example.com" in r.stdout, (f, r.stderr)
+    assert "me@example.com" in as_user(NOBODY, 4321, "ls", str(m / prov)).stdout.split()
+    for f in (f"{prov}/token", f"{prov}/order", f"{prov}/me@example.com/token", f"{prov}/me@example.com/health",
+              "agents/main/env", "agents/main/auth-profiles.json", "agents/main/native/claude/.credentials.json",
+              "agents/main/native/codex/auth.json"):
+        r = as_user(NOBODY, 4321, "cat", str(m / f))
+        assert r.returncode == 1 and "Permission denied" in r.stderr and KEY not in r.stdout, f
+    for d in ("agents/main/native", "agents/main/sessions"):
+        r = as_user(NOBODY, 4321, "ls", str(m / d))
+        assert r.returncode == 2 and "Permission denied" in r.stderr, d
+    # the group reads; it never writes
+    r = as_user(NOBODY, 4321, "mkdir", str(m / prov / "intruder"))
+    assert r.returncode == 1 and "Permission denied" in r.stderr
+    # outside the group nothing changed
+    r = as_user(NOBODY, NOBODY, "cat", str(m / prov / "status"))
     assert r.returncode == 1 and "Permission denied" in r.stderr
