@@ -133,6 +133,8 @@ static int wait_code(const struct login *l, int lfd, char *code, size_t cap, str
 			rc = take_paste(l, line, &len, sizeof(line), code, cap, err);
 			if (rc == -ENODATA) {
 				stdin_open = 0;
+				if (lfd >= 0) /* the paste prompt no longer holds: say what does */
+					fprintf(stderr, "\nstdin closed: waiting for the browser only (up to 10 minutes; Ctrl-C to stop)\n");
 				rc = lfd >= 0 ? -EAGAIN : nv_fail(err, ENODATA, "stdin closed before a code was pasted");
 			} else if (rc < 0 && rc != -EAGAIN && tty) {
 				fprintf(stderr, "Error: %s\nPaste again: ", cli_vis(err->msg));

@@ -2,6 +2,8 @@
 the loopback callback or pasted on stdin."""
 import base64
 import json
+import os
+import select
 import socket
 import subprocess
 import time
@@ -73,6 +75,23 @@ def test_loopback_callback(login, fake, state):
     assert p.returncode == 0, err
     assert b"Auth profile: anthropic:work (anthropic/oauth)" in out
     assert state.run("models", "auth", "token", "anthropic:work").out == "acc-test-login-0123456789\n"
+
+
+def test_stdin_closed_says_it_waits_for_the_browser_only(login, fake, state):
+    p, q, port = login()
+    p.stdin.close()  # nothing will be pasted: a script, or < /dev/null
+    said, deadline = b"", time.time() + 10
+    while b"stdin closed" not in said:  # it used to go on showing the paste prompt, silent
+        ready, _, _ = select.select([p.stderr], [], [], max(0, deadline - time.time()))
+        assert ready, "login did not say what it waits for"
+        chunk = os.read(p.stderr.fileno(), 4096)
+        assert chunk, "login ended without saying what it waits for"
+        said += chunk
+    assert b"waiting for the browser only" in said
+    fake.add_code("code-test-3", TOKENS, q["code_challenge"])
+    urllib.request.urlopen(f"http://127.0.0.1:{port}/callback?code=code-test-3&state={q['state']}", timeout=10).read()
+    assert p.wait(timeout=20) == 0, p.stderr.read()
+    assert b"Auth profile: anthropic:me@example.com" in p.stdout.read()
 
 
 def test_callback_page_shows_the_provider_error_as_text(login, fake, state):
