@@ -31,17 +31,17 @@ void fs_audit_read(struct fs *fs, const struct node *n, const char *path)
 }
 
 /* A file made from the agent's secrets by one of store/consumer.h's
- * renderers: never for stat (rendering may refresh), and what it served
- * is noted for the audit line. */
-typedef int (*consumer_render_fn)(struct store *st, struct out *o, char served[SERVED_MAX], struct nv_err *err);
+ * renderers; what it served is noted for the audit line. For stat
+ * (n->local) it renders from what is stored, never refreshing, so the
+ * size is a read's without a read's network call. */
+typedef int (*consumer_render_fn)(struct store *st, int local, struct out *o, char served[SERVED_MAX],
+				  struct nv_err *err);
 
 static int render_consumer(struct fs *fs, const struct node *n, struct out *o, consumer_render_fn fn)
 {
 	char what[SERVED_MAX] = "";
-	if (n->local)
-		return -EAGAIN; /* stat: rendering refreshes first */
 	struct store *st = fs_store(fs, n->agent);
-	int rc = st ? fn(st, o, what, NULL) : -ENOMEM;
+	int rc = st ? fn(st, n->local, o, what, NULL) : -ENOMEM;
 	fs_store_put(fs, st);
 	fs_served_set(what);
 	return rc;
@@ -54,8 +54,13 @@ int render_env(struct fs *fs, const struct node *n, struct out *o)
 
 int render_audit(struct fs *fs, const struct node *n, struct out *o)
 {
-	(void)n;
+	(void)n; /* local or not: reading the trail's files is all it does */
 	return audit_tail(fs->home, o, NULL);
+}
+
+int audit_source(struct fs *fs, struct file_stamp *out)
+{
+	return audit_stamp(fs->home, out);
 }
 
 static int render_claude(struct fs *fs, const struct node *n, struct out *o)
@@ -73,10 +78,10 @@ const size_t n_native_apps = sizeof(native_apps) / sizeof(native_apps[0]);
 
 const struct file_def native_files[] = {
 	{ .name = ".credentials.json", .dir = "claude", .level = L_NATIVE, .mode = 0400, .render = render_claude,
-	  .networked = 1, .counted = 1, .audit = "mount:native/claude",
+	  .timed = 1, .counted = 1, .audit = "mount:native/claude",
 	  .doc = "Claude Code's credentials file ({\"claudeAiOauth\":{\"accessToken\",\"refreshToken\":null,\"expiresAt\",\"scopes\",\"subscriptionType\"}}) from the first anthropic token or OAuth profile in order, refreshed first; never the refresh token. Bind-mount it read-only as ~/.claude/.credentials.json. ENOKEY when the agent has none." },
 	{ .name = "auth.json", .dir = "codex", .level = L_NATIVE, .mode = 0400, .render = render_codex,
-	  .networked = 1, .counted = 1, .audit = "mount:native/codex",
+	  .timed = 1, .counted = 1, .audit = "mount:native/codex",
 	  .doc = "Codex CLI's auth.json ({\"OPENAI_API_KEY\",\"tokens\":{\"id_token\",\"access_token\",\"refresh_token\":\"\",\"account_id\"},\"last_refresh\"}): the openai-codex login when there is one, else the openai key. Never the refresh token. Bind-mount it read-only as $CODEX_HOME/auth.json. ENOKEY when there is neither." },
 };
 const size_t n_native_files = sizeof(native_files) / sizeof(native_files[0]);

@@ -12,6 +12,8 @@ extern const size_t n_native_apps;
 
 int render_env(struct fs *fs, const struct node *n, struct out *o);
 int render_audit(struct fs *fs, const struct node *n, struct out *o);
+/* The audit file's source (file_def.source): the trail's stamp now. */
+int audit_source(struct fs *fs, struct file_stamp *out);
 extern const struct file_def native_files[];
 extern const size_t n_native_files;
 

@@ -400,13 +400,14 @@ static const struct file_def meta_files[] = {
 	  .doc = "The daemon's version." },
 	{ .name = "metrics", .level = L_META, .mode = 0440, .render = render_metrics, .networked = 1,
 	  .doc = "Prometheus text: per agent and profile the seconds until expiry, the expiry state, the last live check's result and latency; per agent the token reads and writes; the OAuth refreshes made. A scrape never starts a check." },
-	{ .name = "audit", .level = L_META, .mode = 0400, .render = render_audit, .networked = 1,
+	{ .name = "audit", .level = L_META, .mode = 0400, .render = render_audit, .static_content = 1,
+	  .source = audit_source,
 	  .doc = "The last 1,000 lines of the audit trail (<state>/audit.jsonl): one JSON object per read of a secret (time, agent, profile, how, path, uid, pid, comm, exe, ppid, pcomm). Never a secret. Owner only." },
 };
 static const struct file_def agent_files[] = {
 	{ .name = "auth-profiles.json", .level = L_AGENT, .mode = 0400, .render = render_store, .static_content = 1,
 	  .doc = "The agent's store, decrypted, in the OpenClaw auth-profiles format. Read-only." },
-	{ .name = "env", .level = L_AGENT, .mode = 0600, .render = render_env, .networked = 1, .counted = 1,
+	{ .name = "env", .level = L_AGENT, .mode = 0600, .render = render_env, .timed = 1, .counted = 1,
 	  .audit = "mount:env",
 	  .doc = "NAME=value lines, one per provider with a usable credential (ANTHROPIC_API_KEY or ANTHROPIC_OAUTH_TOKEN, OPENAI_API_KEY, GEMINI_API_KEY, <PROVIDER>_API_KEY ...), OAuth refreshed first, for docker run --env-file, systemd EnvironmentFile= and set -a; . ./env. A value with a character outside [A-Za-z0-9_.,:@%+/=-] is left out with a comment line, since those readers would differ on it. Read-only." },
 };

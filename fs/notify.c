@@ -12,6 +12,7 @@
 #define FUSE_USE_VERSION 312
 #include "fs/notify.h"
 #include "fs/log.h"
+#include "store/audit.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -50,7 +51,7 @@ struct notifier {
 	int touch_failed;              /* it could not be started: no more tries */
 	pid_t toucher;
 	char root[PATH_MAX];
-	struct file_stamp config_seen, agents_seen;
+	struct file_stamp config_seen, agents_seen, audit_seen;
 };
 
 int fs_notify_init(struct fs *fs)
@@ -236,6 +237,16 @@ static void watch(struct fs *fs, int first)
 		nt->agents_seen = s;
 		if (!first)
 			announce(fs, "/agents", 0);
+	}
+	/* a line was added to the audit trail (every read of a secret, in
+	 * any mount or the CLI, adds one): the kernel's size of the audit
+	 * file goes. Not a touch: that has the kernel ask for the size at
+	 * once, a rendering of the whole trail every few reads; this way
+	 * only a stat pays for one. */
+	if (audit_stamp(fs->home, &s) == 0 && !file_stamp_same(&s, &nt->audit_seen)) {
+		nt->audit_seen = s;
+		if (!first)
+			fuse_invalidate_path(fs->fuse, "/.nova-engine/audit");
 	}
 	char changed[64][AGENT_MAX + 1];
 	size_t n = fs_stores_changed(fs, changed, 64);

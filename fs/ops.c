@@ -67,28 +67,38 @@ static int ts_after(struct timespec a, struct timespec b)
 	return a.tv_sec != b.tv_sec ? a.tv_sec > b.tv_sec : a.tv_nsec > b.tv_nsec;
 }
 
-/* When what n shows was last changed at its source: the agent's store
- * file or the config in use (whichever is newer) for an agent's files,
- * the mount's start for the rest. look: the store file as it is now (a
- * stat); else as last read, which costs nothing and is never newer than
- * a rendering made after it (a read renders next and looks itself). */
-static struct timespec node_source(struct fs *fs, const struct node *n, int look)
+/* What n shows is made from, as it is now: the agent's store file and
+ * the config in use for an agent's files (the newer of the two says when
+ * it changed), the file's own source when it names one (the audit
+ * trail), else nothing but the mount's start. look: the store file as it
+ * is now (a stat); else as last read, which costs nothing and is never
+ * newer than a rendering made after it (a read renders next and looks
+ * itself). */
+static struct source node_source(struct fs *fs, const struct node *n, int look)
 {
-	struct timespec t = { 0, 0 };
+	struct source src = { { 0, 0 }, 0 };
 	struct file_stamp s;
-	if (n->agent[0]) {
+	if (n->kind == N_FILE && n->file->source) {
+		if (n->file->source(fs, &s) == 0) {
+			src.when = s.mtime;
+			src.tag = source_tag(0, &s);
+		}
+	} else if (n->agent[0]) {
 		struct store *st = fs_store(fs, n->agent);
-		if (st && (look ? store_stamp(st, &s) : store_stamp_read(st, &s)) == 0 && s.exists)
-			t = s.mtime;
+		if (st && (look ? store_stamp(st, &s) : store_stamp_read(st, &s)) == 0) {
+			src.when = s.mtime;
+			src.tag = source_tag(0, &s);
+		}
 		fs_store_put(fs, st);
 		struct config_snap *c = home_config_get(fs->home);
-		if (ts_after(c->mtime, t))
-			t = c->mtime;
+		if (ts_after(c->mtime, src.when))
+			src.when = c->mtime;
+		src.tag = source_tag(src.tag, &(struct file_stamp){ .exists = 1, .mtime = c->mtime });
 		config_snap_put(c);
 	}
-	if (!t.tv_sec)
-		t.tv_sec = fs->started;
-	return t;
+	if (!src.when.tv_sec)
+		src.when.tv_sec = fs->started;
+	return src;
 }
 
 static void fill_dir(struct fs *fs, struct stat *st, mode_t mode, struct timespec when)
@@ -108,22 +118,32 @@ static mode_t shown_mode(const struct fs *fs, mode_t mode)
 	return (mode & 0007) || fs->opt.group_given ? mode : mode & ~(mode_t)0070;
 }
 
+/* May stat show the last length known of f's content (ci)? */
+static int last_length_holds(const struct file_def *f, const struct content_info *ci)
+{
+	if (f->networked)
+		return 1; /* a local rendering would not show what a read does */
+	return ci->current && (f->static_content || (f->timed && ci->age_ms < STAT_REUSE_MS));
+}
+
 /* A file's size and times from local state only (SPEC: stat never waits
- * on a provider or a lock): the last rendering when the file may talk to
- * the network (or its content depends on nothing but the unchanged
- * store), else a local rendering (token: the stored secret the order
- * picks, not refreshed). */
+ * on a provider or a lock): the last rendering when it still holds (see
+ * last_length_holds), else a local rendering (token, env, native files:
+ * from the stored secrets the order picks, not refreshed), so the size
+ * is what a read returns now. */
 static void file_attr(struct fs *fs, struct node *n, struct stat *st)
 {
-	struct timespec src = node_source(fs, n, 1);
+	struct source src = node_source(fs, n, 1);
 	struct content_info ci;
 	int known = fs_content_get(fs, n, src, &ci);
-	if (!(known && (n->file->networked || (n->file->static_content && ci.current)))) {
+	if (!(known && last_length_holds(n->file, &ci))) {
 		struct out o = { 0 };
 		n->local = 1;
 		if (n->file->render(fs, n, &o) == 0) {
 			fs_content_note(fs, n, o.p, o.len, src);
 			fs_content_get(fs, n, src, &ci);
+		} else {
+			ci.len = 0; /* a read fails too (ENOKEY): no earlier length holds */
 		}
 		out_free(&o);
 	}
@@ -143,7 +163,7 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 	if (rc < 0)
 		return rc;
 	if (n.kind != N_FILE)
-		fill_dir(fs, st, shown_mode(fs, tree_dir(n.kind)->mode), node_source(fs, &n, 1));
+		fill_dir(fs, st, shown_mode(fs, tree_dir(n.kind)->mode), node_source(fs, &n, 1).when);
 	else
 		file_attr(fs, &n, st);
 	return 0;
@@ -216,7 +236,7 @@ static int generate(struct handle *h, const char *path)
 	if (h->generated)
 		return 0;
 	struct fs *fs = ctx_fs();
-	struct timespec src = node_source(fs, &h->node, 0);
+	struct source src = node_source(fs, &h->node, 0);
 	fs_served_set(NULL);
 	int rc = h->node.file->render(fs, &h->node, &h->content);
 	h->generated = rc == 0;

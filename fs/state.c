@@ -43,7 +43,8 @@ struct content_memo {
 	uint64_t hash[N_MEMO];
 	size_t len[N_MEMO];
 	struct timespec changed[N_MEMO];   /* when the content last changed */
-	struct timespec source[N_MEMO];    /* the source stamp it was rendered from */
+	struct source source[N_MEMO];      /* the source it was rendered from */
+	struct timespec rendered[N_MEMO];  /* when (CLOCK_MONOTONIC) */
 };
 
 struct slots {
@@ -293,29 +294,46 @@ static int ts_after(struct timespec a, struct timespec b)
 	return a.tv_sec != b.tv_sec ? a.tv_sec > b.tv_sec : a.tv_nsec > b.tv_nsec;
 }
 
-void fs_content_note(struct fs *fs, const struct node *n, const char *p, size_t len, struct timespec source)
+uint64_t source_tag(uint64_t tag, const struct file_stamp *s)
+{
+	const uint64_t parts[] = { (uint64_t)s->exists, (uint64_t)s->dev, (uint64_t)s->ino, (uint64_t)s->size,
+				   (uint64_t)s->mtime.tv_sec, (uint64_t)s->mtime.tv_nsec,
+				   (uint64_t)s->ctime.tv_sec, (uint64_t)s->ctime.tv_nsec };
+	return fnv(tag ? tag : 1469598103934665603ULL, (const char *)parts, sizeof(parts));
+}
+
+static long ms_since(struct timespec t)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t.tv_sec) * 1000 + (now.tv_nsec - t.tv_nsec) / 1000000;
+}
+
+void fs_content_note(struct fs *fs, const struct node *n, const char *p, size_t len, struct source source)
 {
 	uint64_t k = node_key(n), h = fnv(1469598103934665603ULL, p ? p : "", len);
 	size_t i = k % N_MEMO;
 	struct content_memo *m = fs->memo;
-	struct timespec now;
+	struct timespec now, mono;
 	clock_gettime(CLOCK_REALTIME, &now);
+	clock_gettime(CLOCK_MONOTONIC, &mono);
 	pthread_mutex_lock(&fs->mu);
 	if (m->key[i] != k) {
 		/* first sight: it changed when its source last did */
 		m->key[i] = k;
-		m->changed[i] = source;
+		m->changed[i] = source.when;
 	} else if (m->hash[i] != h) {
-		/* a new source explains the change; else time or a probe did */
-		m->changed[i] = ts_after(source, m->source[i]) ? source : now;
+		/* a newer source explains the change; else time or a probe did */
+		m->changed[i] = ts_after(source.when, m->source[i].when) ? source.when : now;
 	}
 	m->hash[i] = h;
 	m->len[i] = len;
 	m->source[i] = source;
+	m->rendered[i] = mono;
 	pthread_mutex_unlock(&fs->mu);
 }
 
-int fs_content_get(struct fs *fs, const struct node *n, struct timespec source, struct content_info *ci)
+int fs_content_get(struct fs *fs, const struct node *n, struct source source, struct content_info *ci)
 {
 	uint64_t k = node_key(n);
 	size_t i = k % N_MEMO;
@@ -324,14 +342,16 @@ int fs_content_get(struct fs *fs, const struct node *n, struct timespec source, 
 	int known = m->key[i] == k;
 	if (known) {
 		ci->len = m->len[i];
-		ci->current = !ts_after(source, m->source[i]);
-		ci->changed = ts_after(source, m->changed[i]) ? source : m->changed[i];
+		ci->current = source.tag == m->source[i].tag;
+		ci->age_ms = ms_since(m->rendered[i]);
+		ci->changed = ts_after(source.when, m->changed[i]) ? source.when : m->changed[i];
 	}
 	pthread_mutex_unlock(&fs->mu);
 	if (!known) {
 		ci->len = 0;
 		ci->current = 0;
-		ci->changed = source;
+		ci->age_ms = 0;
+		ci->changed = source.when;
 	}
 	return known;
 }

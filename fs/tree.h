@@ -8,10 +8,12 @@
 
 #include <pthread.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/stat.h>
 #include <time.h>
 
 #include "fs/fs.h"
+#include "store/fileio.h"
 #include "store/home.h"
 #include "store/profile.h"
 #include "store/provider.h"
@@ -50,12 +52,20 @@ struct file_def {
 	 * become valid, so write() fails and `echo` says so. The whole is
 	 * committed by accept at close: one open, one value. NULL: no check. */
 	int (*check)(struct fs *fs, const struct node *n, const char *data, size_t len);
-	/* Rendering may talk to a provider: stat shows the last length
-	 * (a local rendering when there is none yet). */
+	/* Rendering may talk to a provider and a local rendering would not
+	 * show what a read does (a probe result, a scrape): stat shows the
+	 * last length (a local rendering when there is none yet). */
 	int networked;
-	/* The content depends on the store document only (not on time):
-	 * stat reuses the last length while the store is unchanged. */
+	/* The content depends on its source only (not on time): stat
+	 * reuses the last length while the source is unchanged. */
 	int static_content;
+	/* The content depends on its source and on the clock (expiries,
+	 * cooldowns): stat reuses the last length while the source is
+	 * unchanged, for at most STAT_REUSE_MS. */
+	int timed;
+	/* What the content is made from when it is not the agent's store
+	 * and the config: that file's stamp now (NULL: store and config). */
+	int (*source)(struct fs *fs, struct file_stamp *out);
 	/* Reads and writes count in the token metrics. */
 	int counted;
 	/* L_NATIVE: the directory under native/ it lives in. */
@@ -75,10 +85,25 @@ struct node {
 	int local;               /* render for stat: local state only */
 };
 
+/* How long stat may show a timed file's last length (see file_def):
+ * the kernel keeps attributes as long (attr_timeout), so stat costs at
+ * most one local rendering a second per file. */
+#define STAT_REUSE_MS 1000
+
+/* What a file's content is made from, as it is now: when that last
+ * changed (the file's times) and a tag that differs whenever it did. The
+ * tag also takes inode and size: two changes within one clock tick (a
+ * few ms: two audit lines) share an mtime. */
+struct source {
+	struct timespec when;
+	uint64_t tag;
+};
+
 /* What the mount knows of a file's content. */
 struct content_info {
 	size_t len;              /* the last rendered length */
 	int current;             /* rendered from the current source */
+	long age_ms;             /* since that rendering */
 	struct timespec changed; /* when the content last changed */
 };
 
@@ -108,12 +133,15 @@ enum fs_counter { FS_TOKEN_READS, FS_TOKEN_WRITES, FS_COUNTERS };
 void fs_count(struct fs *fs, const char *agent, enum fs_counter which);
 unsigned long fs_counted(struct fs *fs, const char *agent, enum fs_counter which);
 
-/* Record a rendering of n's content (p, len) made from a source whose
- * stamp (store and config modification time) was source. */
-void fs_content_note(struct fs *fs, const struct node *n, const char *p, size_t len, struct timespec source);
+/* Record a rendering of n's content (p, len) made from source, taken
+ * before the rendering began (so a change during it shows as a new one). */
+void fs_content_note(struct fs *fs, const struct node *n, const char *p, size_t len, struct source source);
 /* What is known of n's content; 0 (ci says "changed at source") when it
  * was never rendered. */
-int fs_content_get(struct fs *fs, const struct node *n, struct timespec source, struct content_info *ci);
+int fs_content_get(struct fs *fs, const struct node *n, struct source source, struct content_info *ci);
+
+/* Fold a file's stamp into a source tag. */
+uint64_t source_tag(uint64_t tag, const struct file_stamp *s);
 
 int fs_init(struct fs *fs, struct home *h, const struct fs_options *opt);
 void fs_release(struct fs *fs);

@@ -385,6 +385,13 @@ int audit_tail(struct home *h, struct out *o, struct nv_err *err)
 	return rc;
 }
 
+int audit_stamp(struct home *h, struct file_stamp *out)
+{
+	char path[PATH_MAX];
+	audit_path(h, path, sizeof(path));
+	return file_stamp_get(path, out);
+}
+
 static int keep(const cJSON *line, const char *agent, int64_t since_ms)
 {
 	const char *a = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(line, "agent"));

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "store/fileio.h"
 #include "store/home.h"
 #include "store/textbuf.h"
 
@@ -51,5 +52,11 @@ int audit_row_at(const cJSON *rows, int i, struct audit_row *out);
 
 /* The last AUDIT_TAIL_LINES lines as they are in the file. */
 int audit_tail(struct home *h, struct out *o, struct nv_err *err);
+
+/* The identity of the trail now (the current file's inode, size and
+ * times; exists 0 when there is none): it changes with every line
+ * appended and every rotation (which starts a new file), so what
+ * audit_tail gives is unchanged while it is. One stat, no lock. */
+int audit_stamp(struct home *h, struct file_stamp *out);
 
 #endif

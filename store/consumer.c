@@ -73,11 +73,17 @@ static const char *env_name_for(const char *provider, const struct selection *se
 	return names[0];
 }
 
-static int env_line(struct store *st, const char *provider, struct out *o, char served[SERVED_MAX])
+/* The credential a read would serve: refreshed first, or (local) as stored. */
+static int select_for(struct store *st, int local, const char *provider, struct selection *sel)
+{
+	return (local ? creds_select_local : creds_select)(st, provider, NULL, sel, NULL);
+}
+
+static int env_line(struct store *st, int local, const char *provider, struct out *o, char served[SERVED_MAX])
 {
 	struct selection sel;
 	char buf[PROVIDER_MAX + 16];
-	int rc = creds_select(st, provider, NULL, &sel, NULL);
+	int rc = select_for(st, local, provider, &sel);
 	if (rc < 0) {
 		selection_wipe(&sel);
 		return 0; /* no usable credential: no line */
@@ -95,7 +101,7 @@ static int env_line(struct store *st, const char *provider, struct out *o, char 
 	return rc;
 }
 
-int envfile_render(struct store *st, struct out *o, char served[SERVED_MAX], struct nv_err *err)
+int envfile_render(struct store *st, int local, struct out *o, char served[SERVED_MAX], struct nv_err *err)
 {
 	struct providers p = { calloc(1024, PROVIDER_MAX + 1), 0, 1024 };
 	if (!p.ids)
@@ -105,7 +111,7 @@ int envfile_render(struct store *st, struct out *o, char served[SERVED_MAX], str
 		provider_add(&p, provider_at(i));
 	int rc = store_read(st, stored_providers, &p, err);
 	for (size_t i = 0; rc == 0 && i < p.n; i++)
-		rc = env_line(st, p.ids[i], o, served);
+		rc = env_line(st, local, p.ids[i], o, served);
 	free(p.ids);
 	return rc;
 }
@@ -131,17 +137,20 @@ static int meta_in_doc(const cJSON *doc, void *arg, struct nv_err *err)
 }
 
 /* The first profile of provider in order whose type is in want (a bit
- * set of 1 << cred_type), refreshed when due, and its meta. */
-static int first_of(struct store *st, const char *provider, unsigned want, struct selection *sel,
+ * set of 1 << cred_type), refreshed when due (unless local), and its meta. */
+static int first_of(struct store *st, int local, const char *provider, unsigned want, struct selection *sel,
 		    struct meta *m, struct nv_err *err)
 {
+	int64_t expires;
 	cJSON *ids, *e;
 	int rc = creds_order_effective(st, provider, &ids, err);
 	if (rc < 0)
 		return rc;
 	rc = -ENOKEY;
 	cJSON_ArrayForEach(e, ids) {
-		if (creds_get(st, e->valuestring, sel, NULL) == 0 && (want & (1u << sel->type))) {
+		int got = local ? creds_get_unrefreshed(st, e->valuestring, sel, &expires)
+				: creds_get(st, e->valuestring, sel, NULL);
+		if (got == 0 && (want & (1u << sel->type))) {
 			m->id = sel->id;
 			rc = store_read(st, meta_in_doc, m, err);
 			break;
@@ -163,12 +172,12 @@ static int put_json(struct out *o, cJSON *v)
 	return rc;
 }
 
-int native_claude_render(struct store *st, struct out *o, char served[SERVED_MAX], struct nv_err *err)
+int native_claude_render(struct store *st, int local, struct out *o, char served[SERVED_MAX], struct nv_err *err)
 {
 	struct selection sel;
 	struct meta m = { 0 };
 	served[0] = '\0';
-	int rc = first_of(st, "anthropic", 1u << CRED_TOKEN | 1u << CRED_OAUTH, &sel, &m, err);
+	int rc = first_of(st, local, "anthropic", 1u << CRED_TOKEN | 1u << CRED_OAUTH, &sel, &m, err);
 	if (rc == -ENOKEY)
 		rc = nv_fail(err, ENOKEY, "no anthropic token or OAuth credential for agent \"%s\" (Claude Code takes no API key in this file)", store_agent(st));
 	if (rc == 0) {
@@ -230,20 +239,20 @@ static void codex_tokens(cJSON *root, const struct selection *sel, const struct 
 		cJSON_AddNullToObject(t, "account_id");
 }
 
-int native_codex_render(struct store *st, struct out *o, char served[SERVED_MAX], struct nv_err *err)
+int native_codex_render(struct store *st, int local, struct out *o, char served[SERVED_MAX], struct nv_err *err)
 {
 	struct selection sel;
 	struct meta m = { 0 };
 	char ts[32];
 	served[0] = '\0';
 	cJSON *root = cJSON_CreateObject();
-	int rc = first_of(st, "openai-codex", 1u << CRED_TOKEN | 1u << CRED_OAUTH, &sel, &m, err);
+	int rc = first_of(st, local, "openai-codex", 1u << CRED_TOKEN | 1u << CRED_OAUTH, &sel, &m, err);
 	if (rc == 0) { /* a ChatGPT login: Codex prefers an API key when one is present */
 		cJSON_AddNullToObject(root, "OPENAI_API_KEY");
 		codex_tokens(root, &sel, &m);
 	} else if (rc == -ENOKEY) {
 		selection_wipe(&sel);
-		rc = creds_select(st, "openai", NULL, &sel, NULL);
+		rc = select_for(st, local, "openai", &sel);
 		if (rc == 0)
 			cJSON_AddStringToObject(root, "OPENAI_API_KEY", sel.secret);
 		else

@@ -461,6 +461,55 @@ def test_audit_file_in_the_mount_shows_the_last_thousand_lines(state, mount):
     assert len(shown) == 1000 and json.loads(shown[0])["n"] == 200 and json.loads(shown[-1])["n"] == 1199
 
 
+def test_stat_size_is_what_a_read_returns_after_a_cli_change_and_token_reads(state, mount):
+    # docs/filesystem.md: sizes are the length a read returns now (a change
+    # made elsewhere reaches stat within a second); tail seeks by st_size
+    state.paste("openai", OPENAI)
+    m = mount()
+    envf, codex, audit = m / "agents/main/env", m / "agents/main/native/codex/auth.json", m / ".nova-engine/audit"
+
+    def sizes_match():
+        time.sleep(1.1)  # past the kernel's attribute cache (1 s)
+        sizes = {f: os.stat(f).st_size for f in (audit, envf, codex)}
+        # the audit file first: the other two reads each add a line to it
+        for f in (audit, envf, codex):
+            assert sizes[f] == len(f.read_bytes()), f.name
+
+    envf.read_bytes(), codex.read_bytes()
+    sizes_match()
+    state.paste("openai", OPENAI + "-longer-0123456789")
+    sizes_match()
+    state.paste("anthropic", "sk-ant-api03-" + "an0ther-test-key" * 3)
+    sizes_match()
+    for _ in range(3):
+        (m / f"{P}/openai/token").read_bytes()
+    assert state.run("models", "auth", "token", "--provider", "openai").returncode == 0
+    sizes_match()
+
+
+def test_stat_size_follows_a_change_elsewhere_within_a_second(state, mount):
+    # not the kernel's attribute cache running out (1 s after the last
+    # stat): the daemon sees the change and drops the cached size sooner
+    state.paste("openai", OPENAI)
+    m = mount()
+    envf, audit = m / "agents/main/env", m / ".nova-engine/audit"
+
+    def size_changes(f, change):
+        old = os.stat(f).st_size  # now in the kernel's cache
+        t0 = time.monotonic()
+        change()
+        while os.stat(f).st_size == old:
+            assert time.monotonic() - t0 < 0.9, f"{f.name}: stat still shows the size before the change"
+            time.sleep(0.02)
+
+    envf.read_bytes()
+    size_changes(envf, lambda: state.paste("openai", OPENAI + "-longer-0123456789"))
+    assert os.stat(envf).st_size == len(envf.read_bytes())
+    size_changes(audit, lambda: (m / f"{P}/openai/token").read_bytes())
+    size_changes(audit, lambda: state.run("models", "auth", "token", "--provider", "openai"))
+    assert os.stat(audit).st_size == len(audit.read_bytes())
+
+
 def test_audit_rotates_at_max_bytes(state):
     state.write_config({"audit": {"maxBytes": 4096}})
     state.paste("openai", OPENAI)
