@@ -22,7 +22,6 @@ struct handle {
 	struct node node;
 	pthread_mutex_t mu;     /* protects everything below */
 	struct out content;     /* generated on first read */
-	struct timespec source; /* the source stamp it was generated from */
 	int generated;
 	char *wbuf;             /* written bytes (wiping memory) */
 	size_t wlen;
