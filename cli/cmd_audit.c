@@ -31,7 +31,7 @@ static int since_arg(const char *cmd, const char *s, int64_t *ms)
  * characters made visible (cli_vis keeps 8 at a time: two printfs). */
 static void print_row(const struct audit_row *r)
 {
-	printf("%s  %-10s %-28s %-18s ", cli_vis(r->time), cli_vis(r->agent), cli_vis(r->profile), cli_vis(r->how));
+	printf("%s  %-10s %-28s %-20s ", cli_vis(r->time), cli_vis(r->agent), cli_vis(r->profile), cli_vis(r->how));
 	printf("uid=%s pid=%s comm=%s exe=%s parent=%s\n", cli_vis(r->uid), cli_vis(r->pid), cli_vis(r->comm),
 	       cli_vis(r->exe), cli_vis(r->pcomm));
 }

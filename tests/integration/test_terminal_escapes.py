@@ -91,4 +91,16 @@ def test_hand_edited_audit_trail_escaped(state):
     assert p.returncode == 0, p.err
     assert raw_controls(p.out) == []
     assert f" comm={SHOWN} exe=" in p.out
-    assert " main       openai:default               7                  uid=" in p.out
+    assert " main       openai:default               7                    uid=" in p.out
+
+
+def test_audit_columns_hold_for_every_way_of_reading(state):
+    state.paste("openai", SECRET)
+    assert state.run("models", "auth", "token", "--provider", "openai").returncode == 0
+    line = json.loads((state.dir / "audit.jsonl").read_text().splitlines()[0])
+    hows = ["cli:token", "secrets-resolve", "mount:token", "mount:env", "mount:session-token",
+            "mount:native/claude", "mount:native/codex"]
+    (state.dir / "audit.jsonl").write_text("".join(json.dumps({**line, "how": h}) + "\n" for h in hows))
+    rows = state.run("audit").out.splitlines()
+    assert len(rows) == len(hows)
+    assert len({r.index(" uid=") for r in rows}) == 1, rows
