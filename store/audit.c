@@ -375,13 +375,62 @@ static const char *last_lines(const char *text, size_t len, size_t n)
 	return p;
 }
 
+#define TAIL_CHUNK 65536
+
+/* The end of the file at path that holds its last want lines, appended
+ * to o; *more: how many lines short it fell (the file read whole). Read
+ * backwards a chunk at a time: a full trail is audit.maxBytes (10 MiB by
+ * default), its last lines a few hundred KiB. */
+static int file_tail(const char *path, size_t want, struct out *o, size_t *more, struct nv_err *err)
+{
+	*more = want;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : nv_fail(err, errno, "cannot open %s: %s", path, strerror(errno));
+	struct stat st;
+	char *buf = malloc(TAIL_CHUNK);
+	off_t start = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? st.st_size : 0, end = start;
+	size_t newlines = 0;
+	int rc = buf ? 0 : nv_fail(err, ENOMEM, "out of memory");
+	/* want + 1 newlines: the one before the first line wanted ends the cut */
+	while (rc == 0 && start > 0 && newlines <= want) {
+		size_t n = start < TAIL_CHUNK ? (size_t)start : TAIL_CHUNK;
+		start -= (off_t)n;
+		if (pread(fd, buf, n, start) != (ssize_t)n)
+			rc = nv_fail(err, EIO, "cannot read %s: %s", path, strerror(errno ? errno : EIO));
+		for (size_t i = 0; rc == 0 && i < n; i++)
+			newlines += buf[i] == '\n';
+	}
+	free(buf);
+	size_t len = (size_t)(end - start);
+	char *text = rc == 0 && len ? malloc(len) : NULL;
+	if (rc == 0 && len && (!text || pread(fd, text, len, start) != (ssize_t)len))
+		rc = nv_fail(err, text ? EIO : ENOMEM, "cannot read %s", path);
+	if (rc == 0 && len && out_putn(o, text, len) < 0)
+		rc = nv_fail(err, ENOMEM, "out of memory");
+	free(text);
+	close(fd);
+	if (rc == 0)
+		*more = start > 0 || newlines >= want ? 0 : want - newlines;
+	return rc;
+}
+
 int audit_tail(struct home *h, struct out *o, struct nv_err *err)
 {
-	struct out all = { 0 };
-	int rc = read_both(h, &all, err);
-	if (rc == 0 && all.len)
-		rc = out_puts(o, last_lines(all.p, all.len, AUDIT_TAIL_LINES));
-	out_free(&all);
+	char path[PATH_MAX], old[PATH_MAX + 4];
+	struct out older = { 0 }, newer = { 0 };
+	size_t more, unused;
+	audit_path(h, path, sizeof(path));
+	snprintf(old, sizeof(old), "%s.1", path);
+	int rc = file_tail(path, AUDIT_TAIL_LINES, &newer, &more, err);
+	if (rc == 0 && more) /* the rotated file has the older ones */
+		rc = file_tail(old, more, &older, &unused, err);
+	if (rc == 0 && newer.len && out_putn(&older, newer.p, newer.len) < 0)
+		rc = nv_fail(err, ENOMEM, "out of memory");
+	if (rc == 0 && older.len)
+		rc = out_puts(o, last_lines(older.p, older.len, AUDIT_TAIL_LINES));
+	out_free(&older);
+	out_free(&newer);
 	return rc;
 }
 

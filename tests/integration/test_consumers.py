@@ -13,6 +13,8 @@ import sys
 import tempfile
 import time
 
+import pytest
+
 from conftest import BIN, Mount, wait_for
 
 P = "agents/main/profiles"
@@ -459,6 +461,24 @@ def test_audit_file_in_the_mount_shows_the_last_thousand_lines(state, mount):
     assert stat.S_IMODE(os.stat(f).st_mode) == 0o400
     shown = f.read_text().splitlines()
     assert len(shown) == 1000 and json.loads(shown[0])["n"] == 200 and json.loads(shown[-1])["n"] == 1199
+
+
+@pytest.mark.parametrize("older,newer", [(0, 0), (0, 10), (5, 999), (5, 1000), (1500, 300), (1200, 0), (0, 12000)])
+def test_audit_file_tail_spans_the_rotated_file(state, mount, older, newer):
+    # read from the end of each file back (a full trail is 10 MiB); the
+    # 12,000 lines of ~250 bytes take many chunks
+    state.paste("openai", OPENAI)
+    pad = "x" * 180
+    line = lambda i: json.dumps({"time": "2026-01-01T00:00:00Z", "ts": i, "agent": "main", "how": "cli:token",
+                                 "pad": pad, "n": i}) + "\n"
+    for name, numbers in (("audit.jsonl.1", range(older)), ("audit.jsonl", range(older, older + newer))):
+        if numbers:
+            (state.dir / name).write_text("".join(line(i) for i in numbers))
+            os.chmod(state.dir / name, 0o600)
+    m = mount()
+    shown = [json.loads(l)["n"] for l in (m / ".nova-engine/audit").read_text().splitlines()]
+    total = older + newer
+    assert shown == list(range(max(0, total - 1000), total))
 
 
 def test_stat_size_is_what_a_read_returns_after_a_cli_change_and_token_reads(state, mount):
