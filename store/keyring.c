@@ -130,6 +130,37 @@ static int reload_if_changed(struct keyring *kr, int create, int sealed, struct 
 	return 0;
 }
 
+/* While a rekey is under way (<key>.next exists) a write seals with the
+ * next key: the rekey may already have resealed this store, and it renames
+ * <key>.next over the key file when done, so a store sealed with the old
+ * key then could never be opened again. Read from disk on each such write
+ * (a cached next may be stale); in the rekeying process kr->key is already
+ * that key. 1: the .next vanished (the rekey finished): reload the key.
+ * Caller holds mu. */
+static int pending_for_write(struct keyring *kr, const struct seal_key **key, struct nv_err *err)
+{
+	struct seal_key *p = NULL;
+	if (access(kr->next_path, F_OK) != 0)
+		return 0;
+	int rc = seal_key_load(kr->next_path, 0, &p, err);
+	if (rc == -ENOENT)
+		return 1;
+	if (rc < 0)
+		return rc;
+	if (strcmp(p->id, kr->key->id) == 0) {
+		seal_key_free(p);
+		*key = kr->key;
+	} else if (kr->next && strcmp(p->id, kr->next->id) == 0) {
+		seal_key_free(p);
+		*key = kr->next;
+	} else {
+		retire(kr, kr->next);
+		kr->next = p;
+		*key = p;
+	}
+	return 0;
+}
+
 static int get(struct keyring *kr, const char *keyid, int create, const struct seal_key **key, struct nv_err *err)
 {
 	/* one key forever: before making one, look for stores sealed with a
@@ -140,6 +171,9 @@ static int get(struct keyring *kr, const char *keyid, int create, const struct s
 	pthread_mutex_lock(&kr->mu);
 	int rc = reload_if_changed(kr, create, sealed, err);
 	*key = kr->key;
+	if (rc == 0 && create && (rc = pending_for_write(kr, key, err)) == 1 &&
+	    (rc = reload_if_changed(kr, create, sealed, err)) == 0)
+		*key = kr->key;
 	if (rc == 0 && keyid && strcmp(keyid, kr->key->id) != 0) {
 		rc = load_next(kr, err);
 		if (rc == 0 && kr->next && strcmp(keyid, kr->next->id) == 0)

@@ -33,7 +33,8 @@ int keyring_creatable(const struct keyring *kr);
 int keyring_get(struct keyring *kr, const char *keyid, const struct seal_key **key, struct nv_err *err);
 
 /* The key to seal a write with, made once when there is none and none can
- * have existed (no sealed store anywhere). -ENOKEY ("store key missing:
+ * have existed (no sealed store anywhere); while a rekey is under way
+ * (<key>.next exists), the next key. -ENOKEY ("store key missing:
  * restore <path> from your backup") when the key file is gone while this
  * process holds the key or a sealed store exists. */
 int keyring_for_write(struct keyring *kr, const struct seal_key **key, struct nv_err *err);

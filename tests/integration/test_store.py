@@ -1,12 +1,13 @@
 """The store under concurrency and crashes; legacy plaintext, import,
 export and rekey."""
+import fcntl
 import json
 import os
 import signal
 import subprocess
 import time
 
-from conftest import BIN
+from conftest import BIN, wait_for
 
 KEY = "sk-test-0123456789abcdefghijklmnopqrstuvw"
 
@@ -90,6 +91,30 @@ def test_rekey_reseals_every_agent(state):
     for a in ("main", "work"):
         assert json.loads(state.store(a).read_text())["keyId"] != old_ids[a]
     assert state.run("models", "auth", "token", "--provider", "openai", "--agent", "work").out == KEY + "w\n"
+
+
+def test_write_during_a_rekey_is_sealed_with_the_new_key(state):
+    # A write that lands after the rekey resealed its store but before the
+    # new key is installed must not be sealed with the key about to go.
+    state.write_config({"agents": {"list": [{"id": "main"}, {"id": "work"}]}})
+    state.paste("openai", KEY)
+    state.paste("openai", KEY + "w", "--agent", "work")
+    old_id = json.loads(state.store().read_text())["keyId"]
+    lock = open(state.dir / "agents/work/agent/auth-profiles.lock", "w")
+    fcntl.flock(lock, fcntl.LOCK_EX)  # the rekey stops at work, after main
+    rekey = subprocess.Popen([BIN, "store", "rekey"], env=state.env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for(lambda: json.loads(state.store().read_text())["keyId"] != old_id)
+        p = state.paste("openai", KEY + "n", "--profile-id", "during")
+        assert p.returncode == 0, p.err
+    finally:
+        lock.close()
+        out, err = rekey.communicate(timeout=30)
+    assert rekey.returncode == 0, err
+    p = state.run("models", "auth", "token", "openai:during")
+    assert p.returncode == 0 and p.out == KEY + "n\n", p.err
+    assert state.run("doctor").returncode == 0
 
 
 def test_key_file_from_env_and_systemd_credentials(state, tmp_path):
