@@ -1,6 +1,8 @@
 /* The store key: loaded on first need, reloaded when the file changes, made
  * once, rotated by a rekey (see keyring.h). */
 #include "store/keyring.h"
+#include "store/fileio.h"
+#include "store/txn.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -14,6 +16,8 @@
 struct keyring {
 	char path[PATH_MAX];
 	char next_path[PATH_MAX + 8];  /* <path>.next: the key of a rekey under way */
+	char lock_path[PATH_MAX + 8];  /* <path>.lock: one rekey at a time */
+	int rekey_fd;                  /* its flock, held from begin to finish */
 	int creatable;
 	keyring_sealed_fn sealed;      /* is there a sealed store anywhere? */
 	void *sealed_arg;
@@ -49,6 +53,8 @@ struct keyring *keyring_new(const char *state_dir, keyring_sealed_fn sealed, voi
 		return NULL;
 	seal_key_path(state_dir, kr->path, sizeof(kr->path), &kr->creatable);
 	snprintf(kr->next_path, sizeof(kr->next_path), "%s.next", kr->path);
+	snprintf(kr->lock_path, sizeof(kr->lock_path), "%s.lock", kr->path);
+	kr->rekey_fd = -1;
 	kr->sealed = sealed;
 	kr->sealed_arg = arg;
 	pthread_mutex_init(&kr->mu, NULL);
@@ -66,6 +72,8 @@ void keyring_free(struct keyring *kr)
 		seal_key_free(r->key);
 		free(r);
 	}
+	if (kr->rekey_fd >= 0)
+		close(kr->rekey_fd);
 	pthread_mutex_destroy(&kr->mu);
 	free(kr);
 }
@@ -222,7 +230,13 @@ int keyring_rekey_begin(struct keyring *kr, struct nv_err *err)
 	const struct seal_key *cur;
 	if (!kr->creatable)
 		return nv_fail(err, EPERM, "the key comes from %s (systemd credentials): replace it there", kr->path);
-	int rc = keyring_get(kr, NULL, &cur, err);
+	/* one rekey at a time: a second one would make its own <key>.next and
+	 * strand every store the first sealed with the key it overwrote */
+	int rc = kr->rekey_fd >= 0 ? 0 : file_lock(kr->lock_path, LOCK_WAIT_MS, err);
+	if (rc < 0)
+		return rc;
+	kr->rekey_fd = kr->rekey_fd >= 0 ? kr->rekey_fd : rc;
+	rc = keyring_get(kr, NULL, &cur, err);
 	struct seal_key *fresh;
 	if (rc < 0 || (rc = next_key(kr, &fresh, err)) < 0)
 		return rc;
@@ -236,7 +250,11 @@ int keyring_rekey_begin(struct keyring *kr, struct nv_err *err)
 
 int keyring_rekey_finish(struct keyring *kr, struct nv_err *err)
 {
-	if (rename(kr->next_path, kr->path) < 0)
-		return nv_fail(err, errno, "cannot install the new key %s: %s", kr->path, strerror(errno));
+	int rc = rename(kr->next_path, kr->path) < 0 ? -errno : 0;
+	if (kr->rekey_fd >= 0)
+		close(kr->rekey_fd);
+	kr->rekey_fd = -1;
+	if (rc < 0)
+		return nv_fail(err, -rc, "cannot install the new key %s: %s", kr->path, strerror(-rc));
 	return 0;
 }

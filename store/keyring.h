@@ -47,6 +47,8 @@ int keyring_check(struct keyring *kr, struct nv_err *err);
  * interrupted run, else a fresh one saved there) becomes the key writes
  * seal with; the old one still opens stores not yet resealed. Then every
  * store is resealed and keyring_rekey_finish installs the new key file.
+ * Begin holds <key>.lock until finish (or keyring_free): a second rekey
+ * waits for the first (ETIMEDOUT after LOCK_WAIT_MS).
  * EPERM when the key comes from systemd's credentials. */
 int keyring_rekey_begin(struct keyring *kr, struct nv_err *err);
 int keyring_rekey_finish(struct keyring *kr, struct nv_err *err);

@@ -117,6 +117,35 @@ def test_write_during_a_rekey_is_sealed_with_the_new_key(state):
     assert state.run("doctor").returncode == 0
 
 
+def test_two_rekeys_at_once_take_turns(state):
+    # A second rekey started while one is under way waits for it; before,
+    # each could make its own <key>.next and strand the stores the other
+    # sealed (seen as "sealed with key X, but the key in use is Y").
+    state.write_config({"agents": {"list": [{"id": "main"}, {"id": "work"}]}})
+    state.paste("openai", KEY)
+    state.paste("openai", KEY + "w", "--agent", "work")
+    old_id = json.loads(state.store().read_text())["keyId"]
+    lock = open(state.dir / "agents/work/agent/auth-profiles.lock", "w")
+    fcntl.flock(lock, fcntl.LOCK_EX)  # the first rekey stops at work, after main
+    rekeys = []
+    try:
+        rekeys.append(subprocess.Popen([BIN, "store", "rekey"], env=state.env,
+                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+        wait_for(lambda: json.loads(state.store().read_text())["keyId"] != old_id)
+        rekeys.append(subprocess.Popen([BIN, "store", "rekey"], env=state.env,
+                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+        time.sleep(0.3)  # the second is under way too (a pass does not depend on it)
+    finally:
+        lock.close()
+        done = [r.communicate(timeout=30) for r in rekeys]
+    assert [r.returncode for r in rekeys] == [0, 0], done
+    assert not (state.dir / "store.key.next").exists()
+    for agent, want in (("main", KEY), ("work", KEY + "w")):
+        p = state.run("models", "auth", "token", "--provider", "openai", "--agent", agent)
+        assert p.returncode == 0 and p.out == want + "\n", p.err
+    assert state.run("doctor").returncode == 0
+
+
 def test_key_file_from_env_and_systemd_credentials(state, tmp_path):
     keyfile = tmp_path / "k" / "custom.key"
     env = {"NOVA_ENGINE_KEY_FILE": str(keyfile)}
