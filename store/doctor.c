@@ -444,6 +444,9 @@ cJSON *doctor_run(struct home *h, const struct nv_err *config_err)
 	struct keyring *kr = home_keyring(h);
 	if (keyring_creatable(kr)) /* systemd's credentials are its own business */
 		check_mode(out, keyring_path(kr), 0600, "key file");
+	if (keyring_rekey_interrupted(kr))
+		add(out, "rekey", "warning", keyring_path(kr), 0, "nova-engine store rekey (finishes it; keep the .next file until then)",
+		    "a rekey was interrupted: %s.next holds the key that stores written since are sealed with", keyring_path(kr));
 	check_mode(out, home_config_path(h), 0600, "config");
 	snprintf(path, sizeof(path), "%s/.env", home_state_dir(h));
 	check_env_file(out, path);

@@ -5,11 +5,13 @@
 #include "store/txn.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -246,6 +248,17 @@ int keyring_rekey_begin(struct keyring *kr, struct nv_err *err)
 	kr->key = fresh;      /* every write now seals with the new one */
 	pthread_mutex_unlock(&kr->mu);
 	return 0;
+}
+
+int keyring_rekey_interrupted(const struct keyring *kr)
+{
+	if (access(kr->next_path, F_OK) != 0)
+		return 0;
+	int fd = open(kr->lock_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int running = fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+	if (fd >= 0)
+		close(fd);
+	return !running;
 }
 
 int keyring_rekey_finish(struct keyring *kr, struct nv_err *err)

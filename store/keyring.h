@@ -53,4 +53,8 @@ int keyring_check(struct keyring *kr, struct nv_err *err);
 int keyring_rekey_begin(struct keyring *kr, struct nv_err *err);
 int keyring_rekey_finish(struct keyring *kr, struct nv_err *err);
 
+/* 1 when a <key>.next is there and no rekey is running: one was
+ * interrupted, and writes seal with that key until a rekey finishes. */
+int keyring_rekey_interrupted(const struct keyring *kr);
+
 #endif

@@ -146,6 +146,32 @@ def test_two_rekeys_at_once_take_turns(state):
     assert state.run("doctor").returncode == 0
 
 
+def test_interrupted_rekey_is_told_by_doctor_and_finished_by_a_rerun(state):
+    state.write_config({"agents": {"list": [{"id": "main"}, {"id": "work"}]}})
+    state.paste("openai", KEY)
+    state.paste("openai", KEY + "w", "--agent", "work")
+    old_id = json.loads(state.store().read_text())["keyId"]
+    lock = open(state.dir / "agents/work/agent/auth-profiles.lock", "w")
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    rekey = subprocess.Popen([BIN, "store", "rekey"], env=state.env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: json.loads(state.store().read_text())["keyId"] != old_id)
+        rekey.kill()  # main resealed with the next key, work not yet
+        rekey.wait()
+    finally:
+        lock.close()
+    p = state.run("doctor")
+    assert p.returncode == 1 and "a rekey was interrupted" in p.out and "store rekey" in p.out, p.out
+    state.paste("openai", KEY + "n", "--profile-id", "after")
+    assert state.run("store", "rekey").returncode == 0
+    assert state.run("doctor").returncode == 0
+    for agent, ident, want in (("main", "openai:default", KEY), ("main", "openai:after", KEY + "n"),
+                               ("work", "openai:default", KEY + "w")):
+        p = state.run("models", "auth", "token", ident, "--agent", agent)
+        assert p.returncode == 0 and p.out == want + "\n", p.err
+
+
 def test_key_file_from_env_and_systemd_credentials(state, tmp_path):
     keyfile = tmp_path / "k" / "custom.key"
     env = {"NOVA_ENGINE_KEY_FILE": str(keyfile)}
