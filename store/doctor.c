@@ -82,8 +82,14 @@ static void check_env_file(cJSON *out, const char *path)
 	char *text;
 	size_t len;
 	struct nv_err err = { 0 };
-	if (file_read(path, 1 << 20, &text, &len, &err) < 0)
+	int rc = file_read(path, 1 << 20, &text, &len, &err);
+	if (rc == -ENOENT)
 		return;
+	if (rc < 0) { /* every other command stops on it: say why */
+		add(out, "env-syntax", "error", path, 0, "remove it, or make it a regular file of KEY=value lines",
+		    "%s", err.msg);
+		return;
+	}
 	if (dotenv_parse(path, text, len, NULL, NULL, &err) < 0)
 		add(out, "env-syntax", "error", path, 0, "edit the file: one KEY=value a line", "%s", err.msg);
 	secmem_free(text);

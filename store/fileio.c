@@ -24,7 +24,9 @@ int file_read(const char *path, size_t cap, char **out, size_t *len, struct nv_e
 
 int file_read_st(const char *path, size_t cap, char **out, size_t *len, struct stat *stp, struct nv_err *err)
 {
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO planted as ./.env must not hang the open; a
+	 * regular file (all that is read) ignores the flag. */
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return nv_fail(err, ENOENT, "%s does not exist", path);

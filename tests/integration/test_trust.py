@@ -105,6 +105,16 @@ def test_state_dotenv_may_set_paths_but_not_the_state_dir(state, tmp_path):
     assert not (tmp_path / "elsewhere").exists()
 
 
+def test_a_fifo_planted_as_cwd_dotenv_is_refused_not_waited_on(state):
+    # an unpacked archive can carry a FIFO: opening it for reading would
+    # block until someone writes, so every command in that directory hung
+    os.mkfifo(state.cwd / ".env")
+    for args in (("models", "status"), ("models", "auth", "token", "--provider", "openai"), ("doctor",)):
+        p = state.run(*args, timeout=5)
+        assert p.returncode != 0
+        assert f"{state.cwd}/.env is not a regular file" in p.err + p.out
+
+
 # -- credentials only over https, except to loopback -------------------------
 
 def test_probe_refuses_plain_http_to_a_non_loopback_host(state, fake):
