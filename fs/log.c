@@ -3,11 +3,13 @@
 #include "store/vis.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static FILE *log_fp;         /* file or stderr; NULL means syslog */
 static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -15,9 +17,17 @@ static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
 int log_open(const char *file, int foreground)
 {
 	if (file) {
-		log_fp = fopen(file, "ae");
-		if (!log_fp)
+		/* it names agents and profiles: the owner's alone (SPEC 12),
+		 * whatever the umask (fopen would make it 0644) */
+		int fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+		if (fd < 0)
 			return -errno;
+		log_fp = fdopen(fd, "a");
+		if (!log_fp) {
+			int e = errno;
+			close(fd);
+			return -e;
+		}
 		setvbuf(log_fp, NULL, _IOLBF, 0);
 	} else if (foreground) {
 		log_fp = stderr;

@@ -105,3 +105,18 @@ def test_a_given_group_reaches_status_but_no_secret(state, shared_mount):
     # outside the group nothing changed
     r = as_user(NOBODY, NOBODY, "cat", str(m / prov / "status"))
     assert r.returncode == 1 and "Permission denied" in r.stderr
+
+
+def test_the_mount_log_is_the_owners_alone_whatever_the_umask(state, shared_mount):
+    # the log names agents and profiles ("agent main: stored openai:...");
+    # fopen made it 0644 under the usual umask, readable by every uid
+    old = os.umask(0o022)
+    try:
+        m = shared_mount()
+    finally:
+        os.umask(old)
+    (m / "agents/main/profiles/openai/token").write_text(KEY + "\n")
+    assert "agent main: stored openai:default" in m.log.read_text()
+    assert mode(m.log) == 0o600
+    r = as_user(NOBODY, NOBODY, "cat", str(m.log))
+    assert r.returncode == 1 and "Permission denied" in r.stderr and "openai" not in r.stdout
