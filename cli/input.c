@@ -9,28 +9,52 @@
 #include <unistd.h>
 
 /* Echo goes off before the prompt shows, and TCSANOW keeps what was typed
- * ahead: a fast paste right after the prompt is neither shown nor lost. */
+ * ahead: a fast paste right after the prompt is neither shown nor lost.
+ * Canonical mode goes off too: the terminal would cut a line at 4095
+ * characters and hand over the rest of a long paste silently dropped, so
+ * the line (erase and kill included) is read here, to the end, and a line
+ * over cap comes back as cap (too long) instead of being cut. */
 static ssize_t read_tty_line(const char *prompt, char *buf, size_t cap)
 {
 	struct termios old, quiet;
 	int have = tcgetattr(0, &old) == 0;
 	if (have) {
 		quiet = old;
-		quiet.c_lflag &= ~(tcflag_t)ECHO;
-		quiet.c_lflag |= ECHONL;
+		quiet.c_lflag &= ~(tcflag_t)(ECHO | ICANON);
+		quiet.c_cc[VMIN] = 1;
+		quiet.c_cc[VTIME] = 0;
 		tcsetattr(0, TCSANOW, &quiet);
 	}
 	fprintf(stderr, "%s", prompt);
 	fflush(stderr);
 	size_t n = 0;
+	int over = 0;
 	ssize_t r = 0;
 	char c;
-	while (n < cap && (r = read(0, &c, 1)) == 1 && c != '\n')
-		buf[n++] = c;
-	if (have)
+	while ((r = read(0, &c, 1)) == 1 || (r < 0 && errno == EINTR)) {
+		if (r < 0)
+			continue;
+		if (c == '\n' || (have && c == (char)old.c_cc[VEOF]))
+			break;
+		if (have && (c == (char)old.c_cc[VERASE] || c == 0x7f || c == '\b')) {
+			n -= n > 0;
+			continue;
+		}
+		if (have && c == (char)old.c_cc[VKILL]) {
+			n = 0;
+			continue;
+		}
+		if (n < cap)
+			buf[n++] = c;
+		else
+			over = 1;
+	}
+	if (have) {
 		tcsetattr(0, TCSANOW, &old);
+		fputc('\n', stderr); /* what ECHONL showed */
+	}
 	sodium_memzero(&c, sizeof(c));
-	return r < 0 ? -1 : (ssize_t)n;
+	return r < 0 ? -1 : over ? (ssize_t)cap : (ssize_t)n;
 }
 
 static ssize_t read_all(char *buf, size_t cap)

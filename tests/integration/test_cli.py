@@ -173,6 +173,24 @@ def test_setup_token_messages_on_a_pty(state):
     assert state.run("models", "auth", "token", "--provider", "anthropic").out == SETUP_TOKEN + "\n"
 
 
+def test_a_long_paste_on_a_pty_is_stored_whole_or_refused_never_cut(state):
+    # the terminal's canonical mode cut a line at 4095 characters: a longer
+    # token was stored cut short, and one over the limit was not refused
+    args = ["models", "auth", "setup-token", "--provider", "anthropic", "--yes"]
+    whole = "sk-ant-oat01-" + "w" * (8192 - 13)
+    code, shown = run_pty(state, args, [("(input hidden)", whole + "\n")])
+    assert code == 0, shown
+    assert state.run("models", "auth", "token", "--provider", "anthropic").out == whole + "\n"
+    code, shown = run_pty(state, args, [("(input hidden)", whole + "v\n")])
+    assert code == 1 and "token is too long (8193 bytes, at most 8192)" in shown
+    assert "wwww" not in shown and "v" * 2 not in shown
+    assert state.run("models", "auth", "token", "--provider", "anthropic").out == whole + "\n"
+    # erase still works as it did in canonical mode
+    code, shown = run_pty(state, args, [("(input hidden)", SETUP_TOKEN + "Q\x7f\n")])
+    assert code == 0, shown
+    assert state.run("models", "auth", "token", "--provider", "anthropic").out == SETUP_TOKEN + "\n"
+
+
 def test_auth_list_and_logout(state):
     state.paste("openai", KEY)
     state.paste("anthropic", KEY, "--profile-id", "w")
