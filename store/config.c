@@ -117,5 +117,13 @@ cJSON *config_obj(cJSON *cfg, const char *dotted)
 int64_t config_int(const cJSON *cfg, const char *dotted, int64_t dflt)
 {
 	const cJSON *v = config_get(cfg, dotted);
-	return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : dflt;
+	if (!cJSON_IsNumber(v) || v->valuedouble != v->valuedouble)
+		return dflt;
+	/* saturate: a cast of 1e300 is undefined (INT64_MIN on x86), and
+	 * callers turn seconds into milliseconds */
+	if (v->valuedouble >= (double)CONFIG_INT_MAX)
+		return CONFIG_INT_MAX;
+	if (v->valuedouble <= -(double)CONFIG_INT_MAX)
+		return -CONFIG_INT_MAX;
+	return (int64_t)v->valuedouble;
 }

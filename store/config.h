@@ -30,6 +30,9 @@ cJSON *config_array(const cJSON *cfg, const char *dotted);
 /* Get or create the object at "a.b" (creating intermediate objects). */
 cJSON *config_obj(cJSON *cfg, const char *dotted);
 
+/* The number at "a.b" (fraction dropped), else dflt; saturated at
+ * +-CONFIG_INT_MAX, so a caller may turn seconds into milliseconds. */
+#define CONFIG_INT_MAX (INT64_MAX / 1000)
 int64_t config_int(const cJSON *cfg, const char *dotted, int64_t dflt);
 
 #endif

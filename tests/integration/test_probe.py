@@ -237,3 +237,15 @@ def test_tls_is_verified(state, tls_server):
     e = out["probes"][0]
     assert e["probe"] == "unreachable", e
     assert "certificate" in e["probe_message"].lower() or "ssl" in e["probe_message"].lower()
+
+
+def test_a_huge_probe_ttl_caches_rather_than_wrapping_to_zero(state, mount, fake):
+    # 1e300 seconds cast to int64 and times 1000 wrapped to 0 (undefined
+    # behaviour): every read probed the provider again
+    state.write_config({"fs": {"probeTtlSeconds": 1e300}, "auth": {"refreshSkewSeconds": 1e300}})
+    word = f"hugettl{time.time_ns()}"
+    state.paste("openai", secret(word))
+    m = mount()
+    for _ in range(3):
+        assert "probe: ok" in (m / f"{P}/openai/status").read_text()
+    assert fake.count(("secret", secret(word))) == 1
