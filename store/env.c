@@ -368,12 +368,14 @@ static const char *lookup(const char *provider, const char **var)
 	return NULL;
 }
 
-int env_credential_copy(const char *provider, char *out, size_t cap, const char **var)
+int env_credential_copy(const char *provider, char *out, size_t cap, const char **var, size_t *full)
 {
 	pthread_rwlock_rdlock(&env_lock);
 	const char *v = lookup(provider, var);
 	if (v)
 		snprintf(out, cap, "%s", v);
+	if (full)
+		*full = v ? strlen(v) : 0;
 	pthread_rwlock_unlock(&env_lock);
 	return v != NULL;
 }

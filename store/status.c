@@ -97,7 +97,7 @@ static void add_env(struct build_args *a, const char *provider, int first)
 {
 	const char *var;
 	char v[SECRET_MAX + 1];
-	if (!env_credential_copy(provider, v, sizeof(v), &var))
+	if (!env_credential_copy(provider, v, sizeof(v), &var, NULL))
 		return;
 	char mask[MASK_MAX], name[128];
 	secret_mask(v, mask);

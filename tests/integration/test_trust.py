@@ -9,6 +9,8 @@ import secrets
 import stat
 import time
 
+import pytest
+
 from test_oauth import now_ms, put_oauth, stored
 
 KEY = "sk-ant-api03-" + "TrustTestOnlyKey0123456789" * 2
@@ -113,6 +115,24 @@ def test_a_fifo_planted_as_cwd_dotenv_is_refused_not_waited_on(state):
         p = state.run(*args, timeout=5)
         assert p.returncode != 0
         assert f"{state.cwd}/.env is not a regular file" in p.err + p.out
+
+
+def test_a_cwd_dotenv_credential_is_checked_as_a_paste_is(state, mount):
+    # a ./.env value over the limit was handed out cut to 8192 bytes, and
+    # one with terminal escapes was printed raw by models auth token
+    long = "sk-" + "z" * 9000
+    (state.cwd / ".env").write_text(f"OPENAI_API_KEY={long}\nGROQ_API_KEY='gsk-test-0123456789abcdef\x1b]0;PWNED\x07'\n")
+    p = state.run("models", "auth", "token", "--provider", "openai")
+    assert p.returncode != 0 and p.out == ""
+    assert p.err == "Error: OPENAI_API_KEY in the environment is too long (9003 bytes, at most 8192)\n"
+    p = state.run("models", "auth", "token", "--provider", "groq")
+    assert p.returncode != 0 and p.out == "" and "\x1b" not in p.err
+    assert "GROQ_API_KEY in the environment contains a control or non-ASCII byte" in p.err
+    m = mount()
+    for prov in ("openai", "groq"):
+        with pytest.raises(OSError) as e:
+            (m / f"{P}/{prov}/token").read_bytes()
+        assert e.value.errno == errno.EINVAL
 
 
 # -- credentials only over https, except to loopback -------------------------
