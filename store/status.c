@@ -97,8 +97,14 @@ static void add_env(struct build_args *a, const char *provider, int first)
 {
 	const char *var;
 	char v[SECRET_MAX + 1];
-	if (!env_credential_copy(provider, v, sizeof(v), &var, NULL))
+	size_t full;
+	if (!env_credential_copy(provider, v, sizeof(v), &var, &full))
 		return;
+	/* as creds.c refuses to hand it out: not usable, and never probed */
+	struct nv_err why = { 0 };
+	char what[96];
+	snprintf(what, sizeof(what), "%s in the environment", var);
+	int ok = secret_check(v, full, what, &why) == 0;
 	char mask[MASK_MAX], name[128];
 	secret_mask(v, mask);
 	snprintf(name, sizeof(name), "env:%s", var);
@@ -114,10 +120,13 @@ static void add_env(struct build_args *a, const char *provider, int first)
 	cJSON_AddStringToObject(o, "secret", mask);
 	cJSON_AddStringToObject(o, "state", "static");
 	cJSON_AddStringToObject(o, "cooldown", "none");
-	cJSON_AddBoolToObject(o, "usable", 1);
+	cJSON_AddBoolToObject(o, "usable", ok);
+	if (!ok)
+		cJSON_AddStringToObject(o, "unusable_reason", why.msg);
 	cJSON_AddBoolToObject(o, "next", first);
 	cJSON_AddItemToArray(a->out, o);
-	add_job(a, name, provider, CRED_API_KEY, v);
+	if (ok)
+		add_job(a, name, provider, CRED_API_KEY, v);
 	sodium_memzero(v, sizeof(v));
 }
 

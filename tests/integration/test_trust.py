@@ -117,7 +117,7 @@ def test_a_fifo_planted_as_cwd_dotenv_is_refused_not_waited_on(state):
         assert f"{state.cwd}/.env is not a regular file" in p.err + p.out
 
 
-def test_a_cwd_dotenv_credential_is_checked_as_a_paste_is(state, mount):
+def test_a_cwd_dotenv_credential_is_checked_as_a_paste_is(state, mount, fake):
     # a ./.env value over the limit was handed out cut to 8192 bytes, and
     # one with terminal escapes was printed raw by models auth token
     long = "sk-" + "z" * 9000
@@ -133,6 +133,10 @@ def test_a_cwd_dotenv_credential_is_checked_as_a_paste_is(state, mount):
         with pytest.raises(OSError) as e:
             (m / f"{P}/{prov}/token").read_bytes()
         assert e.value.errno == errno.EINVAL
+    status = (m / f"{P}/openai/status").read_text()
+    assert "usable: false" in status and "is too long (9003 bytes, at most 8192)" in status
+    assert state.run("models", "status", "--probe").returncode == 0
+    assert fake.count(("secret", long)) == 0 and fake.count(("secret", long[:8192])) == 0  # never probed
 
 
 # -- credentials only over https, except to loopback -------------------------
