@@ -30,6 +30,8 @@ int file_read_st(const char *path, size_t cap, char **out, size_t *len, struct s
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return nv_fail(err, ENOENT, "%s does not exist", path);
+		if (errno == ELOOP)
+			return nv_fail(err, ELOOP, "%s is a symbolic link, which is not followed: put the file itself there", path);
 		return nv_fail(err, errno, "cannot open %s: %s", path, strerror(errno));
 	}
 	struct stat st;

@@ -117,6 +117,21 @@ def test_a_fifo_planted_as_cwd_dotenv_is_refused_not_waited_on(state):
         assert f"{state.cwd}/.env is not a regular file" in p.err + p.out
 
 
+def test_a_symlinked_cwd_dotenv_or_config_is_one_line_saying_what_to_do(state, tmp_path):
+    # was "cannot open ...: Too many levels of symbolic links"
+    target = tmp_path / "elsewhere.json"
+    target.write_text("{}")
+    os.symlink("/etc/shadow", state.cwd / ".env")
+    for f in (state.cwd / ".env", state.config):
+        if f == state.config:
+            os.unlink(state.cwd / ".env")
+            f.unlink()
+            os.symlink(target, f)
+        p = state.run("models", "status")
+        assert p.returncode == 1 and p.out == ""
+        assert p.err == f"Error: {f} is a symbolic link, which is not followed: put the file itself there\n"
+
+
 def test_a_cwd_dotenv_credential_is_checked_as_a_paste_is(state, mount, fake):
     # a ./.env value over the limit was handed out cut to 8192 bytes, and
     # one with terminal escapes was printed raw by models auth token
