@@ -96,6 +96,109 @@ static void check_env_file(cJSON *out, const char *path)
 	check_mode(out, path, 0600, ".env file");
 }
 
+/* The documented config keys and the JSON type each must have ("*" is
+ * any key of an object, "[]" any item of an array). A key of another
+ * type is ignored by every command (its default applies): say so. */
+static const struct {
+	const char *path;
+	int type; /* cJSON_* */
+} config_types[] = {
+	{ "agents", cJSON_Object }, { "agents.default", cJSON_String }, { "agents.list", cJSON_Array },
+	{ "agents.list.[]", cJSON_Object }, { "agents.list.[].id", cJSON_String },
+	{ "agents.list.[].agentDir", cJSON_String },
+	{ "auth", cJSON_Object }, { "auth.profiles", cJSON_Object }, { "auth.profiles.*", cJSON_Object },
+	{ "auth.profiles.*.provider", cJSON_String }, { "auth.profiles.*.mode", cJSON_String },
+	{ "auth.profiles.*.email", cJSON_String }, { "auth.order", cJSON_Object },
+	{ "auth.order.*", cJSON_Array }, { "auth.order.*.[]", cJSON_String },
+	{ "auth.cooldowns", cJSON_Object }, { "auth.cooldowns.billingBackoffHours", cJSON_Number },
+	{ "auth.cooldowns.billingMaxHours", cJSON_Number }, { "auth.cooldowns.failureWindowHours", cJSON_Number },
+	{ "auth.refreshSkewSeconds", cJSON_Number }, { "auth.refreshTimeoutMs", cJSON_Number },
+	{ "auth.refreshScanSeconds", cJSON_Number },
+	{ "models", cJSON_Object }, { "models.default", cJSON_String }, { "models.fallbacks", cJSON_Array },
+	{ "models.fallbacks.[]", cJSON_String }, { "models.aliases", cJSON_Object },
+	{ "models.aliases.*", cJSON_String }, { "models.providers", cJSON_Object },
+	{ "models.providers.*", cJSON_Object }, { "models.providers.*.baseUrl", cJSON_String },
+	{ "models.providers.*.oauth", cJSON_Object }, { "models.providers.*.oauth.tokenUrl", cJSON_String },
+	{ "models.providers.*.oauth.clientId", cJSON_String },
+	{ "env", cJSON_Object }, { "env.vars", cJSON_Object }, { "env.vars.*", cJSON_String },
+	{ "env.shellEnv", cJSON_Object }, { "env.shellEnv.enabled", cJSON_True },
+	{ "env.shellEnv.timeoutMs", cJSON_Number },
+	{ "fs", cJSON_Object }, { "fs.probeTtlSeconds", cJSON_Number }, { "fs.probeTimeoutMs", cJSON_Number },
+	{ "fs.openAgentsMax", cJSON_Number }, { "fs.allowOther", cJSON_True }, { "fs.mountpoint", cJSON_String },
+	{ "hooks", cJSON_Object }, { "hooks.onChange", cJSON_Array }, { "hooks.passEnv", cJSON_Array },
+	{ "hooks.passEnv.[]", cJSON_String }, { "hooks.timeoutMs", cJSON_Number }, { "hooks.debounceMs", cJSON_Number },
+	{ "audit", cJSON_Object }, { "audit.enabled", cJSON_True }, { "audit.syslog", cJSON_True },
+	{ "audit.maxBytes", cJSON_Number },
+	{ "store", cJSON_Object }, { "store.backend", cJSON_String }, { "store.etcd", cJSON_Object },
+	{ "store.etcd.endpoints", cJSON_Array }, { "store.etcd.endpoints.[]", cJSON_String },
+	{ "store.etcd.timeoutMs", cJSON_Number },
+};
+
+static const char *type_name(int type)
+{
+	switch (type) {
+	case cJSON_Object: return "an object";
+	case cJSON_Array: return "a list";
+	case cJSON_String: return "a string";
+	case cJSON_Number: return "a number";
+	default: return "true or false";
+	}
+}
+
+static int has_type(const cJSON *v, int type)
+{
+	return type == cJSON_True ? cJSON_IsBool(v) : (v->type & 0xff) == type;
+}
+
+/* Walk pat (dotted, "*" and "[]" as above) under v; at its end check
+ * the type. shown is the path so far, as a person would write it. */
+static void check_type_at(cJSON *out, const char *file, const cJSON *v, const char *pat, int type, const char *shown)
+{
+	if (!*pat) {
+		if (!has_type(v, type)) {
+			char fix[320];
+			snprintf(fix, sizeof(fix), "make %.200s %s in %.100s, or remove it", shown, type_name(type), file);
+			add(out, "config-type", "warning", file, 0, fix, "%s: %s must be %s; it is ignored", file, shown,
+			    type_name(type));
+		}
+		return;
+	}
+	const char *dot = strchr(pat, '.');
+	size_t n = dot ? (size_t)(dot - pat) : strlen(pat);
+	const char *rest = dot ? dot + 1 : "";
+	char next[512];
+	const cJSON *c;
+	if (n == 1 && *pat == '*') {
+		if (cJSON_IsObject(v))
+			cJSON_ArrayForEach(c, v) {
+				snprintf(next, sizeof(next), "%s.%s", shown, c->string);
+				check_type_at(out, file, c, rest, type, next);
+			}
+	} else if (n == 2 && strncmp(pat, "[]", 2) == 0) {
+		int i = 0;
+		if (cJSON_IsArray(v))
+			cJSON_ArrayForEach(c, v) {
+				snprintf(next, sizeof(next), "%s[%d]", shown, i++);
+				check_type_at(out, file, c, rest, type, next);
+			}
+	} else if (cJSON_IsObject(v)) {
+		char key[64];
+		snprintf(key, sizeof(key), "%.*s", (int)n, pat);
+		if ((c = cJSON_GetObjectItemCaseSensitive(v, key))) {
+			snprintf(next, sizeof(next), "%s%s%s", shown, *shown ? "." : "", key);
+			check_type_at(out, file, c, rest, type, next);
+		}
+	}
+}
+
+static void check_config_types(cJSON *out, struct home *h)
+{
+	struct config_snap *c = home_config_get(h);
+	for (size_t i = 0; i < sizeof(config_types) / sizeof(config_types[0]); i++)
+		check_type_at(out, home_config_path(h), c->json, config_types[i].path, config_types[i].type, "");
+	config_snap_put(c);
+}
+
 struct ignored_lines {
 	cJSON *out;
 	const char *path, *state_dir;
@@ -454,6 +557,7 @@ cJSON *doctor_run(struct home *h, const struct nv_err *config_err)
 		add(out, "rekey", "warning", keyring_path(kr), 0, "nova-engine store rekey (finishes it; keep the .next file until then)",
 		    "a rekey was interrupted: %s.next holds the key that stores written since are sealed with", keyring_path(kr));
 	check_mode(out, home_config_path(h), 0600, "config");
+	check_config_types(out, h);
 	snprintf(path, sizeof(path), "%s/.env", home_state_dir(h));
 	check_env_file(out, path);
 	if (home_cwd_env(h)[0]) {

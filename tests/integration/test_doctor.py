@@ -293,3 +293,20 @@ def test_man_pages_cover_every_command_and_file(state):
         assert f"/{f}\n" in page5, f
     r = subprocess.run(["man", "--warnings", "-l", "-"], input=page5, capture_output=True, text=True)
     assert r.returncode == 0
+
+
+def test_a_config_key_of_the_wrong_type_is_named_with_its_fix(state):
+    # every command ignores such a key and uses its default; doctor said "Healthy"
+    state.write_config({"fs": {"probeTtlSeconds": "60", "allowOther": "yes"},
+                        "models": {"providers": {"anthropic": {"baseUrl": ["https://proxy.example"]}}},
+                        "auth": {"order": {"anthropic": "anthropic:work"}}})
+    os.chmod(state.config, 0o600)
+    p = state.run("doctor", "--json")
+    assert p.returncode == 1
+    found = sorted(f["problem"] for f in json.loads(p.out)["findings"] if f["check"] == "config-type")
+    c = state.config
+    assert found == sorted([f"{c}: auth.order.anthropic must be a list; it is ignored",
+                            f"{c}: fs.allowOther must be true or false; it is ignored",
+                            f"{c}: fs.probeTtlSeconds must be a number; it is ignored",
+                            f"{c}: models.providers.anthropic.baseUrl must be a string; it is ignored"])
+    assert state.run("models", "status").returncode == 0  # the rest still works
