@@ -3,6 +3,7 @@
 #include "cli/cli.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <sodium.h>
 #include <string.h>
 #include <termios.h>
@@ -12,7 +13,7 @@
  * ahead: a fast paste right after the prompt is neither shown nor lost.
  * Canonical mode goes off too: the terminal would cut a line at 4095
  * characters and hand over the rest of a long paste silently dropped, so
- * the line (erase and kill included) is read here, to the end, and a line
+ * the line (erase, kill and ^C included) is read here, to the end, and a line
  * over cap comes back as cap (too long) instead of being cut. */
 static ssize_t read_tty_line(const char *prompt, char *buf, size_t cap)
 {
@@ -20,7 +21,7 @@ static ssize_t read_tty_line(const char *prompt, char *buf, size_t cap)
 	int have = tcgetattr(0, &old) == 0;
 	if (have) {
 		quiet = old;
-		quiet.c_lflag &= ~(tcflag_t)(ECHO | ICANON);
+		quiet.c_lflag &= ~(tcflag_t)(ECHO | ICANON | ISIG);
 		quiet.c_cc[VMIN] = 1;
 		quiet.c_cc[VTIME] = 0;
 		tcsetattr(0, TCSANOW, &quiet);
@@ -36,6 +37,12 @@ static ssize_t read_tty_line(const char *prompt, char *buf, size_t cap)
 			continue;
 		if (c == '\n' || (have && c == (char)old.c_cc[VEOF]))
 			break;
+		if (have && c == (char)old.c_cc[VINTR]) { /* ^C: the terminal back as it was, then die of it */
+			tcsetattr(0, TCSANOW, &old);
+			fputc('\n', stderr);
+			sodium_memzero(buf, cap);
+			raise(SIGINT);
+		}
 		if (have && (c == (char)old.c_cc[VERASE] || c == 0x7f || c == '\b')) {
 			n -= n > 0;
 			continue;

@@ -299,3 +299,25 @@ def test_paste_moves_the_id_to_the_front_of_config_order(state):
     cfg = json.loads(state.config.read_text())
     assert cfg["auth"]["order"]["anthropic"] == ["anthropic:b", "anthropic:a"]
     assert cfg["models"]["providers"]["openai"]["baseUrl"]  # unknown keys kept on rewrite
+
+
+def test_ctrl_c_at_the_hidden_prompt_gives_the_terminal_back(state):
+    # ^C killed the process with echo (and canonical mode) still off
+    import pty
+    import signal
+    import termios
+    from conftest import BIN
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.chdir(state.cwd)
+        os.execve(BIN, [BIN, "models", "auth", "setup-token", "--provider", "anthropic", "--yes"], state.env)
+    shown, deadline = b"", time.time() + 10
+    while b"(input hidden)" not in shown and time.time() < deadline:
+        shown += os.read(fd, 4096)
+    os.write(fd, b"sk-ant-oat01-half\x03")
+    _, status = os.waitpid(pid, 0)
+    lflag = termios.tcgetattr(fd)[3]
+    os.close(fd)
+    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGINT
+    assert lflag & termios.ECHO and lflag & termios.ICANON
+    assert not state.store().exists()
