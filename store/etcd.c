@@ -208,6 +208,7 @@ CURL *etcd_curl(struct etcd *e, size_t i, const char *path, struct curl_slist **
 	char url[ETCD_URL_MAX + 64], auth[sizeof(e->token) + 32] = "";
 	snprintf(url, sizeof(url), "%s%s", e->endpoint[i], path);
 	curl_easy_setopt(c, CURLOPT_URL, url);
+	net_direct_unless_https(c, url);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L); /* never carry the auth token to a redirect */

@@ -57,6 +57,16 @@ static int refuse(struct nv_err *err, const char *host, const char *scheme, cons
 		       "(plain http only to loopback); set an https:// address in %s", host, scheme, where);
 }
 
+void net_direct_unless_https(void *curl, const char *url)
+{
+	char *scheme, *host;
+	int https = url_parts(url, &scheme, &host) == 0 && strcmp(scheme, "https") == 0;
+	if (!https)
+		curl_easy_setopt(curl, CURLOPT_PROXY, "");
+	curl_free(scheme);
+	curl_free(host);
+}
+
 int net_url_allowed(const char *url, const char *setting, struct nv_err *err)
 {
 	char *scheme, *host;

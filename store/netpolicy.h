@@ -13,6 +13,12 @@
  * that does not parse is -EINVAL. Never looks anything up on the network. */
 int net_url_allowed(const char *url, const char *setting, struct nv_err *err);
 
+/* Set on a transfer to url that carries a credential: unless url is
+ * https, no proxy (http_proxy, ALL_PROXY from the environment). A plain
+ * http request goes through a proxy as plain text, so the loopback
+ * exception would send the credential to the proxy's host in clear. */
+void net_direct_unless_https(void *curl, const char *url);
+
 /* Whether host (as a URL parser gives it: "[::1]" for IPv6) is loopback:
  * 127.0.0.0/8, ::1, or the name localhost. */
 int net_host_is_loopback(const char *host);

@@ -136,6 +136,7 @@ int oauth_post(const struct oauth_endpoint *ep, const char *const *fields, long 
 	h = curl_slist_append(h, ep->json_body ? "Content-Type: application/json" : "Content-Type: application/x-www-form-urlencoded");
 	h = curl_slist_append(h, "Accept: application/json");
 	curl_easy_setopt(c, CURLOPT_URL, ep->token_url);
+	net_direct_unless_https(c, ep->token_url);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)timeout_ms);

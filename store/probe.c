@@ -144,6 +144,7 @@ static int start(CURLM *multi, struct transfer *t, long timeout_ms)
 		return -ENOMEM;
 	t->headers = auth_headers(t->job);
 	curl_easy_setopt(t->easy, CURLOPT_URL, t->job->url);
+	net_direct_unless_https(t->easy, t->job->url);
 	curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, t->headers);
 	curl_easy_setopt(t->easy, CURLOPT_TIMEOUT_MS, timeout_ms);
 	curl_easy_setopt(t->easy, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);

@@ -211,6 +211,44 @@ def test_login_refuses_plain_http_token_endpoint_before_authorizing(state):
     assert "oauth/authorize" not in p.out + p.err  # no authorize URL handed out
 
 
+def test_plain_http_to_loopback_never_goes_through_a_proxy(state, fake):
+    # with http_proxy set (a corporate proxy), a probe or refresh to a
+    # loopback http:// address went to the proxy, key and all, in clear
+    import socket
+    import threading
+    proxy = socket.socket()
+    proxy.bind(("127.0.0.1", 0))
+    proxy.listen(8)
+    proxy.settimeout(0.2)
+    got = []
+
+    def accept():
+        while proxy.fileno() >= 0:
+            try:
+                c, _ = proxy.accept()
+            except OSError:
+                continue
+            got.append(c.recv(65536))
+            c.close()
+    t = threading.Thread(target=accept, daemon=True)
+    t.start()
+    url = f"http://127.0.0.1:{proxy.getsockname()[1]}"
+    env = {"http_proxy": url, "HTTP_PROXY": url, "ALL_PROXY": url}
+    state.paste("openai", KEY)
+    ref = f"ref-test-{time.time_ns()}-padding"
+    fake.add_refresh_token(ref)
+    put_oauth(state, ref, now_ms() - 1000, pid="anthropic:oauth")
+    try:
+        assert "- openai:default" in state.run("models", "status", "--probe", env=env).out
+        assert state.run("models", "auth", "token", "anthropic:oauth", env=env).returncode == 0
+    finally:
+        proxy.close()
+        t.join(timeout=2)
+    assert got == []
+    assert fake.count(("secret", KEY)) == 1
+    assert stored(state, "anthropic:oauth")["refresh"] != ref  # refreshed at the fake, directly
+
+
 def test_probe_does_not_follow_a_redirect_with_the_key(state, fake):
     key = "sk-ant-api03-" + "TrustRedirect-redirect-Only0123456789" * 2
     state.paste("anthropic", key)
