@@ -333,6 +333,13 @@ int env_load(const char *cwd_env, const char *state_dir, const cJSON *config, st
 	struct layer untrusted = { layers, config ? config : none, NULL, NULL };
 	struct layer trusted = { layers, NULL, NULL, NULL };
 	int rc = cwd_env ? load_file(cwd_env, &untrusted, err) : 0;
+	if (rc < 0) {
+		/* ./.env is whatever another tool (or an attacker) wrote: a file
+		 * we cannot read or parse gives nothing, as its other lines give
+		 * nothing, and never stops a command (doctor names the problem) */
+		nv_err_clear(err); /* all or nothing: no line was taken */
+		rc = 0;
+	}
 	snprintf(path, sizeof(path), "%s/.env", state_dir);
 	if (rc == 0)
 		rc = load_file(path, &trusted, err);

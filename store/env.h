@@ -19,7 +19,9 @@ int dotenv_parse(const char *path, const char *text, size_t len, dotenv_fn fn, v
  * then the login shell when enabled. Returns 0; a malformed file fails
  * with its line. cwd_env is untrusted (whatever directory the user stands
  * in): only provider credential variables are taken from it. The state
- * dir's .env and env.vars may set anything but NOVA_ENGINE_STATE_DIR. */
+ * dir's .env and env.vars may set anything but NOVA_ENGINE_STATE_DIR.
+ * A cwd_env that cannot be read or parsed is skipped whole (doctor
+ * reports it): it never fails the load. */
 int env_load(const char *cwd_env, const char *state_dir, const cJSON *config, struct nv_err *err);
 
 /* Whether k is a provider credential variable (SPEC 5): a built-in

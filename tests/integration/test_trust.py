@@ -111,25 +111,46 @@ def test_a_fifo_planted_as_cwd_dotenv_is_refused_not_waited_on(state):
     # an unpacked archive can carry a FIFO: opening it for reading would
     # block until someone writes, so every command in that directory hung
     os.mkfifo(state.cwd / ".env")
-    for args in (("models", "status"), ("models", "auth", "token", "--provider", "openai"), ("doctor",)):
+    state.paste("openai", KEY)
+    for args in (("models", "status"), ("models", "auth", "token", "--provider", "openai")):
         p = state.run(*args, timeout=5)
-        assert p.returncode != 0
-        assert f"{state.cwd}/.env is not a regular file" in p.err + p.out
+        assert p.returncode == 0, p.err
+    p = state.run("doctor", timeout=5)
+    assert p.returncode != 0 and f"{state.cwd}/.env is not a regular file" in p.out
 
 
-def test_a_symlinked_cwd_dotenv_or_config_is_one_line_saying_what_to_do(state, tmp_path):
+def test_a_symlinked_config_is_one_line_saying_what_to_do(state, tmp_path):
     # was "cannot open ...: Too many levels of symbolic links"
     target = tmp_path / "elsewhere.json"
     target.write_text("{}")
-    os.symlink("/etc/shadow", state.cwd / ".env")
-    for f in (state.cwd / ".env", state.config):
-        if f == state.config:
-            os.unlink(state.cwd / ".env")
-            f.unlink()
-            os.symlink(target, f)
-        p = state.run("models", "status")
-        assert p.returncode == 1 and p.out == ""
-        assert p.err == f"Error: {f} is a symbolic link, which is not followed: put the file itself there\n"
+    state.config.unlink()
+    os.symlink(target, state.config)
+    p = state.run("models", "status")
+    assert p.returncode == 1 and p.out == ""
+    assert p.err == f"Error: {state.config} is a symbolic link, which is not followed: put the file itself there\n"
+
+
+@pytest.mark.parametrize("make", ["symlink", "multiline", "bom", "nul", "huge"])
+def test_a_cwd_dotenv_that_does_not_parse_never_stops_a_command(state, make):
+    # another tool's .env (a multi-line PEM value, a BOM, a link) made every
+    # command fail in that directory, stored credentials unreachable
+    env = state.cwd / ".env"
+    if make == "symlink":
+        os.symlink("/etc/shadow", env)
+    elif make == "huge":
+        with open(env, "wb") as f:
+            f.truncate(2 << 20)
+    else:
+        env.write_bytes({"multiline": b'PEM="-----BEGIN KEY-----\nabc\n-----END KEY-----"\nGROQ_API_KEY=gsk-test-0123456789abcdef\n',
+                         "bom": b"\xef\xbb\xbfGROQ_API_KEY=gsk-test-0123456789abcdef\n",
+                         "nul": b"GROQ_API_KEY=gsk-test-0123456789\0abcdef\n"}[make])
+    state.paste("openai", KEY)
+    assert state.run("models", "auth", "token", "--provider", "openai").out == KEY + "\n"
+    assert state.run("models", "status").returncode == 0
+    p = state.run("models", "auth", "token", "--provider", "groq")  # nothing taken from a broken file
+    assert p.returncode != 0 and "gsk-test" not in p.out + p.err
+    d = state.run("doctor", "--json")
+    assert any(f["check"] == "env-syntax" and f["subject"] == str(env) for f in json.loads(d.out)["findings"])
 
 
 def test_a_cwd_dotenv_credential_is_checked_as_a_paste_is(state, mount, fake):
@@ -234,7 +255,8 @@ def test_plain_http_to_loopback_never_goes_through_a_proxy(state, fake):
     t.start()
     url = f"http://127.0.0.1:{proxy.getsockname()[1]}"
     env = {"http_proxy": url, "HTTP_PROXY": url, "ALL_PROXY": url}
-    state.paste("openai", KEY)
+    key = f"sk-test-proxy{time.time_ns()}-padding0123456789abcdef"
+    state.paste("openai", key)
     ref = f"ref-test-{time.time_ns()}-padding"
     fake.add_refresh_token(ref)
     put_oauth(state, ref, now_ms() - 1000, pid="anthropic:oauth")
@@ -245,7 +267,7 @@ def test_plain_http_to_loopback_never_goes_through_a_proxy(state, fake):
         proxy.close()
         t.join(timeout=2)
     assert got == []
-    assert fake.count(("secret", KEY)) == 1
+    assert fake.count(("secret", key)) == 1
     assert stored(state, "anthropic:oauth")["refresh"] != ref  # refreshed at the fake, directly
 
 
