@@ -237,6 +237,7 @@ CURL *etcd_curl(struct etcd *e, size_t i, const char *path, struct curl_slist **
 struct answer {
 	char *p;
 	size_t len, cap;
+	int too_big;  /* over ANSWER_CAP: not a transport failure */
 };
 
 static size_t collect(char *data, size_t size, size_t nmemb, void *arg)
@@ -247,8 +248,10 @@ static size_t collect(char *data, size_t size, size_t nmemb, void *arg)
 		size_t cap = a->cap ? a->cap * 2 : 4096;
 		while (cap < a->len + n + 1)
 			cap *= 2;
-		if (cap > (size_t)ANSWER_CAP)
+		if (cap > (size_t)ANSWER_CAP) {
+			a->too_big = 1;
 			return 0;
+		}
 		char *p = secmem_alloc(cap);
 		if (!p)
 			return 0;
@@ -329,6 +332,10 @@ static enum outcome attempt(struct etcd *e, size_t i, const char *path, const ch
 			nv_fail(err, ETIMEDOUT, "etcd at %s did not answer %s within %ld ms", e->endpoint[i], path, timeout_ms);
 		else
 			nv_fail(err, EROFS, "etcd at %s took %s but did not commit it within %ld ms", e->endpoint[i], path, timeout_ms);
+	} else if (a.too_big) {
+		o = FINAL;
+		nv_fail(err, EFBIG, "etcd at %s answered %s with more than %ld MiB", e->endpoint[i], path,
+			ANSWER_CAP >> 20);
 	} else if (cc != CURLE_OK) {
 		o = UNREACHABLE;
 		nv_fail(err, EHOSTUNREACH, "%s: %s", e->endpoint[i], curl_easy_strerror(cc));

@@ -66,7 +66,8 @@ int etcd_get(struct etcd *e, const char *key, int serializable, struct etcd_kv *
 int etcd_newest(struct etcd *e, const char *prefix, int64_t *mod_revision, struct nv_err *err);
 
 /* Every key under prefix: cb(key, kv, arg) for each, in key order; a
- * non-zero return from cb stops and is returned. */
+ * non-zero return from cb stops and is returned. Read in pages, all at the
+ * first page's revision (*revision, may be NULL). */
 int etcd_list(struct etcd *e, const char *prefix, int keys_only,
 	      int (*cb)(const char *key, const struct etcd_kv *kv, void *arg), void *arg,
 	      int64_t *revision, struct nv_err *err);

@@ -52,38 +52,82 @@ int etcd_get(struct etcd *e, const char *key, int serializable, struct etcd_kv *
 	return rc;
 }
 
+/* One page of a listing: up to limit keys from [from, end) as of
+ * revision (0: the newest). */
+static int list_page(struct etcd *e, const char *from, size_t from_len, const char *end, int keys_only,
+		     long limit, int64_t revision, cJSON **ans, struct nv_err *err)
+{
+	cJSON *b = cJSON_CreateObject();
+	if (b && (etcd_put_b64(b, "key", from, from_len) < 0 || etcd_put_b64(b, "range_end", end, strlen(end)) < 0 ||
+		  !cJSON_AddBoolToObject(b, "keys_only", keys_only) || !cJSON_AddNumberToObject(b, "limit", (double)limit))) {
+		cJSON_Delete(b);
+		b = NULL;
+	}
+	if (b && revision)
+		etcd_put_i64(b, "revision", revision);
+	return call(e, "/v3/kv/range", b, ans, err);
+}
+
+/* In pages, all at the first page's revision: one answer holding every
+ * agent's store could pass the answer cap (and then looked like etcd being
+ * unreachable). A page too big is asked again with half the keys. */
+#define LIST_PAGE 256
+
 int etcd_list(struct etcd *e, const char *prefix, int keys_only,
 	      int (*cb)(const char *key, const struct etcd_kv *kv, void *arg), void *arg,
 	      int64_t *revision, struct nv_err *err)
 {
-	char end[ETCD_PATH_MAX];
+	char end[ETCD_PATH_MAX], from[ETCD_PATH_MAX];
+	size_t from_len = strlen(prefix);
+	long limit = LIST_PAGE;
+	int64_t rev = 0;
+	int rc = 0, more = 1, too_long = 0;
 	etcd_prefix_end(prefix, end, sizeof(end));
-	cJSON *b = key_request(prefix), *ans = NULL;
-	if (b && (etcd_put_b64(b, "range_end", end, strlen(end)) < 0 ||
-		  !cJSON_AddBoolToObject(b, "keys_only", keys_only))) {
-		cJSON_Delete(b);
-		b = NULL;
-	}
-	int rc = call(e, "/v3/kv/range", b, &ans, err);
-	const cJSON *kv, *kvs = rc ? NULL : cJSON_GetObjectItemCaseSensitive(ans, "kvs");
-	cJSON_ArrayForEach(kv, kvs) {
-		size_t klen;
-		char *key = etcd_get_b64(kv, "key", &klen);
-		struct etcd_kv one;
-		if (!key || etcd_kv_from(kv, &one) < 0) {
-			secmem_free(key);
-			rc = nv_fail(err, ENOMEM, "out of memory");
-			break;
+	if (from_len >= sizeof(from))
+		return nv_fail(err, ENAMETOOLONG, "etcd prefix %.64s... is too long", prefix);
+	memcpy(from, prefix, from_len);
+	while (rc == 0 && more) {
+		cJSON *ans = NULL;
+		rc = list_page(e, from, from_len, end, keys_only, limit, rev, &ans, err);
+		if (rc == -EFBIG && limit > 1) {
+			limit /= 2;
+			rc = 0;
+			continue;
 		}
-		rc = cb(key, &one, arg);
-		secmem_free(key);
-		etcd_kv_clear(&one);
-		if (rc)
-			break;
+		if (rc == 0 && !rev)
+			rev = header_revision(ans);
+		more = rc == 0 && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ans, "more"));
+		const cJSON *kv, *kvs = rc ? NULL : cJSON_GetObjectItemCaseSensitive(ans, "kvs");
+		size_t n = 0;
+		cJSON_ArrayForEach(kv, kvs) {
+			size_t klen;
+			char *key = etcd_get_b64(kv, "key", &klen);
+			struct etcd_kv one;
+			if (!key || etcd_kv_from(kv, &one) < 0) {
+				secmem_free(key);
+				rc = nv_fail(err, ENOMEM, "out of memory");
+				break;
+			}
+			n++;
+			too_long = klen + 1 >= sizeof(from);
+			if (!too_long) {  /* the next page starts just after this key */
+				memcpy(from, key, klen);
+				from[klen] = 0;
+				from_len = klen + 1;
+			}
+			rc = cb(key, &one, arg);
+			secmem_free(key);
+			etcd_kv_clear(&one);
+			if (rc)
+				break;
+		}
+		if (rc == 0 && more && (!n || too_long))  /* where the next page starts is unknown */
+			rc = nv_fail(err, EPROTO, "etcd answered a listing of %s with more to come after %s", prefix,
+				     n ? "a key too long" : "no key");
+		cJSON_Delete(ans);
 	}
 	if (rc == 0 && revision)
-		*revision = header_revision(ans);
-	cJSON_Delete(ans);
+		*revision = rev;
 	return rc;
 }
 

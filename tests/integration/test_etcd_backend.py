@@ -492,6 +492,18 @@ def test_doctor_is_quiet_about_a_healthy_cluster(hosts):
     assert etcd_findings(a) == []
 
 
+def test_doctor_reads_more_stores_than_one_etcd_answer_holds(hosts, etcd):
+    """Stores past the 8 MiB one answer may hold (7 of 1.3 MiB): doctor
+    checks each (listed in pages), not "etcd unreachable"."""
+    a = hosts[0]
+    a.paste("openrouter", KEY)
+    for i in range(7):
+        etcd.put(f"{a.prefix}/agents/big{i}/store", b"x" * (1300 * 1024))
+    found = etcd_findings(a)
+    assert sorted((f["check"], f["subject"]) for f in found) == \
+        [("etcd-store", f"etcd:{a.prefix}/agents/big{i}/store") for i in range(7)], found
+
+
 def test_doctor_names_a_member_that_does_not_answer(hosts, etcd):
     a = hosts[0]
     a.paste("openrouter", KEY)

@@ -62,6 +62,23 @@ def test_list_returns_every_key_under_the_prefix_only(etcd, prefix):
         [(prefix + "a", "A"), (prefix + "b", "B"), (prefix + "c/d", "C/D")]
 
 
+def test_list_pages_past_the_answer_cap(etcd, prefix):
+    """More keys than a page, and more than the 8 MiB an answer may hold
+    (7 values of 1.3 MiB): every key, in order, once; it was "etcd
+    unreachable ... Failed writing received data" (doctor said so about a
+    healthy cluster holding many agents' stores)."""
+    names = [f"k{i:04d}" for i in range(600)]
+    for n in names:
+        etcd.put(prefix + n, "v" + n)
+    big = [f"z{i}" for i in range(7)]
+    for n in big:
+        etcd.put(prefix + n, n * (650 * 1024))
+    lines = ok(etcd.endpoints, "list", prefix, timeout=60).splitlines()
+    assert [line.split()[0] for line in lines] == [prefix + n for n in names + big]
+    assert [line.split()[2] for line in lines[:600]] == ["v" + n for n in names]
+    assert all(len(line.split()[2]) == 1300 * 1024 for line in lines[600:])
+
+
 def test_concurrent_cas_increments_lose_nothing(etcd, prefix):
     k = prefix + "n"
     procs = [subprocess.Popen([DRIVER, "incr", k, "50"], stdout=subprocess.PIPE, text=True,
