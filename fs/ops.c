@@ -27,7 +27,7 @@ struct handle {
 	size_t wlen;
 	int dirty;              /* written since the last commit */
 	int wrote;              /* anything written on this handle */
-	int failed;             /* a commit was refused: do not retry */
+	int failed;             /* a check or commit was refused: its -errno, which later writes get too; no retry */
 	int truncated;          /* O_TRUNC or ftruncate(0) */
 	int trunc_done;
 };
@@ -304,7 +304,7 @@ static int write_commit(struct fs *fs, struct handle *h)
 	int rc = copy ? h->node.file->accept(fs, &h->node, copy, h->wlen) : -ENOMEM;
 	secmem_free(copy);
 	if (rc < 0)
-		h->failed = 1;
+		h->failed = rc;
 	else
 		changed(fs, &h->node);
 	if (rc == 0 && h->node.file->counted)
@@ -321,7 +321,7 @@ static int op_write(const char *path, const char *buf, size_t size, off_t off, s
 	pthread_mutex_lock(&h->mu);
 	int rc = 0;
 	if (h->failed)
-		rc = -EINVAL;
+		rc = h->failed;
 	else if ((size_t)off > h->wlen)
 		rc = -EINVAL; /* no holes in a credential */
 	else if (!h->wbuf && !(h->wbuf = secmem_page_alloc(WRITE_CAP + 1)))
@@ -337,7 +337,7 @@ static int op_write(const char *path, const char *buf, size_t size, off_t off, s
 		h->dirty = h->wrote = 1;
 		/* checked now so echo sees EINVAL; stored at close, whole */
 		if (h->node.file->check && (rc = h->node.file->check(ctx_fs(), &h->node, h->wbuf, h->wlen)) < 0)
-			h->failed = 1;
+			h->failed = rc;
 	}
 	pthread_mutex_unlock(&h->mu);
 	return rc < 0 ? rc : (int)size;
