@@ -250,6 +250,15 @@ static void keep_copy(struct store *st, const char *text, size_t len)
 		file_replace(path, text, len, 0600, NULL);  /* best effort: etcd has the real one */
 }
 
+/* etcd holds no store now: a copy of one it held before must not come
+ * back while etcd is away (a store deleted to revoke what it held). */
+static void drop_copy(const struct store *st)
+{
+	char path[PATH_MAX];
+	copy_path(st, path, sizeof(path));
+	unlink(path);
+}
+
 /* etcd did not answer (rc): go on with the document this host saw last,
  * in memory or in its copy on disk. Caller holds st->mu. */
 static int serve_stale(struct store *st, int rc, struct nv_err *err)
@@ -316,6 +325,8 @@ static int refresh_locked(struct store *st, struct nv_err *err)
 	} else if (rc == -ENOENT) {
 		rc = (doc = empty_doc()) ? 0 : nv_fail(err, ENOMEM, "out of memory");
 		nv_err_clear(err);
+		if (cas)
+			drop_copy(st);
 	}
 	secmem_free(text);
 	if (rc < 0)

@@ -211,6 +211,20 @@ def test_etcd_endpoints_from_the_environment_win(hosts, etcd):
     assert p.returncode == 0 and "openrouter:default" in p.out
 
 
+def test_a_store_deleted_in_etcd_does_not_come_back_while_etcd_is_away(hosts, etcd):
+    """B saw the store, then saw it deleted (say, to revoke what it held):
+    with etcd unreachable, B must not serve its older copy."""
+    a, b, _ = hosts
+    a.paste("openrouter", KEY)
+    assert b.run("models", "auth", "token", "--provider", "openrouter").out == KEY + "\n"
+    etcd.delete_prefix(f"{a.prefix}/agents/main/store")
+    assert b.run("models", "auth", "token", "--provider", "openrouter").returncode == 1
+    assert not (b.dir / "agents/main/agent/auth-profiles.etcd-copy").exists()
+    p = b.run("models", "auth", "token", "--provider", "openrouter", env={"NOVA_ENGINE_ETCD_ENDPOINTS": "http://127.0.0.1:9"})
+    assert p.returncode == 1 and KEY not in p.out
+    assert p.err.startswith("Error: etcd unreachable for /v3/kv/range"), p.err
+
+
 @pytest.mark.parametrize("store,message", [
     ({"backend": "etcd"}, "no etcd endpoints: set store.etcd.endpoints or NOVA_ENGINE_ETCD_ENDPOINTS"),
     ({"backend": "zookeeper"}, 'store.backend must be "file" or "etcd", not "zookeeper"'),
