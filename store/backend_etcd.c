@@ -234,9 +234,12 @@ static void check_members(const struct backend *b, backend_report_fn report, voi
 		if (one && etcd_get(one, b->prefix, 1, &kv, NULL, &err) == 0) {
 			etcd_kv_clear(&kv);
 		} else if (one) {
+			/* one member that takes the request and never answers is
+			 * "no quorum" to a client of it alone: not the cluster's state */
 			etcd_endpoint(one, url, sizeof(url));
 			report(arg, "etcd-member", "warning", url, "start that member again, or take it out of store.etcd.endpoints",
-			       err.msg);
+			       err.code == EROFS ? "it took a read but did not answer it in time: stopped, paused or cut off "
+						   "(the other members may still have a quorum)" : err.msg);
 		}
 		etcd_free(one);
 	}

@@ -536,6 +536,21 @@ def test_doctor_names_a_member_that_does_not_answer(hosts, etcd):
     assert found[0]["fix"] == "start that member again, or take it out of store.etcd.endpoints"
 
 
+def test_doctor_does_not_call_one_frozen_member_a_lost_quorum(hosts, etcd):
+    a = hosts[0]
+    a.paste("openrouter", KEY)
+    victim = etcd.members[2]
+    freeze(victim)
+    try:
+        found = etcd_findings(a)
+    finally:
+        thaw(victim)
+        etcd.wait_healthy()
+    assert [(f["check"], f["severity"], f["subject"]) for f in found] == [("etcd-member", "warning", victim.url)]
+    assert "quorum" not in found[0]["problem"].replace("may still have a quorum", ""), found[0]["problem"]
+    assert "did not answer" in found[0]["problem"]
+
+
 def test_doctor_finds_an_empty_prefix_and_a_foreign_key(hosts, tmp_path, state):
     a, b, _ = hosts
     found = etcd_findings(a)
