@@ -292,6 +292,10 @@ static enum outcome classify(const cJSON *ans, const char *path, const char *url
 		nv_fail(err, EACCES, "etcd at %s requires authentication: set store.etcd.username and store.etcd.passwordFile", url);
 	else if (strstr(words, "authentication failed"))
 		nv_fail(err, EACCES, "etcd at %s refused the user name or password: check store.etcd.username and store.etcd.passwordFile", url);
+	else if (strstr(words, "request is too large") || strstr(words, "message larger than max"))
+		nv_fail(err, EFBIG, "etcd at %s refused %s: the store is larger than one etcd request may be (--max-request-bytes, "
+			"1.5 MiB unless set): remove profiles the agent no longer needs, or raise that limit on every member",
+			url, path);
 	else if (code == 7 || strstr(words, "permission denied"))
 		nv_fail(err, EACCES, "etcd at %s denied %s: the etcd user's role must grant readwrite on the store prefix (%s)", url, path, words);
 	else if (code == 11 || strstr(words, "compacted"))

@@ -225,6 +225,21 @@ def test_a_store_deleted_in_etcd_does_not_come_back_while_etcd_is_away(hosts, et
     assert p.err.startswith("Error: etcd unreachable for /v3/kv/range"), p.err
 
 
+@pytest.mark.parametrize("n", [150, 250])  # past etcd's request limit; past its gRPC gateway's too
+def test_a_store_past_etcds_request_limit_is_refused_clearly(hosts, etcd, n):
+    a, b, _ = hosts
+    a.paste("openrouter", KEY)
+    big = {f"openrouter:p{i}": {"type": "api_key", "provider": "openrouter", "key": f"sk-or-v1-{i:03d}" + "ab" * 4000}
+           for i in range(n)}
+    src = a.dir / "import.json"
+    src.write_text(json.dumps({"version": 1, "profiles": big}))
+    p = a.run("store", "import", str(src))
+    assert p.returncode == 1
+    assert p.err.startswith("Error: etcd at http://127.0.0.1:") and "--max-request-bytes" in p.err, p.err
+    assert len(p.err.splitlines()) == 1 and "abab" not in p.err
+    assert b.run("models", "auth", "list", "--provider", "openrouter").out.split()[0] == "openrouter:default"
+
+
 @pytest.mark.parametrize("store,message", [
     ({"backend": "etcd"}, "no etcd endpoints: set store.etcd.endpoints or NOVA_ENGINE_ETCD_ENDPOINTS"),
     ({"backend": "zookeeper"}, 'store.backend must be "file" or "etcd", not "zookeeper"'),
