@@ -149,6 +149,8 @@ int creds_list(struct store *st, const struct cred_filter *f, struct cred_row **
 	       struct nv_err *err)
 {
 	struct list_args a = { store_home(st), f, NULL, 0 };
+	*rows = NULL;  /* callers free what they got, also after an error */
+	*n = 0;
 	int rc = store_read(st, list_in_doc, &a, err);
 	if (rc < 0)
 		return rc;

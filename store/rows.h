@@ -51,7 +51,8 @@ struct cred_filter {
 };
 
 /* The rows of st's agent that pass f (NULL: all), in document order.
- * *rows is NULL when *n is 0. On error nothing is allocated. */
+ * *rows is NULL when *n is 0. On error nothing is allocated, *rows is
+ * NULL and *n 0. */
 int creds_list(struct store *st, const struct cred_filter *f, struct cred_row **rows, size_t *n,
 	       struct nv_err *err);
 

@@ -295,6 +295,31 @@ def test_plaintext_in_etcd_is_refused(hosts, etcd):
     assert p.err == f"Error: etcd:{a.prefix}/agents/main/store is not a sealed store: only sealed envelopes belong in etcd\n"
 
 
+def test_a_mount_lives_through_garbage_planted_in_etcd(hosts, etcd):
+    """The watch reports the change and the daemon lists the agent's
+    directories to announce it: the store does not open, and that listing
+    freed rows it never got (munmap_chunk(): invalid pointer, the mount
+    gone: ENOTCONN). Now listings fail, reads fail, the daemon stays."""
+    a, b, _ = hosts
+    a.paste("openrouter", KEY)
+    mb = b.mount(b)
+    tok = mb / f"{P}/openrouter/token"
+    assert tok.read_text() == KEY + "\n"
+    key = f"{a.prefix}/agents/main/store"
+    good = etcd.get(key)
+    etcd.put(key, b"not an envelope")
+    for _ in range(3):
+        time.sleep(0.3)  # the watch's notice is handled meanwhile
+        with pytest.raises(OSError) as e:
+            os.listdir(mb / f"{P}/openrouter")
+        assert e.value.errno != errno.ENOTCONN
+    with pytest.raises(OSError) as e:
+        tok.read_text()
+    assert e.value.errno != errno.ENOTCONN
+    etcd.put(key, good)
+    wait_for(lambda: tok.read_text() == KEY + "\n", timeout=2)
+
+
 def test_a_write_made_during_a_refresh_is_kept(hosts, fake):
     a, b, _ = hosts
     ref = f"ref-test-keep-{time.time_ns()}"
