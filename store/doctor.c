@@ -226,7 +226,10 @@ static void check_cwd_env(cJSON *out, struct home *h)
 {
 	struct ignored_lines l = { out, home_cwd_env(h), home_state_dir(h) };
 	struct config_snap *c = home_config_get(h);
-	env_cwd_ignored(home_cwd_env(h), c->json, report_ignored, &l);
+	struct nv_err err = { 0 };
+	if (env_cwd_ignored(home_cwd_env(h), c->json, report_ignored, &l, &err) == -EPERM)
+		add(out, "env-owner", "warning", home_cwd_env(h), 0, "delete it, or make it yours and not writable by others",
+		    "%s", err.msg);
 	config_snap_put(c);
 }
 

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -187,26 +188,46 @@ static void collect_line(int lineno, const char *k, const char *v, void *arg)
 	}
 }
 
+/* A ./.env that another user owns, or that every user may write, holds
+ * someone else's words: a credential there would send this user's
+ * requests to that person's account. Root's is taken (root could do
+ * worse). Judged on what was read (st), not on a second look. */
+static int cwd_env_trusted(const char *path, const struct stat *st, struct nv_err *err)
+{
+	if (st->st_uid != getuid() && st->st_uid != 0)
+		return nv_fail(err, EPERM, "%s belongs to uid %u, not to you: nothing is taken from it "
+			       "(delete it, or make it yours with chown)", path, (unsigned)st->st_uid);
+	if (st->st_mode & S_IWOTH)
+		return nv_fail(err, EPERM, "%s may be written by every user: nothing is taken from it "
+			       "(chmod o-w %s)", path, path);
+	return 0;
+}
+
 static int load_file(const char *path, struct layer *l, struct nv_err *err)
 {
 	char *text;
 	size_t len;
-	int rc = file_read(path, DOTENV_MAX, &text, &len, err);
+	struct stat st;
+	int rc = file_read_st(path, DOTENV_MAX, &text, &len, &st, err);
 	if (rc == -ENOENT) {
 		nv_err_clear(err);
 		return 0;
 	}
 	if (rc < 0)
 		return rc;
+	if (l->config && (rc = cwd_env_trusted(path, &st, err)) < 0) {
+		secmem_free(text);
+		return rc;
+	}
 	rc = dotenv_walk(path, text, len, collect_line, l, err);
 	secmem_free(text);
 	return rc;
 }
 
-int env_cwd_ignored(const char *path, const cJSON *config, env_ignored_fn fn, void *arg)
+int env_cwd_ignored(const char *path, const cJSON *config, env_ignored_fn fn, void *arg, struct nv_err *err)
 {
 	struct layer l = { NULL, config ? config : cJSON_CreateObject(), fn, arg };
-	int rc = load_file(path, &l, NULL);
+	int rc = load_file(path, &l, err);
 	if (l.config != config)
 		cJSON_Delete((cJSON *)l.config);
 	return rc;

@@ -30,9 +30,11 @@ int env_credential_var(const char *k, const cJSON *config);
 
 /* The lines of an untrusted ./.env at path that env_load ignores: fn gets
  * the line number and the variable name (never the value). 0 (also when
- * there is no such file), or -errno when it cannot be read or parsed. */
+ * there is no such file), or -errno when it cannot be read or parsed, or
+ * is not to be trusted at all (-EPERM: another user's, or writable by
+ * every user; env_load then takes nothing from it). */
 typedef void (*env_ignored_fn)(int lineno, const char *key, void *arg);
-int env_cwd_ignored(const char *path, const cJSON *config, env_ignored_fn fn, void *arg);
+int env_cwd_ignored(const char *path, const cJSON *config, env_ignored_fn fn, void *arg, struct nv_err *err);
 
 /* Whether the login-shell import is on ("on"/"off" for display). */
 int env_shell_enabled(const cJSON *config);

@@ -88,6 +88,31 @@ def test_doctor_names_each_ignored_cwd_dotenv_line_without_its_value(state, fake
         assert v not in p.out + text
 
 
+@pytest.mark.parametrize("plant", ["another user's", "world-writable"])
+def test_a_cwd_dotenv_someone_else_could_write_gives_no_credential(state, plant):
+    # a ./.env in /tmp or a shared checkout: its key would send this
+    # user's requests (and what they carry) to the planter's account
+    env = state.cwd / ".env"
+    env.write_text("OPENAI_API_KEY=sk-test-planted-0123456789abcdef\n")
+    if plant == "another user's":
+        os.chown(env, 65534, 65534)
+        os.chmod(env, 0o644)
+        why = f"{env} belongs to uid 65534, not to you: nothing is taken from it"
+    else:
+        os.chmod(env, 0o666)
+        why = f"{env} may be written by every user: nothing is taken from it"
+    p = state.run("models", "auth", "token", "--provider", "openai")
+    assert p.returncode == 1 and "planted" not in p.out + p.err
+    assert 'no usable openai credential for agent "main"' in p.err
+    found = [f for f in json.loads(state.run("doctor", "--json").out)["findings"] if f["check"] == "env-owner"]
+    assert [f["problem"] for f in found] == [why + (" (delete it, or make it yours with chown)" if plant == "another user's"
+                                                    else f" (chmod o-w {env})")]
+    # made the user's own and not world-writable, it counts again
+    os.chown(env, os.getuid(), os.getgid())
+    os.chmod(env, 0o600)
+    assert state.run("models", "auth", "token", "--provider", "openai").out == "sk-test-planted-0123456789abcdef\n"
+
+
 def test_state_dotenv_may_set_paths_but_not_the_state_dir(state, tmp_path):
     alt = tmp_path / "alt.json"
     alt.write_text(json.dumps({"models": {"default": "anthropic/alt-model-from-state-env"}}))
