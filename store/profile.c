@@ -251,8 +251,14 @@ int cred_validate(const cJSON *cred, const char *provider, struct nv_err *err)
 	if (t == CRED_NONE)
 		return nv_fail(err, EINVAL, "credential \"type\" must be api_key, token or oauth");
 	const char *p = cred_provider(cred);
-	if (p && provider && strcmp(p, provider) != 0)
-		return nv_fail(err, EINVAL, "credential is for provider \"%.64s\", not \"%s\"", p, provider);
+	if (p && provider && strcmp(p, provider) != 0) {
+		/* named only when it is a provider we know: a key pasted into
+		 * the field by mistake must not be echoed */
+		if (provider_find(p))
+			return nv_fail(err, EINVAL, "credential is for provider \"%s\", not \"%s\"", p, provider);
+		return nv_fail(err, EINVAL, "credential's \"provider\" field is not \"%s\" (not shown: it is no provider "
+			       "we know, and may be a secret pasted there)", provider);
+	}
 	const cJSON *e = cJSON_GetObjectItemCaseSensitive(cred, "expires");
 	if (e && !(cJSON_IsNumber(e) && expires_valid(e->valuedouble)))
 		return nv_fail(err, EINVAL, "credential \"expires\" must be epoch milliseconds > 0");

@@ -63,6 +63,19 @@ def test_plaintext_legacy_store_is_read_as_is(state):
     assert json.loads(state.store().read_text()) == LEGACY  # reading never rewrites
 
 
+def test_import_never_echoes_a_secret_pasted_into_the_provider_field(state, tmp_path):
+    leak = "sk-test-leak-0123456789abcdefghijklmnop"
+    src = tmp_path / "mixed-up.json"
+    src.write_text(json.dumps({"version": 1, "profiles": {"openai:default": {
+        "type": "api_key", "provider": leak, "key": "sk-test-0123456789abcdef0123"}}}))
+    p = state.run("store", "import", str(src))
+    assert p.returncode == 1 and leak[:10] not in p.err + p.out
+    assert 'credential\'s "provider" field is not "openai"' in p.err
+    src.write_text(json.dumps({"version": 1, "profiles": {"openai:b": {
+        "type": "api_key", "provider": "anthropic", "key": "sk-test-0123456789abcdef0123"}}}))
+    assert 'credential is for provider "anthropic", not "openai"' in state.run("store", "import", str(src)).err
+
+
 def test_import_seals_and_export_prints(state, tmp_path):
     src = tmp_path / "old.json"
     src.write_text(json.dumps(LEGACY))
