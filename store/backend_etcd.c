@@ -268,6 +268,11 @@ static int check_store(const char *ekey, const struct etcd_kv *kv, void *arg)
 		return 0;
 	}
 	seal_envelope_keyid(kv->value, kv->len, keyid);
+	if (!keyid[0]) {
+		k->report(k->arg, "etcd-store", "error", subject, "restore it with nova-engine store migrate or store import",
+			  "a damaged envelope: it names no key");
+		return 0;
+	}
 	if (k->key && strcmp(keyid, k->key->id) != 0) {
 		snprintf(problem, sizeof(problem), "sealed with key %s but this host's store key is %s", keyid, k->key->id);
 		k->report(k->arg, "etcd-key", "error", subject, "copy store.key from a host that opens the stores: every host needs the same key",

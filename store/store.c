@@ -213,6 +213,9 @@ static int decode(struct store *st, const char *text, size_t len, cJSON **doc, i
 		char keyid[SEAL_KEYID_LEN + 1] = "";
 		const struct seal_key *key;
 		seal_envelope_keyid(text, len, keyid);
+		if (!keyid[0])
+			return nv_fail(err, EBADMSG, "%s is a damaged envelope (it names no key): restore it from a backup "
+				       "or another host", st->obj.path);
 		if ((rc = keyring_get(st->keys, keyid, &key, err)) < 0)
 			return rc;
 		if (backend_sealed_only(st->be) && strcmp(keyid, key->id) != 0)

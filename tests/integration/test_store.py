@@ -76,6 +76,16 @@ def test_import_never_echoes_a_secret_pasted_into_the_provider_field(state, tmp_
     assert 'credential is for provider "anthropic", not "openai"' in state.run("store", "import", str(src)).err
 
 
+def test_an_envelope_naming_no_key_is_called_damaged(state):
+    state.paste("openai", "sk-test-0123456789abcdef0123456789")
+    env = json.loads(state.store().read_text())
+    env["keyId"] = 7  # not a string: no key id at all
+    state.store().write_text(json.dumps(env))
+    p = state.run("models", "auth", "token", "--provider", "openai")
+    assert p.returncode == 1
+    assert p.err == f"Error: {state.store()} is a damaged envelope (it names no key): restore it from a backup or another host\n"
+
+
 def test_import_seals_and_export_prints(state, tmp_path):
     src = tmp_path / "old.json"
     src.write_text(json.dumps(LEGACY))
