@@ -368,21 +368,24 @@ static int doc_checks(const cJSON *doc, void *arg, struct nv_err *err)
 	return 0;
 }
 
-/* Temp files a killed writer left beside the store (sealed, never
- * plaintext; a minute old, so a live writer's is left alone). */
-static void check_leftovers(cJSON *out, const char *dir)
+/* Temp files (<file>.tmp.<hex>, fileio.h) a killed writer left beside
+ * file; a minute old, so a live writer's is left alone. what: what the
+ * leftover holds and that the file itself is intact. */
+static void check_leftovers(cJSON *out, const char *file, const char *what)
 {
+	char dir[PATH_MAX], prefix[PATH_MAX + 8], path[PATH_MAX + 300];
+	path_dirname(file, dir, sizeof(dir));
+	snprintf(prefix, sizeof(prefix), "%s%s", strrchr(file, '/') ? strrchr(file, '/') + 1 : file, TEMP_INFIX);
 	DIR *d = opendir(dir);
 	struct dirent *e;
-	char path[PATH_MAX + 300];
 	struct stat st;
 	while (d && (e = readdir(d))) {
-		if (strncmp(e->d_name, "auth-profiles.json.tmp.", 23) != 0)
+		if (strncmp(e->d_name, prefix, strlen(prefix)) != 0)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 		if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && time(NULL) - st.st_mtime > 60)
 			add(out, "leftover", "warning", path, 1, "nova-engine doctor --fix (removes it)",
-			    "%s was left by an interrupted write (it is sealed; the store is intact)", path);
+			    "%s was left by an interrupted write (%s)", path, what);
 	}
 	if (d)
 		closedir(d);
@@ -404,7 +407,9 @@ static void check_agent(cJSON *out, struct home *h, const char *agent)
 		add(out, "plaintext-store", "warning", agent, 1, fix, "agent %s: %s holds secrets in plaintext (left by an older install)",
 		    agent, store_path(st));
 	}
-	check_leftovers(out, store_dir(st));
+	char file[PATH_MAX + 32];
+	snprintf(file, sizeof(file), "%s/auth-profiles.json", store_dir(st));
+	check_leftovers(out, file, "it is sealed; the store is intact");
 	if (kind != 0 && strncmp(store_path(st), "etcd:", 5) != 0) /* even one that does not open: it may be a link */
 		check_mode(out, store_path(st), 0600, "store");
 	if (kind > 0) {
@@ -559,7 +564,14 @@ cJSON *doctor_run(struct home *h, const struct nv_err *config_err)
 	if (keyring_rekey_interrupted(kr))
 		add(out, "rekey", "warning", keyring_path(kr), 0, "nova-engine store rekey (finishes it; keep the .next file until then)",
 		    "a rekey was interrupted: %s.next holds the key that stores written since are sealed with", keyring_path(kr));
+	if (keyring_creatable(kr)) {
+		char next[PATH_MAX + 8];
+		snprintf(next, sizeof(next), "%s.next", keyring_path(kr));
+		check_leftovers(out, keyring_path(kr), "it holds key material; the key file is intact");
+		check_leftovers(out, next, "it holds key material; the key file is intact");
+	}
 	check_mode(out, home_config_path(h), 0600, "config");
+	check_leftovers(out, home_config_path(h), "it may hold env values; the config is intact");
 	check_config_types(out, h);
 	snprintf(path, sizeof(path), "%s/.env", home_state_dir(h));
 	check_env_file(out, path);

@@ -72,6 +72,24 @@ def test_leftover_temp_file_removed_by_fix(healthy):
     assert code == 0 and not left.exists()
 
 
+@pytest.mark.parametrize("name,holds", [("store.key.tmp.00ff00ff00ff00ff", "key material"),
+                                        ("store.key.next.tmp.00ff00ff00ff00ff", "key material"),
+                                        ("nova-engine.json.tmp.00ff00ff00ff00ff", "env values")])
+def test_leftovers_of_the_key_and_config_found_and_removed(healthy, name, holds):
+    # a writer killed between its temp file and the rename (the key ones
+    # hold key material, the config one may hold env values)
+    left = healthy.dir / name
+    left.write_text("{}")
+    os.chmod(left, 0o600)
+    old = time.time() - 600
+    os.utime(left, (old, old))
+    code, rep = doctor(healthy)
+    found = [f for f in rep["findings"] if f["check"] == "leftover"]
+    assert code == 1 and [f["subject"] for f in found] == [str(left)] and holds in found[0]["problem"]
+    code, rep = doctor(healthy, "--fix", "--yes")
+    assert code == 0 and not left.exists()
+
+
 def test_config_syntax(healthy):
     healthy.config.write_text("{ nope")
     code, rep = doctor(healthy)
