@@ -192,7 +192,10 @@ static struct trail *my_trail(void)
 
 static int open_append(const char *path)
 {
-	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		file_own_like_dir(fd, path); /* a root daemon's new file in the owner's state dir */
+	return fd;
 }
 
 /* t->fd open on path; the state dir is made only when it is missing. */

@@ -107,6 +107,26 @@ static int fsync_dir(const char *path)
 	return rc;
 }
 
+/* A root process writing into a directory someone else owns (root
+ * mounting the gateway user's state dir with --uid, docs/consumers.md)
+ * gives what it creates there to that owner: a root-owned store, lock or
+ * audit file would lock the owner out of its own credentials (its
+ * `secrets resolve` and CLI could no longer open them). The directory's
+ * owner can replace any file in it anyway, so this gives nothing away.
+ * Only what root itself made is changed, on the open descriptor. */
+void file_own_like_dir(int fd, const char *path)
+{
+	if (geteuid() != 0)
+		return;
+	char dir[PATH_MAX];
+	struct stat d, f;
+	path_dirname(path, dir, sizeof(dir));
+	if (stat(dir, &d) < 0 || d.st_uid == 0 || fstat(fd, &f) < 0 || f.st_uid != 0)
+		return;
+	if (fchown(fd, d.st_uid, d.st_gid) < 0)
+		return; /* as before: root's, which root can still read */
+}
+
 /* A temp file beside path that nobody could have predicted (a random
  * name: someone who can write the directory cannot plant a symlink or a
  * file there first), created O_EXCL|O_NOFOLLOW; a collision is retried. */
@@ -120,6 +140,8 @@ static int temp_create(const char *path, mode_t mode, char *tmp, size_t cap)
 		if (snprintf(tmp, cap, "%s%s%s", path, TEMP_INFIX, hex) >= (int)cap)
 			return -ENAMETOOLONG;
 		int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+		if (fd >= 0)
+			file_own_like_dir(fd, tmp);
 		if (fd >= 0 || errno != EEXIST)
 			return fd >= 0 ? fd : -errno;
 	}
@@ -205,8 +227,15 @@ int dir_make(const char *path, mode_t mode, struct nv_err *err)
 			continue;
 		char c = *p;
 		*p = '\0';
-		if (mkdir(buf, mode) < 0 && errno != EEXIST)
+		if (mkdir(buf, mode) == 0) {
+			int dfd = open(buf, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (dfd >= 0) {
+				file_own_like_dir(dfd, buf);
+				close(dfd);
+			}
+		} else if (errno != EEXIST) {
 			return nv_fail(err, errno, "cannot create directory %s: %s", buf, strerror(errno));
+		}
 		*p = c;
 		if (!c)
 			break;
@@ -219,6 +248,7 @@ int file_lock(const char *path, int wait_ms, struct nv_err *err)
 	int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return nv_fail(err, errno, "cannot open lock file %s: %s", path, strerror(errno));
+	file_own_like_dir(fd, path);
 	struct timespec nap = { 0, 2 * 1000 * 1000 };
 	for (int waited = 0;; waited += 2) {
 		if (flock(fd, LOCK_EX | LOCK_NB) == 0)

@@ -21,6 +21,10 @@ int file_read_st(const char *path, size_t cap, char **out, size_t *len, struct s
  * names what is locked. */
 int file_lock(const char *path, int wait_ms, struct nv_err *err);
 
+/* Run as root in a directory another user owns: a file root just made
+ * there (fd, named path) becomes that user's. Nothing otherwise. */
+void file_own_like_dir(int fd, const char *path);
+
 /* Temp files are named <path> TEMP_INFIX <16 random hex digits>. */
 #define TEMP_INFIX ".tmp."
 

@@ -192,6 +192,51 @@ def test_file_source_owner_and_mode_with_uid(state):
         shutil.rmtree(base, ignore_errors=True)
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="root mounts another user's state dir")
+def test_root_mount_of_the_gateways_state_dir_leaves_its_files_the_gateways(state):
+    """docs/consumers.md: root mounts with --uid of the gateway so that
+    OpenClaw's file source passes; the store is the gateway's own, which
+    its exec provider (`secrets resolve`, run as the gateway) reads too.
+    A write through the mount, a lock, a mount registry entry or an audit
+    rotation made by the root daemon must not leave a root-owned file
+    there: a root-owned auth-profiles.json made every id UNAVAILABLE
+    ("Permission denied") for the gateway's exec provider and CLI."""
+    state.write_config({"audit": {"maxBytes": 4096}})  # the root daemon rotates the trail
+    state.paste("openai", OPENAI)
+    base = pathlib.Path(tempfile.mkdtemp(prefix="nv-gwstate-"))
+    os.chmod(base, 0o755)
+    gw = base / "state"
+    shutil.copytree(state.dir, gw)
+    subprocess.run(["chown", "-R", "65534:65534", str(gw)], check=True)
+    state.dir = gw
+    state.env["NOVA_ENGINE_STATE_DIR"] = str(gw)
+    as_gateway = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    try:
+        cmd = openclaw_copy(base)
+        m = Mount(state, base / "mnt", ("--allow-other", "--uid", "65534", "--gid", "65534"))
+        try:
+            prof = m / P
+            r = subprocess.run(as_gateway + ["sh", "-c", f"printf '%s\\n' '{ANTHROPIC}' > {prof}/anthropic/token"
+                                              f" && echo default > {prof}/openai/order"
+                                              f" && for i in $(seq 20); do cat {prof}/openai/token; done"],
+                               capture_output=True, text=True, timeout=20)
+            assert r.returncode == 0, r.stderr
+            assert r.stdout == (OPENAI + "\n") * 20
+            assert (gw / "audit.jsonl.1").exists()
+        finally:
+            m.unmount()
+        root_owned = [str(p) for p in [gw, *gw.rglob("*")] if p.lstat().st_uid != 65534]
+        assert root_owned == []
+        req = {"protocolVersion": 1, "provider": "nova", "ids": ["openai", "anthropic"]}
+        p = subprocess.run(as_gateway + ["/usr/bin/env", "-i", f"NOVA_ENGINE_STATE_DIR={gw}", str(cmd),
+                                         "secrets", "resolve"], input=json.dumps(req).encode(),
+                           capture_output=True, cwd=cmd.parent, timeout=5)
+        assert p.returncode == 0 and p.stderr == b"", p.stderr
+        assert json.loads(p.stdout)["values"] == {"openai": OPENAI, "anthropic": ANTHROPIC}
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
 def check_gateway_reads(m):
     token = m / f"{P}/openai/token"
     st = os.lstat(token)
