@@ -36,7 +36,8 @@ static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
 static char changed[CHANGED_MAX];       /* "a/p b/q", protected by mu */
 static int64_t first_at, last_at;       /* monotonic ms, protected by mu */
-static int stopping, running;
+static int stopping, running;           /* stopping: protected by mu */
+static pid_t hook_pid;                  /* the command running now (0: none), protected by mu */
 static pthread_t thread;
 static struct fs *the_fs;
 
@@ -167,13 +168,20 @@ static int collect_output(int fd, pid_t pid, const char *label, int64_t end)
 	}
 }
 
-/* Reap pid, killing its group at the deadline. */
+/* Reap pid, killing its group at the deadline. It stops being the
+ * running hook under mu, as it is reaped: hooks_stop never signals a
+ * reused pid. */
 static int reap(pid_t pid, int64_t end)
 {
 	int status = 0;
 	for (;;) {
+		pthread_mutex_lock(&mu);
 		pid_t r = waitpid(pid, &status, WNOHANG);
-		if (r == pid || (r < 0 && errno != EINTR))
+		int gone = r == pid || (r < 0 && errno != EINTR);
+		if (gone)
+			hook_pid = 0;
+		pthread_mutex_unlock(&mu);
+		if (gone)
 			return status;
 		if (mono_ms() >= end)
 			kill(-pid, SIGKILL);
@@ -220,6 +228,11 @@ static void run_one(const struct hook_cmd *cmd, const char *what, const struct h
 		log_msg(LOG_WARNING, "hook %s: cannot start: %s", label, strerror(-rc));
 		return;
 	}
+	pthread_mutex_lock(&mu);
+	hook_pid = pid;
+	if (stopping) /* the unmount came while it started */
+		kill(-pid, SIGKILL);
+	pthread_mutex_unlock(&mu);
 	int64_t end = mono_ms() + timeout_ms;
 	collect_output(fds[0], pid, label, end);
 	close(fds[0]);
@@ -241,8 +254,14 @@ static void run_all(const char *what)
 		log_msg(LOG_WARNING, "hooks: out of memory; none run for this change");
 		return;
 	}
-	for (size_t i = 0; i < hs.n_cmds; i++)
+	for (size_t i = 0; i < hs.n_cmds; i++) {
+		pthread_mutex_lock(&mu);
+		int stop = stopping;
+		pthread_mutex_unlock(&mu);
+		if (stop)
+			break;
 		run_one(&hs.cmds[i], what, &hs, s.hook_timeout_ms);
+	}
 	hook_settings_free(&hs);
 }
 
@@ -304,10 +323,14 @@ int hooks_start(struct fs *fs)
 	return -rc;
 }
 
+/* A hook still running is killed: the kernel's requests to the mount
+ * wait, unanswered, until the daemon unmounts. */
 void hooks_stop(void)
 {
 	pthread_mutex_lock(&mu);
 	stopping = 1;
+	if (hook_pid > 0)
+		kill(-hook_pid, SIGKILL);
 	pthread_cond_signal(&wake);
 	pthread_mutex_unlock(&mu);
 	if (running)

@@ -7,6 +7,7 @@ import json
 import os
 import pathlib
 import shutil
+import signal
 import stat
 import subprocess
 import sys
@@ -814,6 +815,23 @@ def test_hook_runs_for_a_change_made_with_the_cli(state, mount, tmp_path):
     while time.time() < deadline and "main/" not in (out.read_text() if out.exists() else ""):
         time.sleep(0.05)
     assert "main/" in out.read_text()  # the agent's store, written by another process
+
+
+def test_sigterm_while_a_hook_runs_unmounts_at_once(state, mount, tmp_path):
+    """The daemon waited for a running hook (up to hooks.timeoutMs, 30 s)
+    after its session loop ended, and every access to the mount hung
+    meanwhile."""
+    out = tmp_path / "hook.out"
+    state.write_config({"hooks": {"onChange": [f"echo started >> {out}; sleep 60", f"echo next >> {out}"],
+                                  "debounceMs": 50}})
+    m = mount()
+    (m / f"{P}/openai/token").write_text(OPENAI + "\n")
+    wait_for(out.exists, timeout=10)
+    os.kill(m.pid()[0], signal.SIGTERM)
+    wait_for(lambda: not m.pid(), timeout=5)
+    assert not os.path.ismount(m.path)
+    assert out.read_text() == "started\n"  # the command after it did not run
+    assert "failed (signal 9)" in m.log.read_text()
 
 
 def test_hook_that_is_not_a_command_is_skipped_with_a_warning(state, mount, tmp_path):
