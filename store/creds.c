@@ -5,6 +5,7 @@
 #include "store/env.h"
 #include "store/fixcmd.h"
 #include "store/oauth.h"
+#include "store/refresh.h"
 #include "store/timefmt.h"
 #include "store/verdict.h"
 
@@ -174,6 +175,23 @@ int creds_select_local(struct store *st, const char *provider, const char *pin,
 	return rc;
 }
 
+/* The daemon's proactive refresh of id failed and waits out its backoff:
+ * while its access token still serves, a reader takes it rather than ask
+ * the endpoint again (SPEC 13: no reader waits on the token endpoint, and
+ * retries back off; every read used to be one more request). 1 with sel
+ * filled, else 0 and sel untouched. */
+static int served_while_backing_off(struct store *st, const char *id, struct selection *sel)
+{
+	struct selection keep;
+	int64_t exp = 0;
+	int ok = creds_get_unrefreshed(st, id, &keep, &exp) == 0 && keep.secret[0] && exp > now_ms() &&
+		 refresh_backing_off(store_agent(st), id, exp);
+	if (ok)
+		*sel = keep;
+	selection_wipe(&keep);
+	return ok;
+}
+
 int creds_select(struct store *st, const char *provider, const char *pin,
 		 struct selection *sel, struct nv_err *err)
 {
@@ -190,6 +208,10 @@ int creds_select(struct store *st, const char *provider, const char *pin,
 		a->due = 0;
 		if ((rc = store_read(st, select_in_doc, a, err)) < 0 || !a->due)
 			break;
+		if (served_while_backing_off(st, sel->id, sel)) {
+			rc = 0;
+			break;
+		}
 		int64_t exp = 0;
 		rc = oauth_refresh(st, sel->id, err);
 		if (rc < 0 && rc != -EKEYREJECTED && err)
@@ -266,6 +288,8 @@ int creds_get(struct store *st, const char *id, struct selection *sel, struct nv
 	int rc = store_read(st, get_in_doc, &a, err);
 	if (rc < 0 || !a.due)
 		return rc;
+	if (served_while_backing_off(st, id, sel))
+		return 0;
 	selection_wipe(sel);
 	rc = oauth_refresh(st, id, err);
 	if (rc == -EKEYREJECTED)

@@ -210,6 +210,15 @@ int refresh_info_of(const char *agent, const char *id, struct refresh_info *out)
 	return e ? 0 : -ENOENT;
 }
 
+int refresh_backing_off(const char *agent, const char *id, int64_t expires)
+{
+	pthread_mutex_lock(&mu);
+	struct entry *e = find(agent, id, 0);
+	int yes = e && !e->info.rejected && e->seen_expires == expires && e->info.retry_at > now_ms();
+	pthread_mutex_unlock(&mu);
+	return yes;
+}
+
 void refresh_each(void (*fn)(const struct refresh_info *info, void *arg), void *arg)
 {
 	pthread_mutex_lock(&mu);

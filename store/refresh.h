@@ -46,6 +46,12 @@ struct refresh_info {
 /* Copy the schedule of agent/id; 0 when tracked, -ENOENT when not. */
 int refresh_info_of(const char *agent, const char *id, struct refresh_info *out);
 
+/* 1 when this process's last proactive refresh of agent/id, while it
+ * expired at expires, failed and waits out its backoff (the provider did
+ * not reject it): readers serve its access token meanwhile instead of
+ * asking the endpoint again. 0 in a process that runs no schedule. */
+int refresh_backing_off(const char *agent, const char *id, int64_t expires);
+
 /* Call fn for every tracked profile (metrics). */
 void refresh_each(void (*fn)(const struct refresh_info *info, void *arg), void *arg);
 

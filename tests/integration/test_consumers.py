@@ -744,6 +744,23 @@ def test_slow_token_endpoint_does_not_cost_the_refresh_token(state, mount, fake)
     assert fake.refresh_calls == calls + 1
 
 
+def test_readers_do_not_bypass_the_backoff_of_a_failed_refresh(state, mount, fake):
+    """The daemon's refresh failed (the endpoint answers 307) and backs off
+    30 s; the token, due for a reader's own refresh (under 5 minutes left),
+    is still valid. Every read used to post to the endpoint again."""
+    moved = "/v1/oauth/moved"
+    state.write_config({"models": {"providers": {"anthropic": {"oauth": {"tokenUrl": fake.url + moved}}}}})
+    import_doc(state, {"anthropic:max": {"type": "oauth", "provider": "anthropic", "access": "acc-test-stale-0123456789",
+                                         "refresh": "ref-test-backoff-0123456789", "expires": now_ms() + 2 * 60 * 1000}})
+    m = mount()
+    wait_for(lambda: "refresh_failures: 1" in (m / f"{P}/anthropic/max/status").read_text(), timeout=10)
+    calls = fake.count(moved)
+    for _ in range(5):
+        assert (m / f"{P}/anthropic/token").read_text() == "acc-test-stale-0123456789\n"
+        assert (m / f"{P}/anthropic/max/token").read_text() == "acc-test-stale-0123456789\n"
+    assert fake.count(moved) == calls
+
+
 # --- hooks.onChange -----------------------------------------------------
 
 def test_hook_runs_once_for_a_burst_of_ten_writes(state, mount, tmp_path):
