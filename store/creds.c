@@ -40,6 +40,7 @@ struct select_args {
 	struct home *home;
 	char skip[SKIP_MAX][PROFILE_ID_MAX + 1];  /* refused by their provider in this call */
 	int n_skip, rejected;
+	char rejected_id[PROFILE_ID_MAX + 1];     /* the first of them, for the fix */
 	int due;                                  /* sel is oauth and needs a refresh */
 	int local;                                /* take what is stored, refresh nothing */
 };
@@ -112,6 +113,8 @@ static int select_in_doc(const cJSON *doc, void *arg, struct nv_err *err)
 	for (size_t i = 0; i < l.n && rc < 0; i++) {
 		const cJSON *cred = doc_profile(doc, l.ids[i]);
 		if (skipped(a, l.ids[i]) || needs_login(doc, l.ids[i], cred, now)) {
+			if (!a->rejected)
+				snprintf(a->rejected_id, sizeof(a->rejected_id), "%s", l.ids[i]);
 			a->rejected = 1;
 			continue;
 		}
@@ -149,9 +152,15 @@ static int select_in_doc(const cJSON *doc, void *arg, struct nv_err *err)
 		return nv_fail(err, ENOKEY, "no usable %s credential for agent \"%s\": %s", a->provider, a->agent, why);
 	int stored, expired;
 	order_count(doc, a->provider, now, &stored, &expired);
-	if (a->rejected)
-		return nv_fail(err, EKEYREJECTED, "every usable %s credential was rejected by the provider: log in again or store a new one", a->provider);
 	char fix[600];
+	if (a->rejected) {
+		const cJSON *dead = doc_profile(doc, a->rejected_id);
+		if (!dead)
+			return nv_fail(err, EKEYREJECTED, "every usable %s credential was rejected by the provider: log in again or store a new one", a->provider);
+		fixcmd_renew(a->home, a->agent, a->rejected_id, dead, fix, sizeof(fix));
+		return nv_fail(err, EKEYREJECTED, "every usable %s credential was rejected by the provider: log in again with `%s` or store a new one",
+			       a->provider, fix);
+	}
 	if (stored && expired == stored) {
 		first_expired_fix(doc, a, now, fix, sizeof(fix));
 		return nv_fail(err, EKEYEXPIRED, "every %s credential has expired: store a new one with `%s`", a->provider, fix);

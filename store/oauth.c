@@ -308,6 +308,9 @@ static int refresh_locked(struct store *st, cJSON *doc, const char *id, int64_t 
 	int rejected = e && strcmp(e, "invalid_grant") == 0;
 	if (rejected) {
 		mark_rejected(doc, id);
+		fixcmd_renew(store_home(st), store_agent(st), id, cred, fix, sizeof(fix));
+		nv_fail(err, EKEYREJECTED, "auth profile \"%s\": re-authentication required (the provider revoked its refresh token); run `%s`",
+			id, fix);
 	} else if (http < 200 || http >= 300 || apply_answer(cred, answer) < 0) {
 		rc = nv_fail(err, EPROTO, "the token endpoint refused to refresh \"%s\" (HTTP %ld%s%s)", id, http, e ? ", " : "", e ? e : "");
 	} else {
@@ -350,6 +353,6 @@ int oauth_refresh_ahead(struct store *st, const char *id, int64_t seen_expires, 
 	cJSON_Delete(doc);
 	store_unlock(st, lock);
 	if (rc == 2)
-		return nv_fail(err, EKEYREJECTED, "auth profile \"%s\": re-authentication required (the provider revoked its refresh token); run nova-engine models auth login", id);
+		return -EKEYREJECTED; /* err says so, with the command */
 	return rc < 0 ? rc : 0;
 }

@@ -128,3 +128,17 @@ def test_refresh_race_three_processes_one_refresh_50_times(state, mount, fake):
             assert len(set(outs)) == 1 and outs[0].startswith(f"acc-test-race{round}-"), (round, outs)
     finally:
         fake.refresh_delay = 0
+
+
+def test_revoked_refresh_names_the_command_that_fixes_it(state, fake):
+    """The first refusal (a named profile) and every read by provider said
+    'log in again' with no command, or 'run nova-engine models auth login'
+    without the --provider that command requires."""
+    fix = "`nova-engine models auth login --provider anthropic --profile-id anthropic:max`"
+    put_oauth(state, "ref-test-revoked-named-0123", now_ms() - 1000, pid="anthropic:max")
+    p = state.run("models", "auth", "token", "anthropic:max")
+    assert p.returncode == 1 and "re-authentication required" in p.err and fix in p.err, p.err
+    put_oauth(state, "ref-test-revoked-provider-0123", now_ms() - 1000, pid="anthropic:max")
+    for _ in range(2):  # the refusal, then the disabled profile
+        p = state.run("models", "auth", "token", "--provider", "anthropic")
+        assert p.returncode == 1 and "rejected by the provider" in p.err and fix in p.err, p.err
