@@ -31,6 +31,7 @@
 #define CHANGED_MAX 4096
 #define HARD_WAIT_MS 5000
 #define ENV_MAX 32
+#define LOG_LINES_MAX 200 /* of one run: a chatty hook must not fill the disk */
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
@@ -136,17 +137,21 @@ static void find_program(const char *name, char **envp, char *out, size_t cap)
 	}
 }
 
-/* Log the hook's output line by line (control characters made visible)
- * until it closes it or the deadline passes; then kill its process group. */
+/* Log the hook's output line by line (control characters made visible),
+ * the first LOG_LINES_MAX lines, until it closes it or the deadline
+ * passes; then kill its process group. */
 static int collect_output(int fd, pid_t pid, const char *label, int64_t end)
 {
 	char buf[4096], line[512];
 	size_t ll = 0;
+	unsigned long lines = 0;
 	for (;;) {
 		struct pollfd p = { fd, POLLIN, 0 };
 		int64_t left = end - mono_ms();
 		if (left <= 0 || poll(&p, 1, (int)left) == 0) {
 			kill(-pid, SIGKILL);
+			if (lines > LOG_LINES_MAX)
+				log_msg(LOG_INFO, "hook %s: %lu more lines of output not logged", label, lines - LOG_LINES_MAX);
 			log_msg(LOG_WARNING, "hook %s: killed at hooks.timeoutMs", label);
 			return -ETIMEDOUT;
 		}
@@ -157,14 +162,18 @@ static int collect_output(int fd, pid_t pid, const char *label, int64_t end)
 			int eof = n <= 0 && i == 0, nl = i < n && buf[i] == '\n';
 			if ((eof || nl || ll == sizeof(line) - 1) && ll) {
 				line[ll] = '\0';
-				log_msg(LOG_INFO, "hook %s: %s", label, line);
+				if (++lines <= LOG_LINES_MAX)
+					log_msg(LOG_INFO, "hook %s: %s", label, line);
 				ll = 0;
 			}
 			if (i < n && !nl)
 				line[ll++] = (unsigned char)buf[i] < 0x20 || buf[i] == 0x7f ? '?' : buf[i];
 		}
-		if (n <= 0)
+		if (n <= 0) {
+			if (lines > LOG_LINES_MAX)
+				log_msg(LOG_INFO, "hook %s: %lu more lines of output not logged", label, lines - LOG_LINES_MAX);
 			return 0;
+		}
 	}
 }
 

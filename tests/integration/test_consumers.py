@@ -851,6 +851,21 @@ def test_sigterm_while_a_hook_runs_unmounts_at_once(state, mount, tmp_path):
     assert "failed (signal 9)" in m.log.read_text()
 
 
+def test_a_chatty_hook_does_not_fill_the_log(state, mount, tmp_path):
+    """Every line a hook printed went to the daemon's log: 100,000 lines,
+    about 8 MB of log for one change (a runaway hook, gigabytes)."""
+    out = tmp_path / "hook.out"
+    state.write_config({"hooks": {"onChange": [f"seq 1 100000; echo done >> {out}"], "debounceMs": 50}})
+    m = mount()
+    (m / f"{P}/openai/token").write_text(OPENAI + "\n")
+    wait_for(out.exists, timeout=10)
+    wait_for(lambda: "hook \"seq 1 100000" in m.log.read_text() and "done (" in m.log.read_text(), timeout=10)
+    log = m.log.read_text()
+    assert len(log) < 100_000
+    assert "hook \"seq 1 100000; echo done" in log and ": 200\n" in log and ": 201\n" not in log
+    assert "99800 more lines of output not logged" in log
+
+
 def test_hook_that_is_not_a_command_is_skipped_with_a_warning(state, mount, tmp_path):
     out = tmp_path / "hook.out"
     state.write_config({"hooks": {"onChange": [42, ["/bin/echo", 1], [], f"echo ran >> {out}"], "debounceMs": 50}})
