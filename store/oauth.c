@@ -19,16 +19,10 @@
 
 #define OAUTH_TIMEOUT_MS 15000L
 static _Thread_local long timeout_ms = OAUTH_TIMEOUT_MS;
-static _Thread_local long connect_ms; /* 0: only timeout_ms bounds the connect */
 
 void oauth_set_timeout_ms(long ms)
 {
 	timeout_ms = ms > 0 ? ms : OAUTH_TIMEOUT_MS;
-}
-
-void oauth_set_connect_timeout_ms(long ms)
-{
-	connect_ms = ms > 0 ? ms : 0;
 }
 #define ANSWER_CAP (64 * 1024)
 
@@ -146,8 +140,6 @@ int oauth_post(const struct oauth_endpoint *ep, const char *const *fields, long 
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
-	if (connect_ms) /* the body, and the refresh token in it, goes only after the connect (and TLS) */
-		curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L); /* a redirect would carry the token elsewhere */

@@ -51,15 +51,9 @@ int oauth_post(const struct oauth_endpoint *ep, const char *const *fields, long 
 cJSON *oauth_credential(const char *provider, const cJSON *answer, const char *client_id);
 
 /* Bound the token-endpoint calls of the calling thread (default 15 s; 0
- * restores it): `secrets resolve` must answer within its caller's 5 s. */
+ * restores it): `secrets resolve` must answer within its caller's 5 s, and
+ * the daemon's proactive refresh holds the agent's store lock meanwhile. */
 void oauth_set_timeout_ms(long ms);
-
-/* Bound only the connect (and TLS handshake) of the calling thread's
- * token-endpoint calls (0: no separate bound). Once a refresh token is
- * sent, giving up on the answer loses the pair the provider rotated to
- * (the old refresh token is dead, the new one never arrives), so the
- * daemon's proactive refresh bounds the connect, not the answer. */
-void oauth_set_connect_timeout_ms(long ms);
 
 /* Refreshes this process made (for metrics). */
 unsigned long oauth_refresh_count(void);

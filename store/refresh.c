@@ -183,9 +183,7 @@ int64_t refresh_pass(struct store *st, refresh_note_fn note, void *arg)
 	struct collect c = { 0 };
 	long timeout;
 	int64_t next = INT64_MAX, skew = skew_ms(store_home(st), &timeout);
-	/* this thread's refreshes: a dead endpoint is given up quickly; one
-	 * that took the refresh token is waited for as a reader waits */
-	oauth_set_connect_timeout_ms(timeout > 0 ? timeout : REFRESH_TIMEOUT_DEFAULT_MS);
+	oauth_set_timeout_ms(timeout > 0 ? timeout : REFRESH_TIMEOUT_DEFAULT_MS); /* this thread's refreshes */
 	if (store_read(st, collect_in_doc, &c, NULL) < 0) {
 		free(c.v);
 		return next; /* a store that does not open is the reader's error to report */

@@ -3,11 +3,9 @@
  * ever waits on a token endpoint. A profile falls due at expires -
  * auth.refreshSkewSeconds (default 600) or at 80% of its lifetime as this
  * process has seen it (from when it first saw that expiry), whichever is
- * sooner. The token endpoint gets auth.refreshTimeoutMs (2000) per try
- * to accept the connection, since the agent's store lock is held
- * meanwhile; once it holds the refresh token, its answer is awaited as
- * long as a reader's own refresh waits (15 s): a request given up after
- * it was sent loses the rotated pair. A failed refresh is retried with backoff (30 s
+ * sooner. The token endpoint gets auth.refreshTimeoutMs (2000) per try,
+ * since the agent's store lock is held meanwhile (a reader's own refresh
+ * still waits its 15 s). A failed refresh is retried with backoff (30 s
  * doubling, at most 10 min); one the provider rejected waits for a new
  * credential. The
  * schedule is process-wide; refresh_pass runs from one thread (the
