@@ -316,14 +316,16 @@ static int op_write(const char *path, const char *buf, size_t size, off_t off, s
 {
 	struct handle *h = handle_of(fi);
 	(void)path;
-	if (off < 0 || (size_t)off + size > WRITE_CAP)
-		return -EFBIG;
 	pthread_mutex_lock(&h->mu);
 	int rc = 0;
+	/* a refused write refuses the whole value: what came before it is
+	 * never stored at close (an EFBIG or a hole included) */
 	if (h->failed)
 		rc = h->failed;
+	else if (off < 0 || (size_t)off + size > WRITE_CAP)
+		rc = h->failed = -EFBIG;
 	else if ((size_t)off > h->wlen)
-		rc = -EINVAL; /* no holes in a credential */
+		rc = h->failed = -EINVAL; /* no holes in a credential */
 	else if (!h->wbuf && !(h->wbuf = secmem_page_alloc(WRITE_CAP + 1)))
 		rc = -ENOMEM;
 	if (rc == 0) {
@@ -399,6 +401,13 @@ static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 		return rc;
 	if (!n.file->accept)
 		return -EACCES;
+	if (fi && size != 0) { /* to the length written (rsync --inplace ends so): nothing to do */
+		struct handle *h = handle_of(fi);
+		pthread_mutex_lock(&h->mu);
+		rc = h->wrote && (size_t)size == h->wlen ? 0 : -EINVAL;
+		pthread_mutex_unlock(&h->mu);
+		return rc;
+	}
 	if (size != 0)
 		return -EINVAL;
 	if (fi) { /* ftruncate on an open handle: decided at close */

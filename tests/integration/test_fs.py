@@ -2,6 +2,7 @@
 import errno
 import json
 import os
+import shutil
 import signal
 import stat
 import subprocess
@@ -111,6 +112,40 @@ def test_oversize_write_is_efbig(fs, state):
             f.write(b"a" * (17 * 1024))
     assert e.value.errno == errno.EFBIG
     assert state.store().read_bytes() == before
+
+
+def test_a_refused_write_refuses_what_came_before_it(fs, state):
+    """An EFBIG or a hole fails the write and the whole value: the valid
+    start written before it is not stored at close."""
+    tok = fs / f"{P}/openai/token"
+    before = state.store().read_bytes()
+    for bad, code in ((lambda fd: os.pwrite(fd, b"x" * (17 * 1024), len(KEY2)), errno.EFBIG),
+                      (lambda fd: os.pwrite(fd, b"x", len(KEY2) + 10), errno.EINVAL)):
+        fd = os.open(tok, os.O_WRONLY | os.O_TRUNC)
+        os.write(fd, KEY2.encode())
+        assert err_of(lambda: bad(fd)) == code
+        assert err_of(lambda: os.write(fd, b"more")) == code  # the handle stays refused
+        os.close(fd)
+        assert tok.read_text() == KEY + "\n"
+        assert state.store().read_bytes() == before
+
+
+def test_ftruncate_to_the_written_length_is_accepted(fs, state, tmp_path):
+    """rsync --inplace ends with ftruncate(fd, bytes written)."""
+    tok = fs / f"{P}/openai/token"
+    fd = os.open(tok, os.O_WRONLY)
+    os.write(fd, (KEY2 + "\n").encode())
+    assert err_of(lambda: os.ftruncate(fd, 5)) == errno.EINVAL
+    os.ftruncate(fd, len(KEY2) + 1)
+    os.close(fd)
+    assert tok.read_text() == KEY2 + "\n"
+    if shutil.which("rsync"):
+        src = tmp_path / "src"
+        src.write_text(KEY + "\n")
+        r = sh(f"rsync -I --inplace {src} {tok}")
+        assert r.returncode == 0, r.stderr
+        assert tok.read_text() == KEY + "\n"
+    assert err_of(lambda: os.truncate(tok, 5)) == errno.EINVAL
 
 
 def test_truncate_only_changes_nothing_and_append_refused(fs, state):
