@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The agent's store for one call: held until put_store. */
@@ -233,33 +234,35 @@ static int check_token(struct fs *fs, const struct node *n, const char *data, si
 	return rc < 0 ? refused(n, &err, rc) : 0;
 }
 
-#define ORDER_WORDS_MAX 256
-
-/* Split an order file's content (edited in place) into words. */
-static size_t order_split(char *data, const char *words[ORDER_WORDS_MAX])
+/* Split an order file's content (len bytes, edited in place) into
+ * *words, every one of them (a word and its separator take two bytes at
+ * least); free *words. The count, or -ENOMEM. */
+static long order_split(char *data, size_t len, const char ***words)
 {
 	size_t count = 0;
 	char *save = NULL;
+	if (!(*words = calloc(len / 2 + 1, sizeof(**words))))
+		return -ENOMEM;
 	for (char *w = strtok_r(data, " \t\r\n,", &save); w; w = strtok_r(NULL, " \t\r\n,", &save))
-		if (count < ORDER_WORDS_MAX)
-			words[count++] = w;
-	return count;
+		(*words)[count++] = w;
+	return (long)count;
 }
 
 static int check_order(struct fs *fs, const struct node *n, const char *data, size_t len)
 {
 	struct nv_err err = { 0 };
-	const char *words[ORDER_WORDS_MAX];
+	const char **words;
 	char *copy;
 	int rc = complete_copy(data, len, &copy);
 	if (rc <= 0)
 		return rc;
-	size_t count = order_split(copy, words);
-	struct store *st = count ? store_of(fs, n) : NULL;
-	if (count)
-		rc = put_store(fs, st, st ? creds_order_check(st, n->provider, words, count, &err) : -ENOMEM);
+	long count = order_split(copy, len, &words);
+	struct store *st = count > 0 ? store_of(fs, n) : NULL;
+	if (count > 0)
+		rc = put_store(fs, st, st ? creds_order_check(st, n->provider, words, (size_t)count, &err) : -ENOMEM);
 	else
-		rc = 0;
+		rc = count < 0 ? (int)count : 0;
+	free(words);
 	secmem_free(copy);
 	return rc < 0 ? refused(n, &err, rc == -ENOENT ? -EINVAL : rc) : 0;
 }
@@ -295,13 +298,16 @@ static int check_command(struct fs *fs, const struct node *n, const char *data, 
 static int accept_order(struct fs *fs, const struct node *n, char *data, size_t len)
 {
 	struct nv_err err = { 0 };
-	const char *words[ORDER_WORDS_MAX];
+	const char **words;
 	if (memchr(data, '\0', len))
 		return -EINVAL;
-	size_t count = order_split(data, words);
+	long count = order_split(data, len, &words);
+	if (count < 0)
+		return (int)count;
 	struct store *st = store_of(fs, n);
-	int rc = count ? creds_order_set(st, n->provider, words, count, &err) : creds_order_clear(st, n->provider, &err);
+	int rc = count ? creds_order_set(st, n->provider, words, (size_t)count, &err) : creds_order_clear(st, n->provider, &err);
 	put_store(fs, st, 0);
+	free(words);
 	if (rc < 0)
 		return refused(n, &err, rc == -ENOENT ? -EINVAL : rc);
 	log_msg(LOG_INFO, "agent %s: order for %s %s", n->agent, n->provider, count ? "set" : "cleared");

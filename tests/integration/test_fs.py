@@ -148,6 +148,18 @@ def test_ftruncate_to_the_written_length_is_accepted(fs, state, tmp_path):
     assert err_of(lambda: os.truncate(tok, 5)) == errno.EINVAL
 
 
+def test_a_long_order_is_checked_whole(fs, state):
+    """Every id counts, however many: the 257th was dropped unchecked."""
+    state.paste("openai", KEY2, "--profile-id", "openai:work")
+    order = fs / f"{P}/openai/order"
+    before = state.store().read_bytes()
+    r = sh(f"echo {' '.join(['default'] * 256)} bogus > {order}")
+    assert r.returncode == 1 and "Invalid argument" in r.stderr
+    assert state.store().read_bytes() == before
+    assert sh(f"echo {' '.join(['default'] * 300)} work > {order}").returncode == 0
+    assert order.read_text() == "openai:default\nopenai:work\n"
+
+
 def test_truncate_only_changes_nothing_and_append_refused(fs, state):
     tok = fs / f"{P}/openai/token"
     before = state.store().read_bytes()
