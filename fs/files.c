@@ -273,11 +273,6 @@ static int parse_report(const char *line, struct nv_err *err)
 	return creds_report_check(line, &r, err);
 }
 
-static int parse_model_cmd(const char *line, struct nv_err *err)
-{
-	struct model_cmd c;
-	return model_cmd_parse(line, &c, err);
-}
 
 /* A one-line command: a session's model (a chat command) or a profile's
  * health (a usage report). */
@@ -285,14 +280,18 @@ static int check_command(struct fs *fs, const struct node *n, const char *data, 
 {
 	struct nv_err err = { 0 };
 	char *copy;
-	(void)fs;
 	int rc = complete_copy(data, len, &copy);
 	if (rc <= 0)
 		return rc;
 	secret_trim(copy, len);
-	rc = (n->file->level == L_SESSION ? parse_model_cmd : parse_report)(copy, &err);
+	if (n->file->level == L_SESSION) { /* the model and pin too, as the close will */
+		struct store *st = store_of(fs, n);
+		rc = put_store(fs, st, st ? session_command_check(st, copy, &err) : -ENOMEM);
+	} else {
+		rc = parse_report(copy, &err);
+	}
 	secmem_free(copy);
-	return rc < 0 ? refused(n, &err, -EINVAL) : 0;
+	return rc < 0 ? refused(n, &err, rc == -ENOENT ? -EINVAL : rc) : 0;
 }
 
 static int accept_order(struct fs *fs, const struct node *n, char *data, size_t len)

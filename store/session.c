@@ -252,27 +252,37 @@ static int session_model(struct store *st, const cJSON *s, struct model_ref *m, 
 	return rc;
 }
 
+/* What "/model m[@profile]" names: the model (config) and the pin (store),
+ * both checked; nothing changes. */
+static int set_target(struct store *st, const struct model_cmd *c, struct model_ref *m,
+		      char pin[PROFILE_ID_MAX + 1], struct nv_err *err)
+{
+	char prov[PROVIDER_MAX + 1];
+	struct config_snap *cfg = home_config_get(store_home(st));
+	int rc = model_resolve(cfg->json, c->model, m, err);
+	config_snap_put(cfg);
+	pin[0] = '\0';
+	if (rc < 0 || !c->profile[0])
+		return rc;
+	if ((rc = profile_id_parse(c->profile, m->provider, pin, prov, err)) < 0)
+		return rc;
+	struct check_args a = { pin, m->provider, 0, 0, "" };
+	if ((rc = store_read(st, check_in_doc, &a, err)) < 0)
+		return rc;
+	if (!a.found)
+		return nv_fail(err, ENOENT, "Auth profile \"%s\" not found.", pin);
+	if (!a.matches || strcmp(prov, m->provider) != 0)
+		return nv_fail(err, EINVAL, "Auth profile \"%s\" is for %s, not %s.", pin, a.other[0] ? a.other : prov, m->provider);
+	return 0;
+}
+
 static int cmd_set(struct store *st, const char *sid, const struct model_cmd *c, char **reply, struct nv_err *err)
 {
 	struct model_ref m;
-	struct home *h = store_home(st);
-	char pin[PROFILE_ID_MAX + 1] = "", prov[PROVIDER_MAX + 1];
-	struct config_snap *cfg = home_config_get(h);
-	int rc = model_resolve(cfg->json, c->model, &m, err);
-	config_snap_put(cfg);
+	char pin[PROFILE_ID_MAX + 1];
+	int rc = set_target(st, c, &m, pin, err);
 	if (rc < 0)
 		return rc;
-	if (c->profile[0]) {
-		if ((rc = profile_id_parse(c->profile, m.provider, pin, prov, err)) < 0)
-			return rc;
-		struct check_args a = { pin, m.provider, 0, 0, "" };
-		if ((rc = store_read(st, check_in_doc, &a, err)) < 0)
-			return rc;
-		if (!a.found)
-			return nv_fail(err, ENOENT, "Auth profile \"%s\" not found.", pin);
-		if (!a.matches || strcmp(prov, m.provider) != 0)
-			return nv_fail(err, EINVAL, "Auth profile \"%s\" is for %s, not %s.", pin, a.other[0] ? a.other : prov, m.provider);
-	}
 	struct set_args a = { sid, &m, pin[0] ? pin : NULL, NULL, 0, 0 };
 	if ((rc = change(st, edit_in, &a, err)) < 0)
 		return rc;
@@ -463,6 +473,15 @@ int session_command(struct store *st, const char *sid, const char *line, char **
 		cJSON_Delete(s);
 	}
 	return rc < 0 ? rc : visible_reply(reply, err);
+}
+
+int session_command_check(struct store *st, const char *line, struct nv_err *err)
+{
+	struct model_cmd c;
+	struct model_ref m;
+	char pin[PROFILE_ID_MAX + 1];
+	int rc = model_cmd_parse(line, &c, err);
+	return rc < 0 || c.kind != MC_SET ? rc : set_target(st, &c, &m, pin, err);
 }
 
 struct avail_args {

@@ -39,6 +39,10 @@ int session_each(struct store *st, void (*fn)(void *arg, const char *sid), void 
  * ENOENT with the chat's own message. */
 int session_command(struct store *st, const char *sid, const char *line, char **reply, struct nv_err *err);
 
+/* The refusals session_command would give line (a model or pin that
+ * does not resolve included), changing nothing. */
+int session_command_check(struct store *st, const char *line, struct nv_err *err);
+
 /* The token for the session's model: the user pin first, then the profile
  * auto-selected earlier while it is available, then the order; the choice
  * is remembered as the session's auto-selected profile. */

@@ -111,3 +111,15 @@ def test_session_files_and_dirs(chat, mount):
     assert r.returncode == 1 and "Invalid argument" in r.stderr
     os.rmdir(m / f"{P}/sessions/s9")
     assert "s9" not in os.listdir(m / f"{P}/sessions")
+
+
+@pytest.mark.parametrize("line", ["nosuch", "/model opus@ghost", "opus@openai:default"])
+def test_a_model_or_pin_that_does_not_resolve_fails_the_write(chat, mount, line):
+    """docs: a refused line fails the write() with EINVAL, so the shell
+    says so (bash ignores close errors: these exited 0 before)."""
+    m = mount()
+    os.mkdir(m / f"{P}/sessions/s8")
+    (m / f"{P}/sessions/s8/model").write_text("gpt\n")
+    r = subprocess.run(["bash", "-c", f"echo '{line}' > {m / P}/sessions/s8/model"], capture_output=True, text=True)
+    assert r.returncode == 1 and "Invalid argument" in r.stderr
+    assert (m / f"{P}/sessions/s8/token").read_text() == KEYS["oa"] + "\n"  # still gpt
