@@ -313,9 +313,44 @@ static int accept_order(struct fs *fs, const struct node *n, char *data, size_t 
 	return 0;
 }
 
-static int truncated_order(struct fs *fs, const struct node *n)
+static int truncated_order(struct fs *fs, const struct node *n, void **undo)
 {
-	return accept_order(fs, n, (char[]){ "" }, 0);
+	struct nv_err err = { 0 };
+	cJSON *before = NULL;
+	if (undo) {
+		struct store *st = store_of(fs, n);
+		int rc = put_store(fs, st, st ? creds_order_override(st, n->provider, &before, &err) : -ENOMEM);
+		if (rc < 0)
+			return refused(n, &err, rc);
+	}
+	int rc = accept_order(fs, n, (char[]){ "" }, 0);
+	if (rc == 0 && undo)
+		*undo = before;
+	else
+		cJSON_Delete(before);
+	return rc;
+}
+
+/* The override that was there before the truncation, set again. */
+static void untruncate_order(struct fs *fs, const struct node *n, void *undo, int apply)
+{
+	struct nv_err err = { 0 };
+	cJSON *before = undo, *e;
+	int count = cJSON_GetArraySize(before), i = 0;
+	const char **words = apply && count > 0 ? calloc((size_t)count, sizeof(*words)) : NULL;
+	cJSON_ArrayForEach(e, before)
+		if (words && cJSON_IsString(e))
+			words[i++] = e->valuestring;
+	if (words && i > 0) {
+		struct store *st = store_of(fs, n);
+		int rc = put_store(fs, st, st ? creds_order_set(st, n->provider, words, (size_t)i, &err) : -ENOMEM);
+		if (rc < 0)
+			refused(n, &err, rc);
+		else
+			log_msg(LOG_INFO, "agent %s: order for %s put back", n->agent, n->provider);
+	}
+	free(words);
+	cJSON_Delete(before);
 }
 
 static int accept_health(struct fs *fs, const struct node *n, char *data, size_t len)
@@ -421,7 +456,7 @@ static const struct file_def provider_files[] = {
 	  .check = check_token, .remove = remove_token, .counted = 1, .audit = "mount:token",
 	  .doc = "Read: the secret the order selects (an OAuth token is refreshed first; the environment is the fallback), one line. ENOKEY when there is none, EKEYEXPIRED when all have expired, EKEYREJECTED when the provider refused them. Write: a secret (sk-ant-oat... is stored as a token, anything else as an API key) or a JSON credential object, stored as <provider>:default; a malformed value fails the write with EINVAL. What is written between open and close is one value, stored at close: a second line, a value over the limit or a bad byte anywhere rejects all of it and nothing changes. Unlink deletes <provider>:default." },
 	{ .name = "order", .level = L_PROVIDER, .mode = 0600, .render = render_order, .accept = accept_order,
-	  .check = check_order, .truncated = truncated_order,
+	  .check = check_order, .truncated = truncated_order, .untruncate = untruncate_order,
 	  .doc = "Read: the effective order, one profile id a line. Write: ids or short names separated by spaces, commas or newlines set the agent's override (each must exist and be this provider's, else EINVAL). Truncating it with nothing written clears the override." },
 	{ .name = "status", .level = L_PROVIDER, .mode = 0440, .render = render_status, .networked = 1,
 	  .doc = "One key: value block per credential, in order: type, source, masked secret, expiry state, cooldown, and a live check (probe) of it, cached for fs.probeTtlSeconds; the last answer is shown, marked stale with its age, when the provider does not answer within fs.probeTimeoutMs. At most 128 readers wait on providers at once; the next gets the last answer, or probe: pending, at once." },

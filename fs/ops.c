@@ -30,6 +30,7 @@ struct handle {
 	int failed;             /* a check or commit was refused: its -errno, which later writes get too; no retry */
 	int truncated;          /* O_TRUNC or ftruncate(0) */
 	int trunc_done;
+	void *undo;             /* what puts back the state trunc_done changed (file->untruncate) */
 };
 
 static struct fs *ctx_fs(void)
@@ -293,6 +294,20 @@ static int op_read_buf(const char *path, struct fuse_bufvec **bufp, size_t size,
 	return 0;
 }
 
+/* A write or commit was refused (rc): later writes get rc too, and a
+ * truncation this handle applied at an earlier flush is put back, so bad
+ * input changes nothing. Caller holds h->mu. */
+static int refuse(struct handle *h, int rc)
+{
+	h->failed = rc;
+	if (h->undo) {
+		h->node.file->untruncate(ctx_fs(), &h->node, h->undo, 1);
+		h->undo = NULL;
+		changed(ctx_fs(), &h->node);
+	}
+	return rc;
+}
+
 /* Commit the buffered content. Caller holds h->mu. */
 static int write_commit(struct fs *fs, struct handle *h)
 {
@@ -303,10 +318,14 @@ static int write_commit(struct fs *fs, struct handle *h)
 	char *copy = secmem_strndup(h->wbuf, h->wlen); /* accept may edit in place */
 	int rc = copy ? h->node.file->accept(fs, &h->node, copy, h->wlen) : -ENOMEM;
 	secmem_free(copy);
-	if (rc < 0)
-		h->failed = rc;
-	else
+	if (rc < 0) {
+		refuse(h, rc);
+	} else {
 		changed(fs, &h->node);
+		if (h->undo) /* the new value replaced it */
+			h->node.file->untruncate(fs, &h->node, h->undo, 0);
+		h->undo = NULL;
+	}
 	if (rc == 0 && h->node.file->counted)
 		fs_count(fs, h->node.agent, FS_TOKEN_WRITES);
 	return rc;
@@ -323,9 +342,9 @@ static int op_write(const char *path, const char *buf, size_t size, off_t off, s
 	if (h->failed)
 		rc = h->failed;
 	else if (off < 0 || (size_t)off + size > WRITE_CAP)
-		rc = h->failed = -EFBIG;
+		rc = refuse(h, -EFBIG);
 	else if ((size_t)off > h->wlen)
-		rc = h->failed = -EINVAL; /* no holes in a credential */
+		rc = refuse(h, -EINVAL); /* no holes in a credential */
 	else if (!h->wbuf && !(h->wbuf = secmem_page_alloc(WRITE_CAP + 1)))
 		rc = -ENOMEM;
 	if (rc == 0) {
@@ -339,7 +358,7 @@ static int op_write(const char *path, const char *buf, size_t size, off_t off, s
 		h->dirty = h->wrote = 1;
 		/* checked now so echo sees EINVAL; stored at close, whole */
 		if (h->node.file->check && (rc = h->node.file->check(ctx_fs(), &h->node, h->wbuf, h->wlen)) < 0)
-			h->failed = rc;
+			refuse(h, rc);
 	}
 	pthread_mutex_unlock(&h->mu);
 	return rc < 0 ? rc : (int)size;
@@ -350,9 +369,9 @@ static int op_write(const char *path, const char *buf, size_t size, off_t off, s
 static int finish(struct fs *fs, struct handle *h)
 {
 	int rc = write_commit(fs, h);
-	if (rc == 0 && h->truncated && !h->wrote && !h->trunc_done && h->node.file->truncated) {
+	if (rc == 0 && h->truncated && !h->wrote && !h->failed && !h->trunc_done && h->node.file->truncated) {
 		h->trunc_done = 1;
-		if ((rc = h->node.file->truncated(fs, &h->node)) == 0)
+		if ((rc = h->node.file->truncated(fs, &h->node, h->node.file->untruncate ? &h->undo : NULL)) == 0)
 			changed(fs, &h->node);
 	}
 	return rc;
@@ -373,6 +392,8 @@ static int op_release(const char *path, struct fuse_file_info *fi)
 	struct handle *h = handle_of(fi);
 	(void)path;
 	finish(ctx_fs(), h);
+	if (h->undo)
+		h->node.file->untruncate(ctx_fs(), &h->node, h->undo, 0);
 	out_free(&h->content);
 	secmem_page_free(h->wbuf);
 	pthread_mutex_destroy(&h->mu);
@@ -420,7 +441,7 @@ static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 	}
 	if (!n.file->truncated)
 		return 0;
-	if ((rc = n.file->truncated(fs, &n)) == 0)
+	if ((rc = n.file->truncated(fs, &n, NULL)) == 0)
 		changed(fs, &n);
 	return rc;
 }

@@ -43,8 +43,13 @@ struct file_def {
 	int (*render)(struct fs *fs, const struct node *n, struct out *o);
 	/* Take complete written content (NUL-terminated); 0 or -errno. */
 	int (*accept)(struct fs *fs, const struct node *n, char *data, size_t len);
-	/* Truncation with nothing written: what it means (NULL: nothing). */
-	int (*truncated)(struct fs *fs, const struct node *n);
+	/* Truncation with nothing written: what it means (NULL: nothing).
+	 * With undo, *undo gets what puts the state before it back, for
+	 * untruncate (a shell's redirection closes a copy of the file, a
+	 * flush, before it writes: the write may still be refused). */
+	int (*truncated)(struct fs *fs, const struct node *n, void **undo);
+	/* Put back what truncated changed (apply) or just free undo. */
+	void (*untruncate)(struct fs *fs, const struct node *n, void *undo, int apply);
 	/* unlink; NULL: EPERM. */
 	int (*remove)(struct fs *fs, const struct node *n);
 	/* Check what was written so far (all of it, from offset 0; more may

@@ -209,6 +209,25 @@ def test_order_file(fs, state):
     assert "Order override: (none)" in state.run("models", "auth", "order", "get", "--provider", "openai").out
 
 
+def test_a_refused_order_write_keeps_the_override(fs, state):
+    """A shell's '> order' closes a copy of the file (a flush) before echo
+    writes: that truncation cleared the override, and the refused line
+    then left it cleared."""
+    state.paste("openai", KEY2, "--profile-id", "backup")
+    order = fs / f"{P}/openai/order"
+    assert sh(f"echo 'backup default' > {order}").returncode == 0
+    for bad in ("echo ghost", "echo anthropic:default", "echo backup ghost"):
+        r = sh(f"{bad} > {order}")
+        assert r.returncode == 1 and "Invalid argument" in r.stderr, bad
+        assert order.read_text() == "openai:backup\nopenai:default\n", bad
+        assert "Order override: openai:backup, openai:default" in \
+            state.run("models", "auth", "order", "get", "--provider", "openai").out
+    assert sh(f"echo default > {order}").returncode == 0
+    assert order.read_text() == "openai:default\n"
+    assert sh(f": > {order}").returncode == 0
+    assert "Order override: (none)" in state.run("models", "auth", "order", "get", "--provider", "openai").out
+
+
 def test_status_files(fs):
     text = (fs / f"{P}/openai/status").read_text()
     assert "profile: openai:default\n" in text and "state: static\n" in text and "next: true\n" in text
