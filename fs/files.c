@@ -34,11 +34,35 @@ static int put_store(struct fs *fs, struct store *st, int rc)
 	return rc;
 }
 
+/* Quoted text longer than this in a refusal is what was written (an
+ * order word, a report, a model), and may be a key written to the wrong
+ * file: the log says how long it was, not what it was. */
+#define LOG_QUOTE_MAX 24
+
+/* msg with each long "..." span replaced by its length. */
+static void log_redact(const char *msg, char *out, size_t cap)
+{
+	size_t o = 0;
+	for (const char *p = msg; *p && o + 1 < cap;) {
+		const char *end = *p == '"' ? strchr(p + 1, '"') : NULL;
+		if (end && (size_t)(end - p - 1) > LOG_QUOTE_MAX) {
+			int k = snprintf(out + o, cap - o, "\"(%zu characters, not shown)\"", (size_t)(end - p - 1));
+			o = k < 0 || (size_t)k >= cap - o ? cap - 1 : o + (size_t)k;
+			p = end + 1;
+		} else {
+			out[o++] = *p++;
+		}
+	}
+	out[o] = '\0';
+}
+
 /* Log a refused change (ids and the message; never content). */
 static int refused(const struct node *n, const struct nv_err *err, int rc)
 {
+	char msg[sizeof(err->msg) + 64];
+	log_redact(err->msg, msg, sizeof(msg));
 	log_msg(LOG_NOTICE, "agent %s: %s/%s: %s", n->agent, n->id[0] ? n->id : n->provider,
-		n->file ? n->file->name : "", err->msg);
+		n->file ? n->file->name : "", msg);
 	return rc;
 }
 

@@ -123,3 +123,19 @@ def test_a_model_or_pin_that_does_not_resolve_fails_the_write(chat, mount, line)
     r = subprocess.run(["bash", "-c", f"echo '{line}' > {m / P}/sessions/s8/model"], capture_output=True, text=True)
     assert r.returncode == 1 and "Invalid argument" in r.stderr
     assert (m / f"{P}/sessions/s8/token").read_text() == KEYS["oa"] + "\n"  # still gpt
+
+
+def test_a_key_written_to_the_wrong_file_is_not_logged(chat, mount):
+    """The log names profiles and errors, never secrets: a key written to
+    order, health or a session's model was quoted whole in the refusal."""
+    m = mount()
+    key = "sk-test-WRONGFILE-0123456789abcdefghijklmnop"
+    os.mkdir(m / f"{P}/sessions/s7")
+    for rel in ("profiles/anthropic/order", "profiles/anthropic/work/health", "sessions/s7/model"):
+        r = subprocess.run(["bash", "-c", f"echo {key} > {m / P}/{rel}"], capture_output=True, text=True)
+        assert r.returncode == 1 and "Invalid argument" in r.stderr, rel
+    r = subprocess.run(["bash", "-c", f"echo ghost > {m / P}/profiles/anthropic/order"], capture_output=True, text=True)
+    assert r.returncode == 1
+    log = m.log.read_text()
+    assert key not in log and key[8:24] not in log
+    assert log.count(" characters, not shown)") == 3 and '"anthropic:ghost" not found' in log
