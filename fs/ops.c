@@ -52,6 +52,10 @@ static void *op_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	cfg->negative_timeout = 1.0;
 	cfg->direct_io = 1;
 	cfg->use_ino = 0;
+	/* rm of a file some process holds open is an unlink (rm token
+	 * deletes the credential), not libfuse's rename to .fuse_hidden*,
+	 * which is refused; later calls on that handle get a NULL path */
+	cfg->hard_remove = 1;
 	if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
 		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
 	/* requests and answers in memory, never in pipes: written secrets
@@ -157,9 +161,14 @@ static int op_getattr(const char *path, struct stat *st, struct fuse_file_info *
 {
 	struct fs *fs = ctx_fs();
 	struct node n;
-	(void)fi;
 	memset(st, 0, sizeof(*st));
-	int rc = tree_resolve(fs, path, &n);
+	int rc = 0;
+	if (path) /* NULL: fstat of a removed file still open (hard_remove) */
+		rc = tree_resolve(fs, path, &n);
+	else if (fi && fi->fh)
+		n = ((struct handle *)(uintptr_t)fi->fh)->node;
+	else
+		rc = -ENOENT;
 	if (rc < 0)
 		return rc;
 	if (n.kind != N_FILE)
@@ -241,7 +250,7 @@ static int generate(struct handle *h, const char *path)
 	int rc = h->node.file->render(fs, &h->node, &h->content);
 	h->generated = rc == 0;
 	if (rc == 0 && h->node.file->audit)
-		fs_audit_read(fs, &h->node, path);
+		fs_audit_read(fs, &h->node, path ? path : "(removed while open)");
 	if (h->node.file->counted)
 		fs_count(fs, h->node.agent, FS_TOKEN_READS);
 	if (rc == 0) /* what stat shows next: this length, and whether it changed */
@@ -407,7 +416,7 @@ static int file_to_change(struct fs *fs, const char *path, struct node *n)
 {
 	if (fs->opt.read_only)
 		return -EROFS;
-	int rc = tree_resolve(fs, path, n);
+	int rc = path ? tree_resolve(fs, path, n) : -ENOENT;
 	if (rc < 0)
 		return rc;
 	return n->kind == N_FILE ? 0 : -EISDIR;
@@ -417,9 +426,11 @@ static int op_truncate(const char *path, off_t size, struct fuse_file_info *fi)
 {
 	struct fs *fs = ctx_fs();
 	struct node n;
-	int rc = file_to_change(fs, path, &n);
+	int rc = fi && !path ? (fs->opt.read_only ? -EROFS : 0) : file_to_change(fs, path, &n);
 	if (rc < 0)
 		return rc;
+	if (fi && !path) /* ftruncate of a removed file still open: its handle says what it is */
+		n = handle_of(fi)->node;
 	if (!n.file->accept)
 		return -EACCES;
 	if (fi && size != 0) { /* to the length written (rsync --inplace ends so): nothing to do */
@@ -487,7 +498,9 @@ static int op_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 static int op_utimens(const char *path, const struct timespec tv[2], struct fuse_file_info *fi)
 {
 	struct node n;
-	(void)tv, (void)fi;
+	(void)tv;
+	if (!path) /* futimens of a removed file still open */
+		return fi ? 0 : -ENOENT;
 	return tree_resolve(ctx_fs(), path, &n); /* accepted, not stored: times are generated */
 }
 

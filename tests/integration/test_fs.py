@@ -176,6 +176,25 @@ def test_rm_token_deletes(fs, state):
     assert err_of(lambda: (fs / f"{P}/openai/token").read_text()) == errno.ENOKEY
 
 
+def test_rm_token_while_a_process_holds_it_open(fs, state):
+    """libfuse hid an open file by renaming it (refused: EPERM), so rm of a
+    token a reader or writer held open failed and deleted nothing."""
+    state.paste("openai", KEY2, "--profile-id", "work")
+    tok = fs / f"{P}/openai/work/token"
+    reader = os.open(tok, os.O_RDONLY)
+    os.unlink(tok)
+    assert "openai:work" not in state.run("models", "auth", "list").out
+    assert err_of(lambda: os.read(reader, 100)) == errno.ENOENT
+    os.close(reader)
+    writer = os.open(fs / f"{P}/openai/token", os.O_WRONLY | os.O_TRUNC)
+    os.unlink(fs / f"{P}/openai/token")
+    os.write(writer, KEY2.encode())
+    os.ftruncate(writer, len(KEY2))
+    os.close(writer)  # what was written between open and close is stored at close
+    assert (fs / f"{P}/openai/token").read_text() == KEY2 + "\n"
+    assert os.path.ismount(fs.path) and sh(f"rmdir {fs / P}/openai/work").returncode == 0
+
+
 def test_enokey_and_ekeyexpired(fs, state):
     assert err_of(lambda: (fs / f"{P}/groq/token").read_text()) == errno.ENOKEY
     r = sh(f"cat {fs / P}/groq/token")
