@@ -440,6 +440,8 @@ static int remove_token(struct fs *fs, const struct node *n)
 	token_target(n, id);
 	struct store *st = store_of(fs, n);
 	int rc = put_store(fs, st, creds_delete(st, id, &err));
+	if (rc == -ENOENT && n->id[0] && pending_has(fs, n->agent, n->provider, n->name))
+		return 0; /* made with mkdir, nothing stored yet: rm -r of it goes on to rmdir */
 	if (rc < 0)
 		return rc;
 	log_msg(LOG_INFO, "agent %s: deleted %s", n->agent, id);

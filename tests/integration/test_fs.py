@@ -195,6 +195,16 @@ def test_rm_token_while_a_process_holds_it_open(fs, state):
     assert os.path.ismount(fs.path) and sh(f"rmdir {fs / P}/openai/work").returncode == 0
 
 
+def test_rm_r_of_a_profile_directory_made_with_mkdir(fs, state):
+    """Its listed token held nothing: unlink said ENOENT and rm -r stopped."""
+    os.mkdir(fs / f"{P}/openai/spare")
+    r = sh(f"rm -r {fs / P}/openai/spare")
+    assert r.returncode == 0, r.stderr
+    assert "spare" not in os.listdir(fs / f"{P}/openai")
+    assert (fs / f"{P}/openai/token").read_text() == KEY + "\n"
+    assert err_of(lambda: os.unlink(fs / f"{P}/groq/token")) == errno.ENOENT  # nothing to delete there
+
+
 def test_enokey_and_ekeyexpired(fs, state):
     assert err_of(lambda: (fs / f"{P}/groq/token").read_text()) == errno.ENOKEY
     r = sh(f"cat {fs / P}/groq/token")
