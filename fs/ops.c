@@ -504,16 +504,30 @@ static int op_utimens(const char *path, const struct timespec tv[2], struct fuse
 	return tree_resolve(ctx_fs(), path, &n); /* accepted, not stored: times are generated */
 }
 
+/* chmod and chown change nothing: setting what is shown already is
+ * accepted (cp -a and cp --preserve of a 0600 file set it after writing,
+ * and failed though the value was stored), anything else is EPERM. */
 static int op_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
-	(void)path, (void)mode, (void)fi;
-	return -EPERM;
+	struct fs *fs = ctx_fs();
+	struct node n;
+	int rc = path ? tree_resolve(fs, path, &n) : -EPERM;
+	(void)fi;
+	if (rc < 0)
+		return rc;
+	mode_t shown = shown_mode(fs, n.kind == N_FILE ? n.file->mode : tree_dir(n.kind)->mode);
+	return (mode & 07777) == shown ? 0 : -EPERM;
 }
 
 static int op_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_info *fi)
 {
-	(void)path, (void)uid, (void)gid, (void)fi;
-	return -EPERM;
+	struct fs *fs = ctx_fs();
+	struct node n;
+	int rc = path ? tree_resolve(fs, path, &n) : -EPERM;
+	(void)fi;
+	if (rc < 0)
+		return rc;
+	return (uid == (uid_t)-1 || uid == fs->opt.uid) && (gid == (gid_t)-1 || gid == fs->opt.gid) ? 0 : -EPERM;
 }
 
 static int op_rename(const char *from, const char *to, unsigned int flags)

@@ -205,6 +205,26 @@ def test_rm_r_of_a_profile_directory_made_with_mkdir(fs, state):
     assert err_of(lambda: os.unlink(fs / f"{P}/groq/token")) == errno.ENOENT  # nothing to delete there
 
 
+def test_cp_a_of_an_owner_only_file(fs, state, tmp_path):
+    """cp -a / --preserve set the mode after writing: that chmod failed
+    (exit 1) though the value was stored. Setting what is shown is a
+    no-op; any other mode or owner is still EPERM."""
+    tok = fs / f"{P}/openai/token"
+    src = tmp_path / "key"
+    src.write_text(KEY2 + "\n")
+    src.chmod(0o600)
+    for how in ("cp -a", "cp --preserve=mode,ownership,timestamps"):
+        r = sh(f"{how} {src} {tok}")
+        assert r.returncode == 0, (how, r.stderr)
+    assert tok.read_text() == KEY2 + "\n"
+    assert err_of(lambda: os.chmod(tok, 0o644)) == errno.EPERM
+    assert err_of(lambda: os.chmod(fs / f"{P}/openai", 0o755)) == errno.EPERM
+    os.chmod(fs / f"{P}/openai", 0o700)
+    assert err_of(lambda: os.chown(tok, 12345, -1)) == errno.EPERM
+    os.chown(tok, os.getuid(), -1)
+    assert stat.S_IMODE(os.stat(tok).st_mode) == 0o600
+
+
 def test_enokey_and_ekeyexpired(fs, state):
     assert err_of(lambda: (fs / f"{P}/groq/token").read_text()) == errno.ENOKEY
     r = sh(f"cat {fs / P}/groq/token")
