@@ -99,6 +99,9 @@ int secret_check(const char *s, size_t len, const char *what, struct nv_err *err
 			return nv_fail(err, EINVAL, "%s contains a NUL byte at offset %zu", what, i);
 		if (c == ' ' || c == '\t')
 			return nv_fail(err, EINVAL, "%s contains white space at offset %zu: paste it on one line", what, i);
+		if (c == '\n' || c == '\r')
+			return nv_fail(err, EINVAL, "%s has a second line (a line break at offset %zu): give one value "
+				       "on one line", what, i);
 		if (c < 0x20 || c >= 0x7f)
 			return nv_fail(err, EINVAL, "%s contains a control or non-ASCII byte at offset %zu", what, i);
 	}

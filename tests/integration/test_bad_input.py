@@ -48,7 +48,9 @@ PASTE = ["models", "auth", "paste-token", "--provider", "anthropic"]
     (b"sk-ant-oat01-\x07bell", "control"),
     (b"sk-ant-oat01-\xff\xfe", "non-ASCII"),
     (b"a" * (1 << 20), "too long"),
-], ids=["empty", "blank", "spaces", "nul", "control", "non-ascii", "1MiB"])
+    (b"sk-ant-oat01-first-line-0123456789\nsk-ant-oat01-second-line\n", "has a second line"),
+    (b"sk-ant-oat01-first-line-0123456789\r\nsk-ant-oat01-second-line\n", "has a second line"),
+], ids=["empty", "blank", "spaces", "nul", "control", "non-ascii", "1MiB", "two lines", "crlf two lines"])
 def test_bad_tokens_refused(seeded, value, words):
     assert words in refused(seeded, PASTE, input=value)
 
