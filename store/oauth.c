@@ -19,6 +19,12 @@
 
 #define OAUTH_TIMEOUT_MS 15000L
 static _Thread_local long timeout_ms = OAUTH_TIMEOUT_MS;
+static _Thread_local long retry_after_s; /* of this thread's last answer */
+
+long oauth_retry_after_s(void)
+{
+	return retry_after_s;
+}
 
 void oauth_set_timeout_ms(long ms)
 {
@@ -119,6 +125,7 @@ int oauth_post(const struct oauth_endpoint *ep, const char *const *fields, long 
 	       cJSON **out, struct nv_err *err)
 {
 	*out = NULL;
+	retry_after_s = 0;
 	if (net_init(err) < 0)
 		return -ELIBACC;
 	CURL *c = curl_easy_init();
@@ -147,6 +154,8 @@ int oauth_post(const struct oauth_endpoint *ep, const char *const *fields, long 
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
 	CURLcode cc = curl_easy_perform(c);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, http);
+	curl_off_t wait = 0; /* a 429 or 503 may say when to come back */
+	retry_after_s = curl_easy_getinfo(c, CURLINFO_RETRY_AFTER, &wait) == CURLE_OK && wait > 0 ? (long)wait : 0;
 	if (cc != CURLE_OK) {
 		rc = nv_fail(err, cc == CURLE_OPERATION_TIMEDOUT ? ETIMEDOUT : EHOSTUNREACH,
 			     "cannot reach the token endpoint %s: %s", ep->token_url, curl_easy_strerror(cc));
@@ -326,6 +335,7 @@ int oauth_refresh(struct store *st, const char *id, struct nv_err *err)
 
 int oauth_refresh_ahead(struct store *st, const char *id, int64_t seen_expires, struct nv_err *err)
 {
+	retry_after_s = 0; /* not an earlier call's, if this one posts nothing */
 	int lock = store_lock(st, err);
 	if (lock < 0)
 		return lock;

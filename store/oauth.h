@@ -55,6 +55,10 @@ cJSON *oauth_credential(const char *provider, const cJSON *answer, const char *c
  * the daemon's proactive refresh holds the agent's store lock meanwhile. */
 void oauth_set_timeout_ms(long ms);
 
+/* The Retry-After (seconds) of the calling thread's last token-endpoint
+ * answer; 0 when it gave none (or there was no answer). */
+long oauth_retry_after_s(void);
+
 /* Refreshes this process made (for metrics). */
 unsigned long oauth_refresh_count(void);
 

@@ -131,6 +131,10 @@ static void outcome(struct entry *e, int rc, const struct nv_err *err, int64_t n
 	}
 	int n = ++e->info.failures;
 	int64_t wait = REFRESH_BACKOFF_MIN_MS << (n - 1 < 5 ? n - 1 : 5);
+	/* the provider's own word (a 429's Retry-After) when it asks for longer */
+	int64_t asked = (int64_t)oauth_retry_after_s() * 1000;
+	if (asked > wait)
+		wait = asked;
 	e->info.retry_at = now + (wait < REFRESH_BACKOFF_MAX_MS ? wait : REFRESH_BACKOFF_MAX_MS);
 }
 

@@ -162,6 +162,8 @@ class Fake:
                     fake.counts[path] += 1
                 if path == "/v1/oauth/moved":  # followed, the refresh token would reach /stolen
                     return self.send(307, {}, [("Location", "/stolen")])
+                if path == "/v1/oauth/busy":  # a token endpoint that rate-limits and says when to come back
+                    return self.send(429, {"error": "rate_limited"}, [("Retry-After", "120")])
                 if path.startswith("/ntfy/"):
                     with fake.lock:
                         fake.notes.append((path, self.headers.get("Title", ""), raw))

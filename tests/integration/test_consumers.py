@@ -718,6 +718,19 @@ def test_failed_refresh_backs_off_and_shows_in_status_and_metrics(state, mount, 
     assert "refresh_failures: 1" in (m / f"{P}/anthropic/max/status").read_text()  # not retried at once
 
 
+def test_failed_refresh_waits_as_long_as_the_providers_retry_after(state, mount, fake):
+    busy = "/v1/oauth/busy"  # 429 with Retry-After: 120, longer than the first backoff (30 s)
+    state.write_config({"models": {"providers": {"anthropic": {"oauth": {"tokenUrl": fake.url + busy}}}}})
+    import_doc(state, {"anthropic:max": {"type": "oauth", "provider": "anthropic", "access": "acc-test-busy-0123456789",
+                                         "refresh": "ref-test-busy-0123456789", "expires": now_ms() + 60 * 1000}})
+    m = mount()
+    wait_for(lambda: "refresh_failures: 1" in (m / f"{P}/anthropic/max/status").read_text(), timeout=10)
+    metrics = (m / ".nova-engine/metrics").read_text()
+    retry = [l for l in metrics.splitlines() if l.startswith("nova_engine_oauth_refresh_retry_seconds{")][0]
+    assert 110 <= int(retry.split()[-1]) <= 120  # it was 30: the provider's word was not heard
+    assert fake.count(busy) == 1
+
+
 def test_readers_do_not_bypass_the_backoff_of_a_failed_refresh(state, mount, fake):
     """The daemon's refresh failed (the endpoint answers 307) and backs off
     30 s; the token, due for a reader's own refresh (under 5 minutes left),
