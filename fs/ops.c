@@ -507,11 +507,17 @@ static int op_utimens(const char *path, const struct timespec tv[2], struct fuse
 /* chmod and chown change nothing: setting what is shown already is
  * accepted (cp -a and cp --preserve of a 0600 file set it after writing,
  * and failed though the value was stored), anything else is EPERM. */
+/* The node a chmod or chown names (EPERM for a removed file still open). */
+static int attr_target(struct fs *fs, const char *path, struct node *n)
+{
+	return path ? tree_resolve(fs, path, n) : -EPERM;
+}
+
 static int op_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
 {
 	struct fs *fs = ctx_fs();
 	struct node n;
-	int rc = path ? tree_resolve(fs, path, &n) : -EPERM;
+	int rc = attr_target(fs, path, &n);
 	(void)fi;
 	if (rc < 0)
 		return rc;
@@ -523,11 +529,9 @@ static int op_chown(const char *path, uid_t uid, gid_t gid, struct fuse_file_inf
 {
 	struct fs *fs = ctx_fs();
 	struct node n;
-	int rc = path ? tree_resolve(fs, path, &n) : -EPERM;
 	(void)fi;
-	if (rc < 0)
-		return rc;
-	return (uid == (uid_t)-1 || uid == fs->opt.uid) && (gid == (gid_t)-1 || gid == fs->opt.gid) ? 0 : -EPERM;
+	int rc = attr_target(fs, path, &n);
+	return rc < 0 ? rc : (uid == (uid_t)-1 || uid == fs->opt.uid) && (gid == (gid_t)-1 || gid == fs->opt.gid) ? 0 : -EPERM;
 }
 
 static int op_rename(const char *from, const char *to, unsigned int flags)

@@ -116,19 +116,34 @@ def test_rekey_reseals_every_agent(state):
     assert state.run("models", "auth", "token", "--provider", "openai", "--agent", "work").out == KEY + "w\n"
 
 
-def test_write_during_a_rekey_is_sealed_with_the_new_key(state):
-    # A write that lands after the rekey resealed its store but before the
-    # new key is installed must not be sealed with the key about to go.
+def hold_work_for_a_rekey(state):
+    """Agents main and work with a key each, and work's store lock held:
+    a rekey reseals main, then waits at work. Returns (main's key id
+    before, the held lock: close it to let the rekey go on)."""
     state.write_config({"agents": {"list": [{"id": "main"}, {"id": "work"}]}})
     state.paste("openai", KEY)
     state.paste("openai", KEY + "w", "--agent", "work")
     old_id = json.loads(state.store().read_text())["keyId"]
     lock = open(state.dir / "agents/work/agent/auth-profiles.lock", "w")
-    fcntl.flock(lock, fcntl.LOCK_EX)  # the rekey stops at work, after main
-    rekey = subprocess.Popen([BIN, "store", "rekey"], env=state.env,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    return old_id, lock
+
+
+def start_rekey(state, out=subprocess.PIPE):
+    return subprocess.Popen([BIN, "store", "rekey"], env=state.env, stdout=out, stderr=out, text=True)
+
+
+def wait_main_resealed(state, old_id):
+    wait_for(lambda: json.loads(state.store().read_text())["keyId"] != old_id)
+
+
+def test_write_during_a_rekey_is_sealed_with_the_new_key(state):
+    # A write that lands after the rekey resealed its store but before the
+    # new key is installed must not be sealed with the key about to go.
+    old_id, lock = hold_work_for_a_rekey(state)  # the rekey stops at work, after main
+    rekey = start_rekey(state)
     try:
-        wait_for(lambda: json.loads(state.store().read_text())["keyId"] != old_id)
+        wait_main_resealed(state, old_id)
         p = state.paste("openai", KEY + "n", "--profile-id", "during")
         assert p.returncode == 0, p.err
     finally:
@@ -144,19 +159,12 @@ def test_two_rekeys_at_once_take_turns(state):
     # A second rekey started while one is under way waits for it; before,
     # each could make its own <key>.next and strand the stores the other
     # sealed (seen as "sealed with key X, but the key in use is Y").
-    state.write_config({"agents": {"list": [{"id": "main"}, {"id": "work"}]}})
-    state.paste("openai", KEY)
-    state.paste("openai", KEY + "w", "--agent", "work")
-    old_id = json.loads(state.store().read_text())["keyId"]
-    lock = open(state.dir / "agents/work/agent/auth-profiles.lock", "w")
-    fcntl.flock(lock, fcntl.LOCK_EX)  # the first rekey stops at work, after main
+    old_id, lock = hold_work_for_a_rekey(state)  # the first rekey stops at work, after main
     rekeys = []
     try:
-        rekeys.append(subprocess.Popen([BIN, "store", "rekey"], env=state.env,
-                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
-        wait_for(lambda: json.loads(state.store().read_text())["keyId"] != old_id)
-        rekeys.append(subprocess.Popen([BIN, "store", "rekey"], env=state.env,
-                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+        rekeys.append(start_rekey(state))
+        wait_main_resealed(state, old_id)
+        rekeys.append(start_rekey(state))
         time.sleep(0.3)  # the second is under way too (a pass does not depend on it)
     finally:
         lock.close()
@@ -170,16 +178,10 @@ def test_two_rekeys_at_once_take_turns(state):
 
 
 def test_interrupted_rekey_is_told_by_doctor_and_finished_by_a_rerun(state):
-    state.write_config({"agents": {"list": [{"id": "main"}, {"id": "work"}]}})
-    state.paste("openai", KEY)
-    state.paste("openai", KEY + "w", "--agent", "work")
-    old_id = json.loads(state.store().read_text())["keyId"]
-    lock = open(state.dir / "agents/work/agent/auth-profiles.lock", "w")
-    fcntl.flock(lock, fcntl.LOCK_EX)
-    rekey = subprocess.Popen([BIN, "store", "rekey"], env=state.env,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    old_id, lock = hold_work_for_a_rekey(state)
+    rekey = start_rekey(state, subprocess.DEVNULL)
     try:
-        wait_for(lambda: json.loads(state.store().read_text())["keyId"] != old_id)
+        wait_main_resealed(state, old_id)
         rekey.kill()  # main resealed with the next key, work not yet
         rekey.wait()
     finally:
