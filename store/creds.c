@@ -129,18 +129,14 @@ static int select_in_doc(const cJSON *doc, void *arg, struct nv_err *err)
 		return 0;
 	}
 	const char *var;
-	size_t full;
-	if (env_credential_copy(a->provider, a->sel->secret, sizeof(a->sel->secret), &var, &full)) {
+	int env = env_credential_copy(a->provider, a->sel->secret, sizeof(a->sel->secret), &var, err);
+	if (env < 0) {
 		config_snap_put(c);
-		/* checked as a paste is: a ./.env may put a cut-off value or
-		 * terminal escapes there, and the secret is handed out raw */
-		char what[96];
-		snprintf(what, sizeof(what), "%s in the environment", var);
-		int rc = secret_check(a->sel->secret, full, what, err);
-		if (rc < 0) {
-			sodium_memzero(a->sel->secret, sizeof(a->sel->secret));
-			return rc;
-		}
+		sodium_memzero(a->sel->secret, sizeof(a->sel->secret));
+		return env;
+	}
+	if (env) {
+		config_snap_put(c);
 		snprintf(a->sel->env_var, sizeof(a->sel->env_var), "%s", var);
 		a->sel->type = CRED_API_KEY;
 		return 0;

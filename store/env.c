@@ -3,6 +3,7 @@
 #include "store/env.h"
 #include "store/config.h"
 #include "store/fileio.h"
+#include "store/profile.h"
 #include "store/provider.h"
 #include "store/secmem.h"
 
@@ -396,16 +397,25 @@ static const char *lookup(const char *provider, const char **var)
 	return NULL;
 }
 
-int env_credential_copy(const char *provider, char *out, size_t cap, const char **var, size_t *full)
+int env_credential_copy(const char *provider, char *out, size_t cap, const char **var, struct nv_err *err)
 {
+	const char *name = NULL;
 	pthread_rwlock_rdlock(&env_lock);
-	const char *v = lookup(provider, var);
+	const char *v = lookup(provider, &name);
+	size_t full = v ? strlen(v) : 0;
 	if (v)
 		snprintf(out, cap, "%s", v);
-	if (full)
-		*full = v ? strlen(v) : 0;
 	pthread_rwlock_unlock(&env_lock);
-	return v != NULL;
+	if (var)
+		*var = name;
+	if (!v)
+		return 0;
+	/* checked as a paste is: a ./.env may put a value too long for out
+	 * (cut by the copy) or terminal escapes there, and it is handed out raw */
+	char what[96];
+	snprintf(what, sizeof(what), "%s in the environment", name);
+	int rc = secret_check(out, full, what, err);
+	return rc < 0 ? rc : 1;
 }
 
 int env_has_credential(const char *provider, const char **var)

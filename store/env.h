@@ -40,11 +40,12 @@ int env_cwd_ignored(const char *path, const cJSON *config, env_ignored_fn fn, vo
 int env_shell_enabled(const cJSON *config);
 
 /* The env credential for provider, copied into out (cap bytes; wipe it
- * after use): 1 when set, else 0. *var (may be NULL) names the variable;
- * *full (may be NULL) gets the value's whole length, which is more than
- * the copy holds when it did not fit. Safe against a concurrent env_load
- * (the daemon's SIGHUP reload). */
-int env_credential_copy(const char *provider, char *out, size_t cap, const char **var, size_t *full);
+ * after use): 1 when set, 0 when not, -EINVAL when set but not a value a
+ * paste would be (too long for out, a control or non-ASCII byte: err says
+ * which; out holds what fit, for a mask). *var (may be NULL) names the
+ * variable. Safe against a concurrent env_load (the daemon's SIGHUP
+ * reload). */
+int env_credential_copy(const char *provider, char *out, size_t cap, const char **var, struct nv_err *err);
 
 /* Whether provider has an env credential, without copying it. */
 int env_has_credential(const char *provider, const char **var);

@@ -185,7 +185,7 @@ static void add_provider(cJSON *auth, const cJSON *doc, const cJSON *config, con
 	cJSON_AddStringToObject(prov, "provider", p);
 	const char *var;
 	char env[SECRET_MAX + 1];
-	int have_env = env_credential_copy(p, env, sizeof(env), &var, NULL);
+	int have_env = env_credential_copy(p, env, sizeof(env), &var, NULL) != 0; /* shown, usable or not */
 	char mask[MASK_MAX], eff[PROFILE_ID_MAX + 80];
 	if (have_env) {
 		secret_mask(env, mask);

@@ -97,14 +97,11 @@ static void add_env(struct build_args *a, const char *provider, int first)
 {
 	const char *var;
 	char v[SECRET_MAX + 1];
-	size_t full;
-	if (!env_credential_copy(provider, v, sizeof(v), &var, &full))
-		return;
-	/* as creds.c refuses to hand it out: not usable, and never probed */
 	struct nv_err why = { 0 };
-	char what[96];
-	snprintf(what, sizeof(what), "%s in the environment", var);
-	int ok = secret_check(v, full, what, &why) == 0;
+	int got = env_credential_copy(provider, v, sizeof(v), &var, &why);
+	if (!got)
+		return;
+	int ok = got > 0; /* else creds.c refuses to hand it out: not usable, and never probed */
 	char mask[MASK_MAX], name[128];
 	secret_mask(v, mask);
 	snprintf(name, sizeof(name), "env:%s", var);

@@ -63,7 +63,7 @@ static void process_env_wins_over_files_and_config(void **s)
 static const char *cred(const char *provider, const char **var)
 {
 	static char buf[256];
-	return env_credential_copy(provider, buf, sizeof(buf), var, NULL) ? buf : NULL;
+	return env_credential_copy(provider, buf, sizeof(buf), var, NULL) > 0 ? buf : NULL;
 }
 
 static void env_credentials_first_found_wins(void **s)
